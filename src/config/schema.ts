@@ -1,0 +1,197 @@
+import { z } from 'zod';
+
+/**
+ * The configuration file's one schema. Key names are a public contract: add, never rename.
+ * Times are in seconds. Every key has a default, so an empty file is valid.
+ *
+ * `http_pool` keys are optional in the parsed value on purpose: a provider client's
+ * effective settings are layered (built-in defaults → provider defaults → the user's
+ * explicit top-level keys → the user's per-provider keys), and that needs to know which
+ * keys the user actually wrote. See `resolveHttpPoolSettings`.
+ */
+
+export const EMBEDDING_PROVIDERS = [
+  'local',
+  'voyage',
+  'cohere',
+  'openai',
+  'azure',
+  'fireworks',
+  'groq',
+  'together',
+  'ollama',
+  'cerebras',
+  'heroku',
+  'mistral',
+  'openai-compatible',
+] as const;
+export type EmbeddingProviderName = (typeof EMBEDDING_PROVIDERS)[number];
+
+export const STORE_KINDS = ['embedded', 'qdrant'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** Built-in defaults for every pooled client. */
+export const HTTP_POOL_DEFAULTS = {
+  max_connections: 100,
+  max_keepalive_connections: 20,
+  keepalive_expiry: 5,
+  connect_timeout: 10,
+  read_timeout: 60,
+  write_timeout: 10,
+  pool_timeout: 5,
+  enable_http2: true,
+} as const;
+
+/** Defaults that embedding-provider clients get on top of HTTP_POOL_DEFAULTS. */
+export const PROVIDER_POOL_DEFAULTS = {
+  max_connections: 50,
+  read_timeout: 90,
+} as const;
+
+const seconds = (max: number) => z.number().positive().max(max);
+
+const httpPoolFields = {
+  max_connections: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .meta({ description: 'Most sockets open to one origin at once.', default: HTTP_POOL_DEFAULTS.max_connections }),
+  max_keepalive_connections: z.number().int().min(0).max(10_000).meta({
+    description: 'Most idle sockets kept open for reuse; extra idle sockets are closed.',
+    default: HTTP_POOL_DEFAULTS.max_keepalive_connections,
+  }),
+  keepalive_expiry: z
+    .number()
+    .min(0)
+    .max(3600)
+    .meta({ description: 'Seconds an idle socket stays open.', default: HTTP_POOL_DEFAULTS.keepalive_expiry }),
+  connect_timeout: seconds(600).meta({
+    description: 'Seconds to establish a connection (TCP + TLS).',
+    default: HTTP_POOL_DEFAULTS.connect_timeout,
+  }),
+  read_timeout: seconds(3600).meta({
+    description: 'Seconds to wait for response headers, and between body chunks.',
+    default: HTTP_POOL_DEFAULTS.read_timeout,
+  }),
+  write_timeout: seconds(3600).meta({
+    description: 'Seconds to send the request body.',
+    default: HTTP_POOL_DEFAULTS.write_timeout,
+  }),
+  pool_timeout: seconds(3600).meta({
+    description: 'Seconds a request may wait for a free connection.',
+    default: HTTP_POOL_DEFAULTS.pool_timeout,
+  }),
+  enable_http2: z
+    .boolean()
+    .meta({ description: 'Negotiate HTTP/2 over TLS (ALPN) when the server offers it.', default: true }),
+};
+
+export const HttpPoolOverridesSchema = z.strictObject(
+  Object.fromEntries(Object.entries(httpPoolFields).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof typeof httpPoolFields]: z.ZodOptional<(typeof httpPoolFields)[K]>;
+  },
+);
+export type HttpPoolOverrides = z.infer<typeof HttpPoolOverridesSchema>;
+
+/** Fully resolved settings of one pooled client. */
+export type HttpPoolSettings = { -readonly [K in keyof typeof HTTP_POOL_DEFAULTS]: (typeof HTTP_POOL_DEFAULTS)[K] extends boolean ? boolean : number };
+
+export const HttpPoolConfigSchema = HttpPoolOverridesSchema.extend({
+  providers: z
+    .record(z.string().min(1), HttpPoolOverridesSchema)
+    .optional()
+    .meta({ description: 'Per-client overrides, keyed by client name (voyage, cohere, openai, qdrant, …).' }),
+});
+export type HttpPoolConfig = z.infer<typeof HttpPoolConfigSchema>;
+
+export const EmbeddingConfigSchema = z.strictObject({
+  provider: z
+    .enum(EMBEDDING_PROVIDERS)
+    .default('local')
+    .meta({ description: 'Embedding provider. `local` is the offline lexical (BM25) default.' }),
+  model: z.string().min(1).optional().meta({ description: "Model name; defaults to the provider's code model." }),
+  base_url: z.url().optional().meta({ description: "API base URL; defaults to the provider's public endpoint." }),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+    .optional()
+    .meta({ description: "Environment variable holding the API key; defaults to the provider's usual one." }),
+  api_version: z.string().min(1).optional().meta({ description: 'Azure OpenAI api-version.' }),
+  dimensions: z.number().int().min(1).max(65_536).optional().meta({ description: 'Output vector size.' }),
+  output_dtype: z
+    .enum(['float', 'int8', 'uint8', 'binary', 'ubinary'])
+    .optional()
+    .meta({ description: 'Output data type, where the model supports it.' }),
+  batch_size: z.number().int().min(1).max(4096).default(128).meta({ description: 'Most chunks per request.' }),
+  concurrency: z.number().int().min(1).max(512).default(8).meta({ description: 'Most requests in flight.' }),
+});
+export type EmbeddingConfig = z.infer<typeof EmbeddingConfigSchema>;
+
+export const StoreConfigSchema = z.strictObject({
+  kind: z.enum(STORE_KINDS).default('embedded').meta({ description: 'embedded (SQLite, no server) or qdrant.' }),
+  path: z
+    .string()
+    .min(1)
+    .default('.codeweaver/index.sqlite')
+    .meta({ description: 'Embedded index file, relative to the indexed repository.' }),
+  url: z.url().optional().meta({ description: 'Qdrant URL; defaults to $QDRANT_URL, then http://localhost:6333.' }),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+    .default('QDRANT_API_KEY')
+    .meta({ description: 'Environment variable holding the Qdrant API key.' }),
+  collection: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,255}$/, 'letters, digits, _ . - only')
+    .optional()
+    .meta({ description: 'Qdrant collection; defaults to a name derived from the repository.' }),
+  upsert_batch_size: z.number().int().min(1).max(10_000).default(256).meta({ description: 'Points per Qdrant upsert.' }),
+});
+export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+
+export const IndexingConfigSchema = z.strictObject({
+  include: z.array(z.string().min(1)).default([]).meta({ description: 'Globs to index (all files when empty).' }),
+  exclude: z.array(z.string().min(1)).default([]).meta({ description: 'Globs never to index.' }),
+  max_file_size: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 ** 3)
+    .default(1_048_576)
+    .meta({ description: 'Files larger than this (bytes) are skipped.' }),
+  chunk_tokens: z.number().int().min(32).max(32_768).default(512).meta({ description: 'Target chunk size in tokens.' }),
+  respect_gitignore: z.boolean().default(true).meta({ description: 'Honour .gitignore files.' }),
+});
+export type IndexingConfig = z.infer<typeof IndexingConfigSchema>;
+
+export const ConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    http_pool: HttpPoolConfigSchema.prefault({}),
+    embedding: EmbeddingConfigSchema.prefault({}),
+    store: StoreConfigSchema.prefault({}),
+    indexing: IndexingConfigSchema.prefault({}),
+  })
+  .meta({ title: 'codeweaver configuration' });
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Layered settings of one pooled client; see the note at the top of this file. */
+export function resolveHttpPoolSettings(
+  pool: HttpPoolConfig,
+  clientName: string,
+  opts: { providerDefaults?: boolean } = {},
+): HttpPoolSettings {
+  const { providers, ...topLevel } = pool;
+  return {
+    ...HTTP_POOL_DEFAULTS,
+    ...(opts.providerDefaults ? PROVIDER_POOL_DEFAULTS : {}),
+    ...stripUndefined(topLevel),
+    ...stripUndefined(providers?.[clientName] ?? {}),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,74 @@
+/**
+ * Typed errors. Every error a user can cause or meet carries the exit code the CLI
+ * returns for it and a one-line message that names the problem and the fix.
+ */
+
+/** Exit codes: a public contract, documented in README and `cw --help`. */
+export const ExitCode = {
+  Ok: 0,
+  /** The run finished but some files failed. */
+  PartialFailure: 1,
+  /** Usage or configuration error (bad flag, bad config, missing key, refused change). */
+  Usage: 2,
+  /** Interrupted by SIGINT/SIGTERM. */
+  Interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class CodeweaverError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode = ExitCode.PartialFailure, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad flags or arguments. */
+export class UsageError extends CodeweaverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.Usage, options);
+  }
+}
+
+/** Invalid configuration: one entry per problem, each already a full line. */
+export class ConfigError extends CodeweaverError {
+  readonly problems: string[];
+  constructor(problems: string[] | string, options?: { cause?: unknown }) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.join('\n'), ExitCode.Usage, options);
+    this.problems = list;
+  }
+}
+
+/** A provider or store refused our credentials: retrying cannot help. */
+export class AuthError extends CodeweaverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.Usage, options);
+  }
+}
+
+/** The index was built with another model/dimension/store layout. */
+export class IndexMismatchError extends CodeweaverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.Usage, options);
+  }
+}
+
+/** A dependency (provider, Qdrant) could not be reached or kept failing after retries. */
+export class ServiceError extends CodeweaverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.PartialFailure, options);
+  }
+}
+
+/** The run was stopped by a signal. */
+export class InterruptedError extends CodeweaverError {
+  constructor(message = 'interrupted', options?: { cause?: unknown }) {
+    super(message, ExitCode.Interrupted, options);
+  }
+}
+
+export function exitCodeOf(err: unknown): ExitCode {
+  return err instanceof CodeweaverError ? err.exitCode : ExitCode.PartialFailure;
+}

@@ -1,0 +1,43 @@
+import type { Agent, fetch as undiciFetch } from 'undici';
+import type { HttpPoolSettings } from '../config/schema.js';
+
+/** Per-client figures, shown in `--json` run summaries under `http.<client name>`. */
+export interface HttpClientStats {
+  /** Requests started through this client. */
+  requests: number;
+  /** Requests that completed with a response (any status). */
+  responses: number;
+  /** Requests that failed without a response (timeouts, resets, aborts). */
+  failures: number;
+  /** TCP(+TLS) connections opened and closed (undici Agent `connect`/`disconnect`). */
+  connections_opened: number;
+  connections_closed: number;
+  /** Requests that were served on an already-open connection. */
+  reused_requests: number;
+  /** Responses by negotiated HTTP version, e.g. { "1.1": 10, "2": 0 }. */
+  http_versions: Record<string, number>;
+  /** Right now: requests being sent or awaiting their response. */
+  in_flight: number;
+  /** Right now: requests waiting for a free connection. */
+  queued: number;
+  /** Requests that gave up waiting for a free connection (pool_timeout). */
+  pool_timeouts: number;
+  bytes_sent: number;
+  bytes_received: number;
+}
+
+export type PooledFetch = typeof undiciFetch;
+
+/** A named, pooled HTTP client: one undici Agent and a `fetch` bound to it. */
+export interface HttpClient {
+  readonly name: string;
+  readonly settings: Readonly<HttpPoolSettings>;
+  /** The Agent every request of this client goes through. */
+  readonly dispatcher: Agent;
+  /**
+   * undici's fetch bound to `dispatcher`, enforcing pool_timeout (time queued for a
+   * connection) and write_timeout at our layer. Pass it to SDKs as their `fetch` option.
+   */
+  readonly fetch: PooledFetch;
+  stats(): HttpClientStats;
+}

@@ -1,0 +1,95 @@
+import type { StoreKind } from '../config/schema.js';
+import type { Chunk } from '../chunking/chunk.js';
+
+/** What an index was built with; a write with different values is refused unless rebuilding. */
+export interface IndexMeta {
+  provider: string;
+  model: string;
+  /** null: lexical-only index (the `local` provider). */
+  dimensions: number | null;
+}
+
+export interface StoredChunk extends Chunk {
+  /** null for lexical-only indexes. */
+  vector: Float32Array | null;
+}
+
+/** All chunks of one file: written together, and only then is the file recorded with its hash. */
+export interface FileWrite {
+  path: string;
+  /** sha256 hex of the file's bytes. */
+  fileHash: string;
+  language: string;
+  chunks: StoredChunk[];
+}
+
+export interface WriteResult {
+  chunksWritten: number;
+  /** Stale chunks of these files that were removed. */
+  chunksDeleted: number;
+}
+
+export interface SearchQuery {
+  text: string;
+  /** Query vector for dense/hybrid search; null for lexical only. */
+  vector: Float32Array | null;
+  limit: number;
+  /** Only results under this repository-relative directory (forward slashes). */
+  pathPrefix?: string;
+}
+
+export interface SearchHit {
+  path: string;
+  startLine: number;
+  endLine: number;
+  score: number;
+  snippet: string;
+  symbol: string | null;
+  language: string;
+}
+
+export interface StoreStatus {
+  kind: StoreKind;
+  /** File path or URL + collection; never a secret. */
+  location: string;
+  meta: IndexMeta | null;
+  files: number;
+  chunks: number;
+  vectors: number;
+  createdAt: string | null;
+  lastIndexedAt: string | null;
+}
+
+/**
+ * Where chunks and vectors live. Implementations: embedded (SQLite) and qdrant.
+ *
+ * Invariant the pipeline relies on: a file's hash is recorded only in the same write that
+ * stores all of its chunks (or after them), so an interrupted run never leaves a file
+ * marked done with chunks missing.
+ */
+export interface VectorStore {
+  readonly kind: StoreKind;
+  readonly location: string;
+  /**
+   * Opens for indexing. Creates the index if missing. Throws IndexMismatchError when the
+   * existing index has another provider/model/dimensions, unless `rebuild` (then it is emptied).
+   */
+  open(meta: IndexMeta, options: { rebuild: boolean }): Promise<void>;
+  /** Opens for search/status; resolves with the index's meta, or null when there is no index. */
+  openReadOnly(): Promise<IndexMeta | null>;
+  /** Recorded hashes of these (repository-relative) paths; paths not recorded are absent. */
+  fileHashes(paths: string[]): Promise<Map<string, string>>;
+  /** Every recorded path, streamed. */
+  listFiles(): AsyncIterable<string>;
+  /** Vectors already stored for chunks with these content hashes (chunk-level reuse). */
+  reusableVectors(contentHashes: string[]): Promise<Map<string, Float32Array>>;
+  /** Stores these files' chunks, removes their stale chunks, then records their hashes. */
+  writeFiles(files: FileWrite[]): Promise<WriteResult>;
+  /** Removes files and all their chunks; resolves with the number of chunks removed. */
+  deleteFiles(paths: string[]): Promise<number>;
+  search(query: SearchQuery): Promise<SearchHit[]>;
+  status(): Promise<StoreStatus>;
+  /** Request/operation counters for the run summary (e.g. Qdrant requests). */
+  stats(): Record<string, number>;
+  close(): Promise<void>;
+}
