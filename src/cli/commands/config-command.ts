@@ -1,0 +1,62 @@
+import { Command } from 'commander';
+import type { Config } from '../../config/schema.js';
+import { resolveHttpPoolSettings } from '../../config/schema.js';
+import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
+import { createOutput, createRuntime } from '../runtime.js';
+
+export function configCommand(setExit: (code: number) => void): Command {
+  const cmd = new Command('config')
+    .description('print the resolved configuration and where each value came from (API keys redacted)')
+    .argument('[path]', 'repository whose configuration to resolve', '.');
+  addEmbeddingOptions(cmd);
+  addStoreOptions(cmd);
+  addCommonOptions(cmd);
+  return cmd.action(async (rootArg: string, opts: OverrideOptions) => {
+    const out = createOutput(opts);
+    const rt = await createRuntime(out, rootArg, opts, configFlags(opts));
+    try {
+      const { config, filepath, origins } = rt.loaded;
+      const doc = {
+        file: filepath,
+        config,
+        sources: origins,
+        // Effective settings of the clients this configuration will create.
+        http_clients: effectiveClients(config),
+        // Presence only: a key's value is never printed.
+        secrets: secretPresence(config, rt.env),
+      };
+      out.result(doc);
+      out.print(
+        [
+          `# configuration file: ${filepath ?? '(none found; defaults)'}`,
+          JSON.stringify(config, null, 2),
+          '# where values came from (others are defaults):',
+          ...Object.entries(origins).map(([k, v]) => `#   ${k} ← ${v}`),
+          '# secrets:',
+          ...Object.entries(doc.secrets).map(([k, v]) => `#   ${k}: ${v}`),
+        ].join('\n'),
+      );
+      setExit(0);
+    } finally {
+      await rt.close();
+    }
+  });
+}
+
+function effectiveClients(config: Config): Record<string, unknown> {
+  const clients: Record<string, unknown> = {};
+  if (config.embedding.provider !== 'local') {
+    clients[config.embedding.provider] = resolveHttpPoolSettings(config.http_pool, config.embedding.provider, {
+      providerDefaults: true,
+    });
+  }
+  if (config.store.kind === 'qdrant') clients.qdrant = resolveHttpPoolSettings(config.http_pool, 'qdrant');
+  return clients;
+}
+
+function secretPresence(config: Config, env: NodeJS.ProcessEnv): Record<string, string> {
+  const names = new Set<string>();
+  if (config.embedding.api_key_env) names.add(config.embedding.api_key_env);
+  if (config.store.kind === 'qdrant') names.add(config.store.api_key_env);
+  return Object.fromEntries([...names].map((n) => [n, env[n] ? 'set (redacted)' : 'not set']));
+}

@@ -1,0 +1,122 @@
+import { Command } from 'commander';
+import { createChunker } from '../../chunking/chunker.js';
+import { createEmbedder } from '../../embedding/create.js';
+import { ExitCode, IndexMismatchError } from '../../errors.js';
+import { IndexRun } from '../../pipeline/index-run.js';
+import type { RunSummary } from '../../pipeline/summary.js';
+import { createStore } from '../../store/create.js';
+import type { IndexMeta } from '../../store/vector-store.js';
+import { Shutdown } from '../lifecycle.js';
+import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
+import { ProgressView } from '../progress.js';
+import { createOutput, createRuntime } from '../runtime.js';
+import { formatSummary } from '../format.js';
+
+interface IndexOptions extends OverrideOptions {
+  full?: boolean;
+  recreate?: boolean;
+  dryRun?: boolean;
+  include?: string[];
+  exclude?: string[];
+}
+
+export function indexCommand(setExit: (code: number) => void): Command {
+  const cmd = new Command('index')
+    .description('index a repository: discover, chunk, embed and store (incremental by content hash)')
+    .argument('[path]', 'repository to index', '.')
+    .option('--full', 're-embed every file; with a changed model or dimension, rebuild the index')
+    .option('--recreate', 'with --full on Qdrant: delete and recreate the collection')
+    .option('--dry-run', 'discover and chunk only: report what would be embedded, write nothing')
+    .option('--include <glob...>', 'index only files matching these globs (adds to indexing.include)')
+    .option('--exclude <glob...>', 'never index files matching these globs (adds to indexing.exclude)');
+  addEmbeddingOptions(cmd);
+  addStoreOptions(cmd);
+  addCommonOptions(cmd);
+  return cmd.action(async (rootArg: string, opts: IndexOptions) => setExit(await runIndexCommand(rootArg, opts)));
+}
+
+async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<number> {
+  const out = createOutput(opts);
+  const rt = await createRuntime(out, rootArg, opts, configFlags(opts));
+  const { config } = rt.loaded;
+  const shutdown = new Shutdown({
+    graceMs: rt.graceMs,
+    onFirstSignal: (signal) =>
+      out.warn(`${signal}: finishing the batches in flight (up to ${rt.graceMs / 1000} s); press Ctrl-C again to stop now`),
+    onForce: async () => {
+      out.stopProgress();
+      await rt.pool.destroyAll().catch(() => {});
+    },
+  }).install();
+
+  try {
+    const embedder = createEmbedder(config.embedding, { pool: rt.pool, httpPool: config.http_pool, env: rt.env });
+    const store = await createStore(config, rt.root, { env: rt.env, onWarning: (m) => out.warn(m) });
+    rt.onClose(() => store.close());
+    await embedder.init(shutdown.signal);
+    const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions };
+
+    let full = Boolean(opts.full);
+    if (opts.dryRun) {
+      // Nothing may be written: read what exists, if it fits this run, to report only what is new.
+      const existing = await store.openReadOnly();
+      if (!existing || !sameMeta(existing, meta)) full = true;
+    } else {
+      const rebuild = store.kind === 'qdrant' ? Boolean(opts.full && opts.recreate) : full;
+      try {
+        await store.open(meta, { rebuild });
+      } catch (err) {
+        if (err instanceof IndexMismatchError && store.kind === 'qdrant' && opts.full && !opts.recreate) {
+          throw new IndexMismatchError(`${err.message.replace(/ — .*$/, '')} — rerun with --full --recreate to rebuild the collection`);
+        }
+        throw err;
+      }
+    }
+    if (embedder.dimensions === null) {
+      out.info('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
+    }
+
+    const chunker = await createChunker({
+      targetTokens: config.indexing.chunk_tokens,
+      maxTokens: Math.min(config.indexing.chunk_tokens, embedder.limits.maxInputTokens),
+    });
+    const view = new ProgressView(out);
+    const run = new IndexRun(
+      {
+        root: rt.root,
+        store,
+        embedder,
+        chunker,
+        signal: shutdown.signal,
+        onProgress: (p) => view.update(p),
+        onSkip: (path, reason) => out.debug(`skipped ${path} (${reason})`),
+        onFileFailed: (path, error) => out.warn(`${path}: ${error}`),
+      },
+      {
+        indexing: {
+          ...config.indexing,
+          include: [...config.indexing.include, ...(opts.include ?? [])],
+          exclude: [...config.indexing.exclude, ...(opts.exclude ?? [])],
+        },
+        batchSize: config.embedding.batch_size,
+        concurrency: config.embedding.concurrency,
+        full,
+        dryRun: Boolean(opts.dryRun),
+      },
+    );
+    const summary: RunSummary = await run.run();
+    summary.http = rt.pool.stats();
+    out.stopProgress();
+    out.result(summary);
+    if (!out.quiet) out.print(formatSummary(summary, out));
+    if (summary.interrupted) return ExitCode.Interrupted;
+    return summary.files.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok;
+  } finally {
+    shutdown.dispose();
+    await rt.close();
+  }
+}
+
+function sameMeta(a: IndexMeta, b: IndexMeta): boolean {
+  return a.provider === b.provider && a.model === b.model && a.dimensions === b.dimensions;
+}

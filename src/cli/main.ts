@@ -1,0 +1,58 @@
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { CodeweaverError, ExitCode, exitCodeOf } from '../errors.js';
+import { configCommand } from './commands/config-command.js';
+import { indexCommand } from './commands/index-command.js';
+import { searchCommand } from './commands/search-command.js';
+import { statusCommand } from './commands/status-command.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    the run finished but some files failed (or a service kept failing)
+  2    usage or configuration error (bad flag or config, missing API key, refused model change)
+  130  interrupted (SIGINT/SIGTERM)`;
+
+function version(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}
+
+/** Runs the CLI; resolves with the process exit code. Never calls process.exit itself. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command('cw')
+    .description('codeweaver: turn a code repository into a searchable vector index')
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(run cw --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride();
+  for (const cmd of [indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), configCommand(setExit)]) {
+    cmd.version(version(), '-V, --version').addHelpText('after', EXIT_CODES_HELP).exitOverride();
+    program.addCommand(cmd);
+  }
+
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; anything else commander rejects is a usage error.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        return ExitCode.Ok;
+      }
+      if (json) process.stdout.write(`${JSON.stringify({ error: { message: err.message, exit_code: ExitCode.Usage } })}\n`);
+      return ExitCode.Usage;
+    }
+    const code = exitCodeOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { message, exit_code: code } }, null, 2)}\n`);
+    for (const line of message.split('\n')) process.stderr.write(`cw: error: ${line}\n`);
+    if (!(err instanceof CodeweaverError) && process.env.CODEWEAVER_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    return code;
+  }
+}

@@ -1,0 +1,64 @@
+import { Option, type Command } from 'commander';
+import { EMBEDDING_PROVIDERS, STORE_KINDS } from '../config/schema.js';
+import type { ConfigFlags } from '../config/load.js';
+import { UsageError } from '../errors.js';
+
+/** Options every command takes. */
+export interface CommonOptions {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  config?: string;
+}
+
+/** Options that override configuration values. */
+export interface OverrideOptions extends CommonOptions {
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+  store?: string;
+  qdrantUrl?: string;
+  collection?: string;
+  concurrency?: string;
+}
+
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print exactly one JSON document on stdout (diagnostics go to stderr)')
+    .option('-q, --quiet', 'print errors only')
+    .option('-v, --verbose', 'print details (skipped files, HTTP figures)')
+    .option('-c, --config <file>', 'use this configuration file instead of searching for one');
+}
+
+export function addStoreOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--store <kind>', 'vector store').choices([...STORE_KINDS]))
+    .option('--qdrant-url <url>', 'Qdrant URL (also $QDRANT_URL)')
+    .option('--collection <name>', 'Qdrant collection');
+}
+
+export function addEmbeddingOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--provider <name>', 'embedding provider').choices([...EMBEDDING_PROVIDERS]))
+    .option('--model <name>', 'embedding model')
+    .option('--base-url <url>', 'embedding API base URL')
+    .option('--concurrency <n>', 'embedding requests in flight');
+}
+
+export function configFlags(opts: OverrideOptions): ConfigFlags {
+  return {
+    provider: opts.provider,
+    model: opts.model,
+    baseUrl: opts.baseUrl,
+    store: opts.store,
+    qdrantUrl: opts.qdrantUrl,
+    collection: opts.collection,
+    concurrency: opts.concurrency === undefined ? undefined : parsePositiveInt('--concurrency', opts.concurrency),
+  };
+}
+
+export function parsePositiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number ≥ 1, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,108 @@
+import { styleText } from 'node:util';
+import ora, { type Ora } from 'ora';
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+type Style = Parameters<typeof styleText>[0];
+
+/**
+ * Every byte the CLI prints goes through here, so the output modes stay honest:
+ * - `--json`: exactly one JSON document on stdout (`result`), diagnostics on stderr.
+ * - human on a TTY: an ora spinner and colours on stderr, results on stdout.
+ * - human without a TTY (CI, pipes): plain timestamped lines on stderr, no escape codes.
+ * - `--quiet`: errors only (and the results a command exists to print, e.g. search hits).
+ */
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  /** Progress may redraw in place (stderr is a TTY and not --json/--quiet). */
+  readonly interactive: boolean;
+  private readonly color: boolean;
+  private readonly stdout: NodeJS.WriteStream;
+  private readonly stderr: NodeJS.WriteStream;
+  private spinner: Ora | null = null;
+  private jsonWritten = false;
+
+  constructor(options: OutputOptions) {
+    const env = options.env ?? process.env;
+    this.json = options.json;
+    this.quiet = options.quiet;
+    this.verbose = options.verbose && !options.quiet;
+    this.stdout = options.stdout ?? process.stdout;
+    this.stderr = options.stderr ?? process.stderr;
+    const tty = Boolean(this.stderr.isTTY) && env.TERM !== 'dumb' && !env.CI;
+    this.interactive = tty && !this.json && !this.quiet;
+    this.color = tty && !env.NO_COLOR;
+  }
+
+  style(style: Style, text: string): string {
+    return this.color ? styleText(style, text) : text;
+  }
+
+  /** A progress or status line for humans (stderr). */
+  info(message: string): void {
+    if (this.quiet || this.json) return;
+    this.log(message);
+  }
+
+  /** Details shown only with --verbose (stderr, also in --json mode: stdout stays clean). */
+  debug(message: string): void {
+    if (this.verbose) this.log(this.style('dim', message));
+  }
+
+  warn(message: string): void {
+    if (this.quiet) return;
+    this.log(`${this.style('yellow', 'warning:')} ${message}`);
+  }
+
+  /** One-line error, always shown. */
+  error(message: string): void {
+    this.stopProgress();
+    for (const line of message.split('\n')) this.stderr.write(`${this.style('red', 'cw: error:')} ${line}\n`);
+  }
+
+  /** The command's result for humans (stdout). Not printed in --json mode. */
+  print(text: string): void {
+    if (this.json) return;
+    this.stopProgress();
+    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** The command's one JSON document (stdout). Later calls are ignored: one document, never two. */
+  result(doc: unknown): void {
+    if (!this.json || this.jsonWritten) return;
+    this.jsonWritten = true;
+    this.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  }
+
+  /** Live progress: a spinner on a TTY; elsewhere the caller throttles and calls `info`. */
+  progress(text: string): void {
+    if (!this.interactive) return;
+    if (!this.spinner) this.spinner = ora({ text, stream: this.stderr, discardStdin: false }).start();
+    else this.spinner.text = text;
+  }
+
+  stopProgress(): void {
+    this.spinner?.stop();
+    this.spinner = null;
+  }
+
+  private log(message: string): void {
+    if (this.spinner) {
+      this.spinner.clear();
+      this.stderr.write(`${message}\n`);
+      this.spinner.render();
+      return;
+    }
+    const line = this.interactive || this.color ? message : `${new Date().toISOString()} ${message}`;
+    this.stderr.write(`${line}\n`);
+  }
+}

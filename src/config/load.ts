@@ -1,0 +1,145 @@
+import path from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { ConfigSchema, type Config } from './schema.js';
+import { describeIssue } from './issues.js';
+
+export const CONFIG_SEARCH_PLACES = [
+  'codeweaver.config.json',
+  'codeweaver.config.yaml',
+  'codeweaver.config.yml',
+  'codeweaver.config.js',
+  'codeweaver.config.mjs',
+  'codeweaver.config.cjs',
+  '.codeweaverrc',
+  '.codeweaverrc.json',
+  '.codeweaverrc.yaml',
+  'package.json',
+];
+
+/** Values given on the command line; each overrides the file. */
+export interface ConfigFlags {
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+  store?: string;
+  qdrantUrl?: string;
+  collection?: string;
+  concurrency?: number;
+}
+
+/** Flag → key path, and the flag's spelling for messages. */
+const FLAG_KEYS: Record<keyof ConfigFlags, { path: string[]; flag: string }> = {
+  provider: { path: ['embedding', 'provider'], flag: '--provider' },
+  model: { path: ['embedding', 'model'], flag: '--model' },
+  baseUrl: { path: ['embedding', 'base_url'], flag: '--base-url' },
+  store: { path: ['store', 'kind'], flag: '--store' },
+  qdrantUrl: { path: ['store', 'url'], flag: '--qdrant-url' },
+  collection: { path: ['store', 'collection'], flag: '--collection' },
+  concurrency: { path: ['embedding', 'concurrency'], flag: '--concurrency' },
+};
+
+/** Environment variables that supply configuration values (secrets are read later, by name). */
+const ENV_KEYS: Array<{ env: string; path: string[] }> = [{ env: 'QDRANT_URL', path: ['store', 'url'] }];
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file the configuration came from, or null when only defaults/env/flags apply. */
+  filepath: string | null;
+  /** Where each set value came from, by dotted key path: a file path, `env NAME` or `flag --x`. Unlisted keys are defaults. */
+  origins: Record<string, string>;
+}
+
+export interface LoadConfigOptions {
+  /** Directory to search upwards from (the indexed path). */
+  searchFrom: string;
+  /** `--config FILE`: skips the search. */
+  configFile?: string;
+  flags?: ConfigFlags;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const { raw, filepath } = await readConfigFile(options);
+  const origins: Record<string, string> = {};
+  const fileLabel = filepath ? displayPath(filepath) : null;
+  if (fileLabel) for (const key of leafPaths(raw)) origins[key] = fileLabel;
+
+  const merged = structuredClone(raw) as Record<string, unknown>;
+  for (const { env: name, path: keyPath } of ENV_KEYS) {
+    const value = env[name];
+    if (value) {
+      setPath(merged, keyPath, value);
+      origins[keyPath.join('.')] = `env ${name}`;
+    }
+  }
+  for (const [name, value] of Object.entries(options.flags ?? {}) as Array<[keyof ConfigFlags, unknown]>) {
+    if (value === undefined) continue;
+    const { path: keyPath, flag } = FLAG_KEYS[name];
+    setPath(merged, keyPath, value);
+    origins[keyPath.join('.')] = `flag ${flag}`;
+  }
+
+  const parsed = ConfigSchema.safeParse(merged, { reportInput: true });
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => formatIssue(issue, origins, fileLabel)));
+  }
+  return { config: parsed.data, filepath, origins };
+}
+
+async function readConfigFile(options: LoadConfigOptions): Promise<{ raw: unknown; filepath: string | null }> {
+  const explorer = cosmiconfig('codeweaver', {
+    searchPlaces: CONFIG_SEARCH_PLACES,
+    searchStrategy: 'global',
+    stopDir: path.parse(path.resolve(options.searchFrom)).root,
+  });
+  let result;
+  try {
+    result = options.configFile
+      ? await explorer.load(path.resolve(options.configFile))
+      : await explorer.search(path.resolve(options.searchFrom));
+  } catch (err) {
+    const file = options.configFile ?? (err as { filepath?: string }).filepath ?? 'configuration file';
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigError(`${file}: no such file — check the --config path`);
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    throw new ConfigError(`${file}: cannot be read: ${reason} — fix the syntax`, { cause: err });
+  }
+  if (!result || result.isEmpty || result.config === null || result.config === undefined) {
+    return { raw: {}, filepath: result?.filepath ?? null };
+  }
+  if (typeof result.config !== 'object' || Array.isArray(result.config)) {
+    throw new ConfigError(`${result.filepath}: must hold an object of settings (see codeweaver.config.example.json)`);
+  }
+  return { raw: result.config, filepath: result.filepath };
+}
+
+function formatIssue(issue: z.core.$ZodIssue, origins: Record<string, string>, fileLabel: string | null): string {
+  const keyPath = issue.path.map(String).join('.');
+  // Name where the bad value came from: the file, an env var or a flag.
+  const source = origins[keyPath] ?? fileLabel ?? 'configuration';
+  return `${source}: ${describeIssue(issue)}`;
+}
+
+/** Relative to the working directory when inside it, else absolute: short, but never ambiguous. */
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+function leafPaths(value: unknown, prefix: string[] = []): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return prefix.length ? [prefix.join('.')] : [];
+  return Object.entries(value).flatMap(([k, v]) => leafPaths(v, [...prefix, k]));
+}
+
+function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {
+  let node = target;
+  for (const key of keyPath.slice(0, -1)) {
+    const next = node[key];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keyPath[keyPath.length - 1]!] = value;
+}

@@ -1,0 +1,423 @@
+import { performance } from 'node:perf_hooks';
+import type { Chunker } from '../chunking/chunker.js';
+import type { IndexingConfig } from '../config/schema.js';
+import { readSourceFile, type ReadResult } from '../discovery/read.js';
+import type { SkipReason } from '../discovery/skip-reasons.js';
+import { walkFiles, type DiscoveredFile } from '../discovery/walk.js';
+import type { Embedder } from '../embedding/embedder.js';
+import { AuthError, CodeweaverError } from '../errors.js';
+import type { FileWrite, StoredChunk, VectorStore } from '../store/vector-store.js';
+import { Batcher } from './batcher.js';
+import { inGroups, mapConcurrent } from './concurrent.js';
+import { Semaphore } from './semaphore.js';
+import { emptySummary, MAX_LISTED_FAILURES, type RunSummary } from './summary.js';
+
+/** Files read from disk at once: enough to hide I/O latency, few enough to keep memory flat. */
+const READ_CONCURRENCY = 16;
+/** Files whose recorded hashes are looked up in one store query (one round trip for Qdrant). */
+const LOOKUP_GROUP = 64;
+/** Files removed from the index per store call. */
+const DELETE_GROUP = 500;
+
+export interface IndexRunDeps {
+  root: string;
+  store: VectorStore;
+  embedder: Embedder;
+  chunker: Chunker;
+  /** Aborted on the first Ctrl-C: stop taking new files; in-flight batches finish and are written. */
+  signal: AbortSignal;
+  onProgress?: (progress: IndexProgress) => void;
+  onSkip?: (path: string, reason: SkipReason) => void;
+  onFileFailed?: (path: string, error: string) => void;
+}
+
+export interface IndexRunOptions {
+  indexing: IndexingConfig;
+  /** Most chunks per embedding request (capped further by the provider's limits). */
+  batchSize: number;
+  /** Most embedding requests in flight. */
+  concurrency: number;
+  /**
+   * Re-embed everything: ignore recorded file hashes and reusable vectors. A dry run against
+   * a missing (or incompatible) index sets it too, since nothing there can be reused.
+   */
+  full: boolean;
+  /** Discovery and chunking only; nothing is embedded or written. */
+  dryRun: boolean;
+  /** Chunks per store write (one transaction / one upsert group). */
+  writeBatchChunks?: number;
+}
+
+export type IndexPhase = 'indexing' | 'finishing' | 'deleting' | 'done';
+
+export interface IndexProgress {
+  phase: IndexPhase;
+  /** Files found so far; final once `discoveryDone`. Never decreases. */
+  filesTotal: number;
+  discoveryDone: boolean;
+  /** Files fully handled: unchanged, indexed, failed or skipped after reading. */
+  filesDone: number;
+  chunksEmbedded: number;
+  chunksWritten: number;
+  elapsedMs: number;
+}
+
+/** One new or changed file travelling through the pipeline until all its chunks are written. */
+interface FileJob {
+  path: string;
+  fileHash: string;
+  language: string;
+  chunks: StoredChunk[];
+  /** Chunks still waiting for a vector. */
+  waiting: number;
+  failed: boolean;
+  /** Backpressure permits held until the file is written or failed. */
+  permits: number;
+}
+
+interface BatchItem {
+  job: FileJob;
+  chunk: StoredChunk;
+}
+
+/**
+ * The streaming index run: discover → read and hash → decide (new / changed / unchanged /
+ * deleted) → chunk → batch → embed (bounded concurrency) → write → record the file.
+ *
+ * Memory stays flat: files are pulled from the walk only while fewer than `maxPendingChunks`
+ * chunks are between chunking and the store. The one structure that grows with the tree is
+ * the set of paths seen, needed to find deleted files (about 100 bytes a file).
+ */
+export class IndexRun {
+  private readonly summary = emptySummary();
+  private readonly started = performance.now();
+  private readonly pending: Semaphore;
+  private readonly embedSlots: Semaphore;
+  private readonly batcher: Batcher<BatchItem>;
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly seen = new Set<string>();
+  private writeQueue: FileJob[] = [];
+  private writeQueueChunks = 0;
+  private writeChain: Promise<void> = Promise.resolve();
+  private fatal: unknown = null;
+  private filesTotal = 0;
+  private filesDone = 0;
+  private discoveryDone = false;
+  private phase: IndexPhase = 'indexing';
+  private readonly dense: boolean;
+  private readonly writeBatchChunks: number;
+  /** Aborted on the first signal or on a fatal error. */
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly deps: IndexRunDeps,
+    private readonly options: IndexRunOptions,
+  ) {
+    const { embedder } = deps;
+    this.dense = embedder.dimensions !== null;
+    const batchItems = Math.max(1, Math.min(options.batchSize, embedder.limits.maxBatchItems));
+    this.batcher = new Batcher<BatchItem>(
+      batchItems,
+      embedder.limits.maxBatchTokens,
+      (item) => item.chunk.tokens,
+      (batch) => this.dispatch(batch),
+    );
+    this.embedSlots = new Semaphore(Math.max(1, options.concurrency));
+    this.writeBatchChunks = options.writeBatchChunks ?? (this.dense ? Math.max(256, batchItems) : 2000);
+    // Enough chunks in flight to keep every embedding slot busy with a batch queued behind it.
+    this.pending = new Semaphore(Math.max(batchItems * (options.concurrency + 2) * 2, this.writeBatchChunks * 2));
+    if (deps.signal.aborted) this.stop.abort();
+    else deps.signal.addEventListener('abort', () => this.stop.abort(), { once: true });
+  }
+
+  async run(): Promise<RunSummary> {
+    const { embedder, store } = this.deps;
+    const s = this.summary;
+    s.provider = embedder.provider;
+    s.model = embedder.model;
+    s.search_mode = this.dense ? 'hybrid' : 'lexical';
+    s.store = store.kind;
+    s.store_location = store.location;
+    s.dry_run = this.options.dryRun;
+
+    const progressTimer = setInterval(() => this.report(), 250);
+    progressTimer.unref();
+    try {
+      await this.indexFiles();
+      if (this.fatal) throw this.fatal;
+      if (!this.stop.signal.aborted && !this.options.dryRun) await this.deleteMissing();
+      if (this.fatal) throw this.fatal;
+    } finally {
+      clearInterval(progressTimer);
+      this.phase = 'done';
+      s.interrupted = this.deps.signal.aborted;
+      s.duration_ms = Math.round(performance.now() - this.started);
+      s.store_requests = store.stats();
+      const embedderStats = embedder.stats();
+      if (embedder.provider !== 'local') s.providers[embedder.provider] = embedderStats;
+      if (this.options.dryRun && embedder.pricePerMillionTokens !== null) {
+        s.estimated_cost_usd = Number(((s.tokens / 1e6) * embedder.pricePerMillionTokens).toFixed(6));
+      }
+      this.report();
+    }
+    return s;
+  }
+
+  private async indexFiles(): Promise<void> {
+    const { root } = this.deps;
+    const { indexing } = this.options;
+    const walk = walkFiles(root, {
+      include: indexing.include,
+      exclude: indexing.exclude,
+      maxFileSize: indexing.max_file_size,
+      respectGitignore: indexing.respect_gitignore,
+      signal: this.stop.signal,
+      onSkip: (path, reason) => this.skip(path, reason, false),
+    });
+    const counted = this.countDiscovered(walk);
+    const reads = mapConcurrent(counted, READ_CONCURRENCY, async (file) => ({
+      file,
+      read: await readSourceFile(file, { maxFileSize: indexing.max_file_size }),
+    }));
+    for await (const group of inGroups(reads, LOOKUP_GROUP)) {
+      if (this.stop.signal.aborted) break;
+      await this.decide(group);
+    }
+    this.discoveryDone = true;
+    this.phase = 'finishing';
+    if (!this.stop.signal.aborted) this.batcher.flush();
+    await this.drainEmbeds();
+    this.flushWrites();
+    await this.writeChain;
+  }
+
+  private async *countDiscovered(walk: AsyncIterable<DiscoveredFile>): AsyncGenerator<DiscoveredFile> {
+    for await (const file of walk) {
+      if (this.stop.signal.aborted) return;
+      this.filesTotal++;
+      yield file;
+    }
+  }
+
+  private async decide(group: Array<{ file: DiscoveredFile; read: ReadResult }>): Promise<void> {
+    const { store, chunker } = this.deps;
+    const readable = group.filter((g) => g.read.ok).map((g) => g.file.path);
+    const recorded = this.options.full || readable.length === 0 ? new Map<string, string>() : await store.fileHashes(readable);
+
+    for (const { file, read } of group) {
+      if (!read.ok) {
+        this.skip(file.path, read.reason, true);
+        continue;
+      }
+      this.seen.add(file.path);
+      this.summary.files.scanned++;
+      if (recorded.get(file.path) === read.fileHash) {
+        this.summary.files.unchanged++;
+        this.filesDone++;
+        continue;
+      }
+      if (this.stop.signal.aborted) return;
+
+      const chunks = await chunker.chunkFile({ path: file.path, language: file.language, text: read.text });
+      const job: FileJob = {
+        path: file.path,
+        fileHash: read.fileHash,
+        language: file.language,
+        chunks: chunks.map((c) => ({ ...c, vector: null })),
+        waiting: chunks.length,
+        failed: false,
+        permits: 0,
+      };
+      await this.admit(job);
+      if (!this.dense || job.chunks.length === 0) {
+        this.summary.tokens += job.chunks.reduce((n, c) => n + c.tokens, 0);
+        this.enqueueWrite(job);
+        continue;
+      }
+      for (const chunk of job.chunks) this.batcher.add({ job, chunk });
+    }
+  }
+
+  /** Backpressure: wait until the file's chunks fit among those in flight. */
+  private async admit(job: FileJob): Promise<void> {
+    job.permits = this.pending.clamp(job.chunks.length);
+    if (this.pending.tryAcquire(job.permits)) return;
+    // Whatever is buffered must move on, or we would wait for permits nobody releases.
+    this.batcher.flush();
+    this.flushWrites();
+    await this.pending.acquire(job.permits);
+  }
+
+  private dispatch(batch: BatchItem[]): void {
+    const task = this.embedBatch(batch).finally(() => this.inflight.delete(task));
+    this.inflight.add(task);
+  }
+
+  private async embedBatch(batch: BatchItem[]): Promise<void> {
+    await this.embedSlots.acquire();
+    try {
+      // Not started yet when the run stopped: leave these files for the next run.
+      if (this.stop.signal.aborted) {
+        for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
+        return;
+      }
+      const vectors = await this.vectorsFor(batch.map((b) => b.chunk));
+      batch.forEach((item, i) => {
+        item.chunk.vector = vectors[i]!;
+      });
+      for (const item of batch) {
+        if (--item.job.waiting === 0 && !item.job.failed) this.enqueueWrite(item.job);
+      }
+    } catch (err) {
+      if (isFatal(err)) {
+        this.fail(err);
+        for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
+        return;
+      }
+      const message = oneLine(err);
+      for (const job of new Set(batch.map((b) => b.job))) this.failFile(job, message);
+    } finally {
+      this.embedSlots.release();
+    }
+  }
+
+  /** Vectors for chunks in order: reused where the store has one for the same content, embedded otherwise. */
+  private async vectorsFor(chunks: StoredChunk[]): Promise<Float32Array[]> {
+    const { store, embedder } = this.deps;
+    const hashes = [...new Set(chunks.map((c) => c.contentHash))];
+    const known = this.options.full ? new Map<string, Float32Array>() : await store.reusableVectors(hashes);
+    // Identical chunks within a batch (license headers, boilerplate) are embedded once.
+    const toEmbed = new Map<string, string>();
+    for (const c of chunks) if (!known.has(c.contentHash) && !toEmbed.has(c.contentHash)) toEmbed.set(c.contentHash, c.content);
+    const reusedCount = chunks.filter((c) => known.has(c.contentHash)).length;
+
+    let fresh = new Map<string, Float32Array>();
+    if (toEmbed.size > 0) {
+      const texts = [...toEmbed.values()];
+      const tokens = chunks.filter((c) => toEmbed.has(c.contentHash)).reduce((n, c) => n + c.tokens, 0);
+      if (this.options.dryRun) {
+        this.summary.tokens += tokens;
+        this.summary.chunks.embedded += texts.length;
+        return chunks.map(() => new Float32Array(0));
+      }
+      const vectors = await embedder.embed(texts, 'document');
+      if (vectors.length !== texts.length) {
+        throw new CodeweaverError(`${embedder.provider}: returned ${vectors.length} vectors for ${texts.length} texts`);
+      }
+      fresh = new Map([...toEmbed.keys()].map((hash, i) => [hash, vectors[i]!]));
+      this.summary.tokens += tokens;
+      this.summary.chunks.embedded += texts.length;
+    }
+    this.summary.chunks.reused += reusedCount;
+    return chunks.map((c) => known.get(c.contentHash) ?? fresh.get(c.contentHash)!);
+  }
+
+  private enqueueWrite(job: FileJob): void {
+    if (this.options.dryRun) {
+      this.summary.files.indexed++;
+      this.summary.chunks.written += job.chunks.length;
+      this.filesDone++;
+      this.pending.release(job.permits);
+      return;
+    }
+    this.writeQueue.push(job);
+    this.writeQueueChunks += job.chunks.length;
+    if (this.writeQueueChunks >= this.writeBatchChunks) this.flushWrites();
+  }
+
+  /** Writes are serialised: one store transaction/upsert group at a time, in order. */
+  private flushWrites(): void {
+    if (this.writeQueue.length === 0) return;
+    const jobs = this.writeQueue;
+    this.writeQueue = [];
+    this.writeQueueChunks = 0;
+    this.writeChain = this.writeChain.then(async () => {
+      if (this.fatal) return;
+      try {
+        const result = await this.deps.store.writeFiles(jobs.map(toFileWrite));
+        this.summary.files.indexed += jobs.length;
+        this.summary.chunks.written += result.chunksWritten;
+        this.summary.chunks.deleted += result.chunksDeleted;
+        this.filesDone += jobs.length;
+      } catch (err) {
+        // The store could not take a write: nothing later can succeed, and nothing was recorded.
+        this.fail(err);
+      } finally {
+        for (const job of jobs) this.pending.release(job.permits);
+      }
+    });
+  }
+
+  private async drainEmbeds(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private failFile(job: FileJob, message: string): void {
+    if (job.failed) return;
+    job.failed = true;
+    this.summary.files.failed++;
+    this.filesDone++;
+    if (this.summary.failures.length < MAX_LISTED_FAILURES) this.summary.failures.push({ path: job.path, error: message });
+    this.deps.onFileFailed?.(job.path, message);
+    this.pending.release(job.permits);
+  }
+
+  /** Drops a file from this run without recording it (interrupted or fatal): the next run redoes it. */
+  private abandon(job: FileJob): void {
+    if (job.failed) return;
+    job.failed = true;
+    this.pending.release(job.permits);
+  }
+
+  private fail(err: unknown): void {
+    if (!this.fatal) this.fatal = err;
+    this.stop.abort();
+  }
+
+  private skip(path: string, reason: SkipReason, afterRead: boolean): void {
+    const skipped = this.summary.files.skipped;
+    skipped[reason] = (skipped[reason] ?? 0) + 1;
+    if (afterRead) this.filesDone++;
+    this.deps.onSkip?.(path, reason);
+  }
+
+  /** Files recorded in the index that this run did not see (deleted, or now ignored). */
+  private async deleteMissing(): Promise<void> {
+    this.phase = 'deleting';
+    const { store } = this.deps;
+    // Collected first: a store may not allow writes while a listing cursor is open.
+    const gone: string[] = [];
+    for await (const path of store.listFiles()) if (!this.seen.has(path)) gone.push(path);
+    for (let i = 0; i < gone.length; i += DELETE_GROUP) {
+      const group = gone.slice(i, i + DELETE_GROUP);
+      this.summary.chunks.deleted += await store.deleteFiles(group);
+      this.summary.files.deleted += group.length;
+    }
+  }
+
+  private report(): void {
+    this.deps.onProgress?.({
+      phase: this.phase,
+      filesTotal: this.filesTotal,
+      discoveryDone: this.discoveryDone,
+      filesDone: this.filesDone,
+      chunksEmbedded: this.summary.chunks.embedded,
+      chunksWritten: this.summary.chunks.written,
+      elapsedMs: performance.now() - this.started,
+    });
+  }
+}
+
+function toFileWrite(job: FileJob): FileWrite {
+  return { path: job.path, fileHash: job.fileHash, language: job.language, chunks: job.chunks };
+}
+
+/** Errors after which no other batch can succeed: stop the run instead of failing file by file. */
+function isFatal(err: unknown): boolean {
+  return err instanceof AuthError || (err instanceof CodeweaverError && err.exitCode === 2);
+}
+
+function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0]!;
+}

@@ -1,0 +1,70 @@
+import type { SkipReason } from '../discovery/skip-reasons.js';
+import type { EmbedderStats } from '../embedding/embedder.js';
+import type { HttpClientStats } from '../http/types.js';
+
+/**
+ * The run summary. Its field names are a public contract (`cw index --json`): scripts
+ * rely on them, so add fields, never rename.
+ */
+export interface RunSummary {
+  files: {
+    /** Files read (after path-based skips). */
+    scanned: number;
+    /** New or changed files whose chunks were all written. */
+    indexed: number;
+    unchanged: number;
+    /** Files removed from the index because they are gone (or now skipped). */
+    deleted: number;
+    skipped: Partial<Record<SkipReason, number>>;
+    failed: number;
+  };
+  chunks: {
+    /** Chunks sent to the embedding provider (0 for the lexical `local` provider). */
+    embedded: number;
+    /** Chunks whose vector was already stored (same content and model) and reused. */
+    reused: number;
+    written: number;
+    deleted: number;
+  };
+  /** Estimated tokens of the new chunks (sent to the provider, or indexed lexically). */
+  tokens: number;
+  duration_ms: number;
+  provider: string;
+  model: string;
+  /** "lexical" (BM25 only) or "hybrid" (dense vectors + BM25). */
+  search_mode: 'lexical' | 'hybrid';
+  store: string;
+  store_location: string;
+  http: Record<string, HttpClientStats>;
+  providers: Record<string, EmbedderStats>;
+  store_requests: Record<string, number>;
+  dry_run: boolean;
+  /** USD, for --dry-run where the provider has a public price; null when unknown. */
+  estimated_cost_usd: number | null;
+  interrupted: boolean;
+  /** Files that failed, with one line each (bounded to the first 100). */
+  failures: Array<{ path: string; error: string }>;
+}
+
+export const MAX_LISTED_FAILURES = 100;
+
+export function emptySummary(): RunSummary {
+  return {
+    files: { scanned: 0, indexed: 0, unchanged: 0, deleted: 0, skipped: {}, failed: 0 },
+    chunks: { embedded: 0, reused: 0, written: 0, deleted: 0 },
+    tokens: 0,
+    duration_ms: 0,
+    provider: '',
+    model: '',
+    search_mode: 'lexical',
+    store: '',
+    store_location: '',
+    http: {},
+    providers: {},
+    store_requests: {},
+    dry_run: false,
+    estimated_cost_usd: null,
+    interrupted: false,
+    failures: [],
+  };
+}
