@@ -1,0 +1,266 @@
+/**
+ * The embedded default store: one SQLite file (better-sqlite3, WAL) holding chunks, their
+ * vectors and an FTS5 index. What `cw index .` uses with no server and no key.
+ *
+ * Every write batch is one transaction, so an interrupted run leaves the file consistent: a file
+ * is recorded (with its hash) only together with all its chunks.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative } from 'node:path';
+import Database from 'better-sqlite3';
+import { CodeweaverError, IndexMismatchError } from '../errors.js';
+import type {
+  FileWrite,
+  IndexMeta,
+  SearchHit,
+  SearchQuery,
+  StoreStatus,
+  VectorStore,
+  WriteResult,
+} from './vector-store.js';
+import { InListQuery } from './embedded/in-batches.js';
+import { mismatchError, readMeta, sameMeta, writeMeta, type MetaRow } from './embedded/meta.js';
+import {
+  applyReadPragmas,
+  applyWritePragmas,
+  assertKnownVersion,
+  migrate,
+  schemaVersion,
+} from './embedded/schema.js';
+import { Searcher } from './embedded/search.js';
+import { decodeVector } from './embedded/vector-codec.js';
+import { ChunkWriter, type WriteCounters } from './embedded/writer.js';
+
+type Db = Database.Database;
+
+export interface EmbeddedStoreOptions {
+  /** Absolute path of the .sqlite file. */
+  path: string;
+  /** Clock for created/indexed timestamps (tests pass a fixed one). */
+  now?: () => Date;
+}
+
+/** Paths per page of listFiles: bounded memory, and no cursor held while the caller works. */
+const LIST_PAGE = 1000;
+
+export class EmbeddedStore implements VectorStore {
+  readonly kind = 'embedded' as const;
+  readonly location: string;
+  private readonly now: () => Date;
+  private db: Db | null = null;
+  private writer: ChunkWriter | null = null;
+  private searcher: Searcher | null = null;
+  private readonly counters: WriteCounters = { transactions: 0, rows_written: 0, rows_deleted: 0 };
+
+  constructor(options: EmbeddedStoreOptions) {
+    this.location = options.path;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async open(meta: IndexMeta, options: { rebuild: boolean }): Promise<void> {
+    this.closeDb();
+    prepareDirectory(this.location);
+    const db = this.openWritable(options.rebuild);
+    try {
+      db.transaction(() => {
+        const stored = readMeta(db);
+        if (stored && !sameMeta(stored, meta) && !options.rebuild) {
+          throw mismatchError(displayPath(this.location), stored, meta);
+        }
+        if (options.rebuild) clearIndex(db);
+        if (!stored || options.rebuild) writeMeta(db, meta, this.timestamp());
+      }).immediate();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.attach(db);
+    this.writer = new ChunkWriter(db, meta.dimensions, this.counters);
+  }
+
+  async openReadOnly(): Promise<IndexMeta | null> {
+    const db = this.db ?? this.openExistingReadOnly();
+    if (!db) return null;
+    const meta = readMeta(db);
+    return meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions };
+  }
+
+  async fileHashes(paths: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const db = this.readable();
+    if (!db) return out;
+    const query = new InListQuery<[string, string]>(db, 'SELECT path, file_hash FROM files WHERE path IN (?)');
+    for (const [path, hash] of query.rows(paths)) out.set(path, hash);
+    return out;
+  }
+
+  async *listFiles(): AsyncIterable<string> {
+    const db = this.readable();
+    if (!db) return;
+    const page = db.prepare('SELECT path FROM files WHERE path > ? ORDER BY path LIMIT ?').pluck();
+    let after = '';
+    for (;;) {
+      // Keyset pages rather than one long iterate(): the caller may delete files between yields,
+      // and SQLite refuses writes while a cursor on the same connection is open.
+      const paths = page.all(after, LIST_PAGE) as string[];
+      yield* paths;
+      if (paths.length < LIST_PAGE) return;
+      after = paths[paths.length - 1];
+    }
+  }
+
+  async reusableVectors(contentHashes: string[]): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    const db = this.readable();
+    if (!db) return out;
+    const query = new InListQuery<[string, Buffer]>(
+      db,
+      'SELECT content_hash, vector FROM chunks WHERE content_hash IN (?) AND vector IS NOT NULL',
+    );
+    for (const [hash, blob] of query.rows([...new Set(contentHashes)])) {
+      if (!out.has(hash)) out.set(hash, decodeVector(blob));
+    }
+    return out;
+  }
+
+  async writeFiles(files: FileWrite[]): Promise<WriteResult> {
+    return this.writable().write(files, this.timestamp());
+  }
+
+  async deleteFiles(paths: string[]): Promise<number> {
+    return this.writable().delete(paths, this.timestamp());
+  }
+
+  async search(query: SearchQuery): Promise<SearchHit[]> {
+    if (!this.readable()) return [];
+    return this.searcher!.search(query);
+  }
+
+  async status(): Promise<StoreStatus> {
+    const db = this.readable();
+    const meta: MetaRow | null = db ? readMeta(db) : null;
+    const count = (sql: string): number => (db ? (db.prepare(sql).pluck().get() as number) : 0);
+    return {
+      kind: this.kind,
+      location: this.location,
+      meta: meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions },
+      files: count('SELECT count(*) FROM files'),
+      chunks: count('SELECT count(*) FROM chunks'),
+      vectors: count('SELECT count(*) FROM chunks WHERE vector IS NOT NULL'),
+      createdAt: meta?.createdAt ?? null,
+      lastIndexedAt: meta?.lastIndexedAt ?? null,
+    };
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counters };
+  }
+
+  async close(): Promise<void> {
+    this.closeDb();
+  }
+
+  private openWritable(rebuild: boolean): Db {
+    try {
+      return this.openAndMigrate();
+    } catch (err) {
+      if (!isNotADatabase(err)) throw err;
+      if (!rebuild) {
+        throw new IndexMismatchError(
+          `the file at ${displayPath(this.location)} is not a codeweaver index — rerun with --full to replace it`,
+          { cause: err },
+        );
+      }
+      for (const suffix of ['', '-wal', '-shm']) rmSync(this.location + suffix, { force: true });
+      return this.openAndMigrate();
+    }
+  }
+
+  private openAndMigrate(): Db {
+    const db = new Database(this.location);
+    try {
+      applyWritePragmas(db);
+      migrate(db, displayPath(this.location));
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** null when there is no index file; never creates one. */
+  private openExistingReadOnly(): Db | null {
+    if (!existsSync(this.location)) return null;
+    const db = new Database(this.location, { readonly: true, fileMustExist: true });
+    try {
+      applyReadPragmas(db);
+      const version = schemaVersion(db);
+      if (version === 0) {
+        db.close();
+        return null;
+      }
+      assertKnownVersion(version, displayPath(this.location));
+    } catch (err) {
+      db.close();
+      if (isNotADatabase(err)) {
+        throw new IndexMismatchError(
+          `the file at ${displayPath(this.location)} is not a codeweaver index — rerun cw index with --full to replace it`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    this.attach(db);
+    return db;
+  }
+
+  private attach(db: Db): void {
+    this.db = db;
+    this.searcher = new Searcher(db);
+  }
+
+  private readable(): Db | null {
+    return this.db ?? this.openExistingReadOnly();
+  }
+
+  private writable(): ChunkWriter {
+    if (!this.writer) throw new CodeweaverError(`the index at ${this.location} is not open for writing (call open() first)`);
+    return this.writer;
+  }
+
+  private closeDb(): void {
+    this.db?.close();
+    this.db = null;
+    this.writer = null;
+    this.searcher = null;
+  }
+
+  private timestamp(): string {
+    return this.now().toISOString();
+  }
+}
+
+/** Creates the parent directory; a `.codeweaver` directory gets a `.gitignore` of `*`. */
+function prepareDirectory(file: string): void {
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true });
+  if (basename(dir) === '.codeweaver') {
+    const gitignore = `${dir}/.gitignore`;
+    if (!existsSync(gitignore)) writeFileSync(gitignore, '*\n');
+  }
+}
+
+/** Empties chunks, FTS and files; the caller's transaction makes it all-or-nothing. */
+function clearIndex(db: Db): void {
+  db.exec(`DELETE FROM chunks; DELETE FROM files; INSERT INTO chunks_fts(chunks_fts) VALUES('delete-all');`);
+}
+
+function isNotADatabase(err: unknown): boolean {
+  return err instanceof Database.SqliteError && (err.code === 'SQLITE_NOTADB' || err.code === 'SQLITE_CORRUPT');
+}
+
+/** The path relative to the working directory when it lies inside it: shorter in messages. */
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}

@@ -1,0 +1,25 @@
+/**
+ * The bridge between `codeTerms` and FTS5: the same function makes the indexed text and the
+ * query, so `getUserName` is found by "user name" and a query can never be FTS5 syntax.
+ */
+import { codeTerms } from '../lexical.js';
+
+/** The text stored in the FTS table: terms joined by spaces (the tokenizer keeps `_` and `$`). */
+export function ftsText(text: string | null): string {
+  return text ? codeTerms(text).join(' ') : '';
+}
+
+/** Distinct query terms, in first-seen order. */
+export function queryTerms(text: string): string[] {
+  return [...new Set(codeTerms(text))];
+}
+
+/**
+ * An FTS5 MATCH expression: every term quoted and OR-ed, so quotes, parentheses, `*`, `AND` or
+ * `NEAR` typed by a user are plain words. Terms hold only letters, digits, `_` and `$`, so a
+ * quoted term cannot break out of its string. null when the query has no terms at all.
+ */
+export function ftsMatchExpression(terms: string[]): string | null {
+  if (terms.length === 0) return null;
+  return terms.map((t) => `"${t}"`).join(' OR ');
+}

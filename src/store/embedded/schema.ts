@@ -1,0 +1,97 @@
+/**
+ * The embedded index's on-disk layout, versioned with PRAGMA user_version. Each migration takes
+ * the database from version i to i + 1 and runs in the same transaction as the version bump, so
+ * a file is always at exactly one version.
+ */
+import type Database from 'better-sqlite3';
+import { IndexMismatchError } from '../../errors.js';
+
+type Db = Database.Database;
+
+/**
+ * Column order matters for the dense scan: the small columns, norm and vector come before
+ * `content`, so reading a vector never walks a long chunk text's overflow pages.
+ * FTS: contentless (the chunk text lives once, in `chunks`), with contentless_delete so rows can
+ * be deleted and replaced by rowid; `_` and `$` are token characters because codeTerms keeps
+ * `parse_v2` as one term next to its parts.
+ */
+const MIGRATIONS: ((db: Db) => void)[] = [
+  (db) =>
+    db.exec(`
+      CREATE TABLE meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        dimensions INTEGER,
+        created_at TEXT NOT NULL,
+        last_indexed_at TEXT
+      );
+      CREATE TABLE files (
+        path TEXT PRIMARY KEY,
+        file_hash TEXT NOT NULL,
+        language TEXT NOT NULL,
+        chunk_count INTEGER NOT NULL,
+        indexed_at TEXT NOT NULL
+      );
+      CREATE TABLE chunks (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        symbol TEXT,
+        content_hash TEXT NOT NULL,
+        tokens INTEGER NOT NULL,
+        norm REAL,
+        vector BLOB,
+        content TEXT NOT NULL
+      );
+      CREATE INDEX chunks_path ON chunks(path);
+      CREATE INDEX chunks_content_hash ON chunks(content_hash);
+      CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        terms, symbol, path,
+        content='', contentless_delete=1,
+        tokenize="unicode61 tokenchars '_$'"
+      );
+    `),
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Pragmas for a connection that writes: WAL for crash safety and concurrent readers. */
+export function applyWritePragmas(db: Db): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('cache_size = -65536'); // 64 MiB of page cache
+  db.pragma('mmap_size = 268435456');
+  db.pragma('busy_timeout = 5000');
+}
+
+export function applyReadPragmas(db: Db): void {
+  db.pragma('cache_size = -65536');
+  db.pragma('mmap_size = 268435456');
+  db.pragma('busy_timeout = 5000');
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings the schema to SCHEMA_VERSION; refuses a file written by a newer codeweaver. */
+export function migrate(db: Db, location: string): void {
+  const current = schemaVersion(db);
+  assertKnownVersion(current, location);
+  db.transaction(() => {
+    for (let v = current; v < SCHEMA_VERSION; v++) MIGRATIONS[v](db);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+export function assertKnownVersion(version: number, location: string): void {
+  if (version > SCHEMA_VERSION) {
+    throw new IndexMismatchError(
+      `the index at ${location} has schema version ${version}, newer than this cw understands (${SCHEMA_VERSION}) — upgrade cw or rerun with --full to rebuild it`,
+    );
+  }
+}

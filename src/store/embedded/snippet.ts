@@ -1,0 +1,45 @@
+/**
+ * A short excerpt of a chunk for a search hit: a few lines around the line that matches most
+ * query terms, or the first lines when none matches (dense-only hits).
+ */
+import { codeTerms } from '../lexical.js';
+
+const LINES_BEFORE = 1;
+const LINES_AFTER = 3;
+const MAX_LINE_LENGTH = 160;
+
+export function makeSnippet(content: string, terms: ReadonlySet<string>): string {
+  const lines = content.split(/\r?\n/);
+  const best = bestLine(lines, terms);
+  const start = best < 0 ? 0 : Math.max(0, best - LINES_BEFORE);
+  const end = best < 0 ? LINES_BEFORE + LINES_AFTER + 1 : best + LINES_AFTER + 1;
+  const window = lines.slice(start, end).map((l) => clip(l.trimEnd()));
+  while (window.length > 0 && window[0].trim() === '') window.shift();
+  while (window.length > 0 && window[window.length - 1].trim() === '') window.pop();
+  return dedent(window).join('\n');
+}
+
+function bestLine(lines: string[], terms: ReadonlySet<string>): number {
+  if (terms.size === 0) return -1;
+  let best = -1;
+  let bestCount = 0;
+  for (let i = 0; i < lines.length; i++) {
+    let count = 0;
+    for (const t of new Set(codeTerms(lines[i]))) if (terms.has(t)) count++;
+    if (count > bestCount) {
+      best = i;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function clip(line: string): string {
+  return line.length > MAX_LINE_LENGTH ? `${line.slice(0, MAX_LINE_LENGTH - 1)}…` : line;
+}
+
+function dedent(lines: string[]): string[] {
+  const indents = lines.filter((l) => l.trim() !== '').map((l) => /^[ \t]*/.exec(l)![0].length);
+  const common = indents.length > 0 ? Math.min(...indents) : 0;
+  return common > 0 ? lines.map((l) => l.slice(common)) : lines;
+}

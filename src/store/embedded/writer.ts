@@ -1,0 +1,146 @@
+/**
+ * Writes and deletes, each batch in ONE transaction: a file's row (with its hash) is written
+ * only together with all its chunks and FTS rows, so a killed process (WAL) leaves either the
+ * whole batch or none of it.
+ */
+import type Database from 'better-sqlite3';
+import { CodeweaverError } from '../../errors.js';
+import type { FileWrite, WriteResult } from '../vector-store.js';
+import { ftsText } from './fts-text.js';
+import { encodeVector, vectorNorm } from './vector-codec.js';
+
+type Db = Database.Database;
+
+export interface WriteCounters {
+  transactions: number;
+  rows_written: number;
+  rows_deleted: number;
+}
+
+/** Thrown inside the transaction (so it rolls back) when a vector does not fit the index. */
+export class VectorShapeError extends CodeweaverError {}
+
+export class ChunkWriter {
+  private readonly upsertChunk: Database.Statement;
+  private readonly upsertFts: Database.Statement;
+  private readonly chunksOfPath: Database.Statement;
+  private readonly deleteChunk: Database.Statement;
+  private readonly deleteFts: Database.Statement;
+  private readonly upsertFile: Database.Statement;
+  private readonly deleteFile: Database.Statement;
+  private readonly touchMeta: Database.Statement;
+  private readonly writeTx: (files: FileWrite[], now: string) => WriteResult;
+  private readonly deleteTx: (paths: string[], now: string) => number;
+
+  constructor(
+    db: Db,
+    private readonly dimensions: number | null,
+    private readonly counters: WriteCounters,
+  ) {
+    // ON CONFLICT DO UPDATE keeps the rowid (REPLACE would allocate a new one), so the FTS row
+    // keyed by that rowid is replaced in place and never duplicated.
+    this.upsertChunk = db.prepare(`
+      INSERT INTO chunks (id, path, start_line, end_line, language, symbol, content_hash, tokens, norm, vector, content)
+      VALUES (@id, @path, @startLine, @endLine, @language, @symbol, @contentHash, @tokens, @norm, @vector, @content)
+      ON CONFLICT(id) DO UPDATE SET
+        path = excluded.path, start_line = excluded.start_line, end_line = excluded.end_line,
+        language = excluded.language, symbol = excluded.symbol, content_hash = excluded.content_hash,
+        tokens = excluded.tokens, norm = excluded.norm, vector = excluded.vector, content = excluded.content
+      RETURNING rowid`);
+    this.upsertFts = db.prepare('INSERT OR REPLACE INTO chunks_fts (rowid, terms, symbol, path) VALUES (?, ?, ?, ?)');
+    this.chunksOfPath = db.prepare('SELECT rowid, id FROM chunks WHERE path = ?').raw();
+    this.deleteChunk = db.prepare('DELETE FROM chunks WHERE rowid = ?');
+    this.deleteFts = db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
+    this.upsertFile = db.prepare(
+      'INSERT OR REPLACE INTO files (path, file_hash, language, chunk_count, indexed_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.deleteFile = db.prepare('DELETE FROM files WHERE path = ?');
+    this.touchMeta = db.prepare('UPDATE meta SET last_indexed_at = ? WHERE id = 1');
+    this.writeTx = db.transaction((files: FileWrite[], now: string) => this.writeAll(files, now));
+    this.deleteTx = db.transaction((paths: string[], now: string) => this.deleteAll(paths, now));
+  }
+
+  write(files: FileWrite[], now: string): WriteResult {
+    if (files.length === 0) return { chunksWritten: 0, chunksDeleted: 0 };
+    const result = this.writeTx(files, now);
+    this.counters.transactions++;
+    return result;
+  }
+
+  delete(paths: string[], now: string): number {
+    if (paths.length === 0) return 0;
+    const removed = this.deleteTx(paths, now);
+    this.counters.transactions++;
+    return removed;
+  }
+
+  private writeAll(files: FileWrite[], now: string): WriteResult {
+    let chunksWritten = 0;
+    let chunksDeleted = 0;
+    let rowsWritten = 0;
+    for (const file of files) {
+      const keep = new Set<string>();
+      for (const chunk of file.chunks) {
+        const vector = chunk.vector;
+        this.checkVector(chunk.id, vector);
+        const { rowid } = this.upsertChunk.get({
+          id: chunk.id,
+          path: file.path,
+          startLine: chunk.startLine,
+          endLine: chunk.endLine,
+          language: chunk.language,
+          symbol: chunk.symbol,
+          contentHash: chunk.contentHash,
+          tokens: chunk.tokens,
+          norm: vector ? vectorNorm(vector) : null,
+          vector: vector ? encodeVector(vector) : null,
+          content: chunk.content,
+        }) as { rowid: number };
+        this.upsertFts.run(rowid, ftsText(chunk.content), ftsText(chunk.symbol), ftsText(file.path));
+        keep.add(chunk.id);
+        chunksWritten++;
+        rowsWritten += 2;
+      }
+      chunksDeleted += this.removeChunksOf(file.path, keep);
+      this.upsertFile.run(file.path, file.fileHash, file.language, file.chunks.length, now);
+      rowsWritten++;
+    }
+    this.touchMeta.run(now);
+    // Counted only once the transaction body succeeded; a rollback throws past this line.
+    this.counters.rows_written += rowsWritten;
+    this.counters.rows_deleted += chunksDeleted * 2;
+    return { chunksWritten, chunksDeleted };
+  }
+
+  private deleteAll(paths: string[], now: string): number {
+    let removed = 0;
+    let filesRemoved = 0;
+    for (const path of paths) {
+      removed += this.removeChunksOf(path, new Set());
+      filesRemoved += this.deleteFile.run(path).changes;
+    }
+    this.touchMeta.run(now);
+    this.counters.rows_deleted += removed * 2 + filesRemoved;
+    return removed;
+  }
+
+  /** Deletes the chunks (and their FTS rows) of `path` whose ids are not in `keep`. */
+  private removeChunksOf(path: string, keep: ReadonlySet<string>): number {
+    // Collected first: a statement cannot write while another still iterates.
+    const stale = (this.chunksOfPath.all(path) as [number, string][]).filter(([, id]) => !keep.has(id));
+    for (const [rowid] of stale) {
+      this.deleteChunk.run(rowid);
+      this.deleteFts.run(rowid);
+    }
+    return stale.length;
+  }
+
+  private checkVector(id: string, vector: Float32Array | null): void {
+    const expected = this.dimensions;
+    const actual = vector ? vector.length : null;
+    if (actual === expected || (vector === null && expected !== null)) return;
+    throw new VectorShapeError(
+      `chunk ${id} has ${actual === null ? 'no vector' : `a ${actual}-dim vector`} but the index holds ${expected === null ? 'no vectors' : `${expected}-dim vectors`}`,
+    );
+  }
+}
