@@ -1,48 +1,133 @@
-import { Agent, fetch as undiciFetch } from 'undici';
-import { resolveHttpPoolSettings, type HttpPoolConfig, type HttpPoolOverrides } from '../config/schema.js';
+import {
+  resolveHttpPoolSettings,
+  type HttpPoolConfig,
+  type HttpPoolOverrides,
+  type HttpPoolSettings,
+} from '../config/schema.js';
+import { ServiceError } from '../errors.js';
+import type { ExtraCa } from './agent-options.js';
+import { createHttpClient } from './client.js';
 import type { HttpClient, HttpClientStats } from './types.js';
 
 export interface HttpClientPoolOptions {
   /** Extra trusted CA certificates (PEM), e.g. for loopback test servers or corporate proxies. */
-  ca?: string | Buffer | Array<string | Buffer>;
+  ca?: ExtraCa;
   /** Called with a one-line message for things the user should know (e.g. conflicting overrides). */
   onWarning?: (message: string) => void;
 }
 
-/** Skeleton: the full implementation follows in the next commit. */
+/** getClient after closeAll/destroyAll: the run is shutting down. */
+export class HttpPoolClosedError extends ServiceError {
+  constructor(name: string) {
+    super(`http pool: client "${name}" requested after the pool was closed (the run is shutting down)`);
+  }
+}
+
+/**
+ * The process's HTTP clients, one per name (voyage, cohere, qdrant, …), each its own undici
+ * Agent with its own `http_pool` settings. Clients are created on first use and live until
+ * closeAll/destroyAll; settings mapping and what is enforced where: agent-options.ts.
+ */
 export class HttpClientPool {
   readonly #config: HttpPoolConfig;
   readonly #options: HttpClientPoolOptions;
   readonly #clients = new Map<string, HttpClient>();
+  readonly #warned = new Set<string>();
+  #closing: Promise<void> | undefined;
+  #destroying: Promise<void> | undefined;
 
   constructor(config: HttpPoolConfig, options: HttpClientPoolOptions = {}) {
     this.#config = config;
     this.#options = options;
   }
 
-  getClient(name: string, overrides?: HttpPoolOverrides, opts?: { providerDefaults?: boolean }): HttpClient {
+  /**
+   * One undici Agent per name, created lazily and cached; the same name returns the same HttpClient.
+   * Settings = resolveHttpPoolSettings(config, name, { providerDefaults }) then `overrides`. Overrides apply on
+   * first creation; a later call with *different* overrides calls onWarning and returns the existing client.
+   */
+  getClient(name: string, overrides?: HttpPoolOverrides, opts: { providerDefaults?: boolean } = {}): HttpClient {
+    if (this.#closing || this.#destroying) throw new HttpPoolClosedError(name);
+    const wanted = { ...resolveHttpPoolSettings(this.#config, name, opts), ...definedOnly(overrides) };
     const existing = this.#clients.get(name);
-    if (existing) return existing;
-    const settings = { ...resolveHttpPoolSettings(this.#config, name, opts), ...overrides };
-    const dispatcher = new Agent({ connections: settings.max_connections, allowH2: settings.enable_http2 });
-    const fetch = ((input, init) => undiciFetch(input, { ...init, dispatcher })) as HttpClient['fetch'];
-    const client: HttpClient = { name, settings, dispatcher, fetch, stats: () => ({}) as HttpClientStats };
-    void this.#options;
-    this.#clients.set(name, client);
-    return client;
+    if (!existing) {
+      const client = createHttpClient(name, wanted, this.#options.ca);
+      this.#clients.set(name, client);
+      return client;
+    }
+    const asksForSomething = overrides !== undefined || opts.providerDefaults !== undefined;
+    if (asksForSomething) this.#warnOnConflict(existing, wanted);
+    return existing;
   }
 
+  /** Stats of every client created so far, keyed by name. */
   stats(): Record<string, HttpClientStats> {
-    return Object.fromEntries([...this.#clients].map(([n, c]) => [n, c.stats()]));
+    return Object.fromEntries([...this.#clients].map(([name, client]) => [name, client.stats()]));
   }
 
-  closeAll(_deadlineMs = 5000): Promise<void> {
-    return Promise.all([...this.#clients.values()].map((c) => c.dispatcher.close())).then(() => undefined);
+  /**
+   * Graceful close of every Agent: in-flight requests may finish until `deadlineMs`, then the
+   * remaining sockets are destroyed. Idempotent; one Agent's failure does not stop the others
+   * (it is reported through onWarning).
+   */
+  closeAll(deadlineMs = 5000): Promise<void> {
+    this.#closing ??= this.#settleAll('close', (client) => closeWithin(client, deadlineMs));
+    return this.#closing;
   }
 
+  /** Like closeAll but destroys at once (second Ctrl-C); also cuts short a closeAll in progress. */
   destroyAll(): Promise<void> {
-    return Promise.all([...this.#clients.values()].map((c) => c.dispatcher.destroy())).then(() => undefined);
+    this.#destroying ??= this.#settleAll('destroy', (client) => client.dispatcher.destroy());
+    return this.#destroying;
   }
+
+  async #settleAll(verb: string, each: (client: HttpClient) => Promise<void>): Promise<void> {
+    const clients = [...this.#clients.values()];
+    const results = await Promise.allSettled(clients.map(each));
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') {
+        const reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
+        this.#options.onWarning?.(`http pool: could not ${verb} client "${clients[i].name}": ${reason}`);
+      }
+    });
+  }
+
+  #warnOnConflict(existing: HttpClient, wanted: HttpPoolSettings): void {
+    const differing = (Object.keys(wanted) as Array<keyof HttpPoolSettings>).filter(
+      (key) => wanted[key] !== existing.settings[key],
+    );
+    if (differing.length === 0) return;
+    const has = differing.map((k) => `${k}=${existing.settings[k]}`).join(', ');
+    const asked = differing.map((k) => `${k}=${wanted[k]}`).join(', ');
+    const message =
+      `http pool: client "${existing.name}" already exists with ${has}; ignoring ${asked} requested later ` +
+      `(set http_pool.providers.${existing.name} in the config instead)`;
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    this.#options.onWarning?.(message);
+  }
+}
+
+/** Graceful close; past the deadline, destroy what is still open (in-flight requests fail). */
+async function closeWithin(client: HttpClient, deadlineMs: number): Promise<void> {
+  const agent = client.dispatcher;
+  // Once destroyed, close() may never settle (undici leaves a Pool's queued close pending).
+  const closed = agent.close().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), deadlineMs);
+  });
+  try {
+    if ((await Promise.race([closed, deadline])) === 'deadline') {
+      await agent.destroy();
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function definedOnly(overrides: HttpPoolOverrides | undefined): Partial<HttpPoolSettings> {
+  return Object.fromEntries(Object.entries(overrides ?? {}).filter(([, v]) => v !== undefined));
 }
 
 let defaultPool: HttpClientPool | null = null;
@@ -52,7 +137,10 @@ export function setDefaultPool(pool: HttpClientPool | null): void {
   defaultPool = pool;
 }
 
+/** The pool the CLI set; throws when none was set (a wiring bug, not a user error). */
 export function getDefaultPool(): HttpClientPool {
-  if (!defaultPool) throw new Error('no default HttpClientPool: the CLI must call setDefaultPool() first');
+  if (!defaultPool) {
+    throw new Error('no default HttpClientPool: call setDefaultPool(pool) at startup before using getDefaultPool()');
+  }
   return defaultPool;
 }
