@@ -4,7 +4,7 @@ import { pathRange } from '../../src/store/embedded/path-filter.js';
 import { reciprocalRankFusion, tiedRanks } from '../../src/store/embedded/rank-fusion.js';
 import { makeSnippet } from '../../src/store/embedded/snippet.js';
 import { TopK } from '../../src/store/embedded/top-k.js';
-import { decodeVector, encodeVector } from '../../src/store/embedded/vector-codec.js';
+import { decodeVector, dot, encodeVector } from '../../src/store/embedded/vector-codec.js';
 
 describe('TopK', () => {
   it('keeps the k best of a stream', () => {
@@ -70,5 +70,12 @@ describe('vector codec', () => {
     const unaligned = Buffer.alloc(13).subarray(1);
     blob.copy(unaligned);
     expect(decodeVector(unaligned)).toEqual(v);
+  });
+});
+
+describe('dot', () => {
+  it('handles lengths that are not a multiple of four', () => {
+    expect(dot(Float32Array.from([1, 2, 3, 4, 5]), Float32Array.from([5, 4, 3, 2, 1]))).toBe(35);
+    expect(dot(Float32Array.from([2, 3]), Float32Array.from([4, 5]))).toBe(23);
   });
 });
