@@ -6,7 +6,7 @@ import {
 } from '../config/schema.js';
 import { ServiceError } from '../errors.js';
 import type { ExtraCa } from './agent-options.js';
-import { createHttpClient } from './client.js';
+import { createHttpClient, type PooledHttpClient } from './client.js';
 import type { HttpClient, HttpClientStats } from './types.js';
 
 export interface HttpClientPoolOptions {
@@ -31,7 +31,7 @@ export class HttpPoolClosedError extends ServiceError {
 export class HttpClientPool {
   readonly #config: HttpPoolConfig;
   readonly #options: HttpClientPoolOptions;
-  readonly #clients = new Map<string, HttpClient>();
+  readonly #clients = new Map<string, PooledHttpClient>();
   readonly #warned = new Set<string>();
   #closing: Promise<void> | undefined;
   #destroying: Promise<void> | undefined;
@@ -77,11 +77,11 @@ export class HttpClientPool {
 
   /** Like closeAll but destroys at once (second Ctrl-C); also cuts short a closeAll in progress. */
   destroyAll(): Promise<void> {
-    this.#destroying ??= this.#settleAll('destroy', (client) => client.dispatcher.destroy());
+    this.#destroying ??= this.#settleAll('destroy', (client) => client.dispatcher.destroyNow());
     return this.#destroying;
   }
 
-  async #settleAll(verb: string, each: (client: HttpClient) => Promise<void>): Promise<void> {
+  async #settleAll(verb: string, each: (client: PooledHttpClient) => Promise<void>): Promise<void> {
     const clients = [...this.#clients.values()];
     const results = await Promise.allSettled(clients.map(each));
     results.forEach((result, i) => {
@@ -109,18 +109,17 @@ export class HttpClientPool {
 }
 
 /** Graceful close; past the deadline, destroy what is still open (in-flight requests fail). */
-async function closeWithin(client: HttpClient, deadlineMs: number): Promise<void> {
+async function closeWithin(client: PooledHttpClient, deadlineMs: number): Promise<void> {
   const agent = client.dispatcher;
+  const closed = agent.close();
   // Once destroyed, close() may never settle (undici leaves a Pool's queued close pending).
-  const closed = agent.close().catch(() => undefined);
+  closed.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'deadline'>((resolve) => {
     timer = setTimeout(() => resolve('deadline'), deadlineMs);
   });
   try {
-    if ((await Promise.race([closed, deadline])) === 'deadline') {
-      await agent.destroy();
-    }
+    if ((await Promise.race([closed, deadline])) === 'deadline') await agent.destroyNow();
   } finally {
     clearTimeout(timer);
   }

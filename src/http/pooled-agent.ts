@@ -47,19 +47,35 @@ class TrackedClient extends Client {
  */
 export class PooledAgent extends Agent {
   readonly #ctx: RequestContext;
+  readonly #pools: Set<Pool>;
 
   constructor(ctx: RequestContext, ca: ExtraCa | undefined) {
+    const pools = new Set<Pool>();
     super({
       ...agentOptions(ctx.settings, ca),
-      factory: (origin, options) =>
-        new Pool(origin, {
+      factory: (origin, options) => {
+        for (const old of pools) if (old.destroyed) pools.delete(old);
+        const pool = new Pool(origin, {
           ...(options as Pool.Options),
           factory: (o, clientOptions) => new TrackedClient(o, clientOptions as Client.Options & { connect: Connector }, ctx.stats),
-        }),
+        });
+        pools.add(pool);
+        return pool;
+      },
     });
     this.#ctx = ctx;
+    this.#pools = pools;
     this.on('connect', () => ctx.stats.add('connections_opened'));
     this.on('disconnect', () => ctx.stats.add('connections_closed'));
+  }
+
+  /**
+   * Destroys the Agent and every per-origin Pool it made, now. Needed because undici's
+   * Agent.close() forgets its Pools as it starts closing them, so a later Agent.destroy()
+   * would leave busy sockets open until their requests end.
+   */
+  async destroyNow(): Promise<void> {
+    await Promise.all([this.destroy(), ...[...this.#pools].map((pool) => pool.destroy())]);
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {

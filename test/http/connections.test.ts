@@ -1,16 +1,9 @@
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpClientPool } from '../../src/http/pool.js';
-import { Holding, TLS, httpServer, tlsH2Server, type Loopback } from './loopback.js';
+import { Holding, TLS, httpServer, tlsH2Server, useTeardown } from './loopback.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-function track<T extends Loopback | HttpClientPool>(thing: T): T {
-  cleanups.push(() => (thing instanceof HttpClientPool ? thing.destroyAll() : thing.close()));
-  return thing;
-}
+const track = useTeardown();
 
 describe('connection reuse over HTTP/1.1', () => {
   // undici may open a second socket for back-to-back requests (the first Client is marked

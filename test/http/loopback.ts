@@ -8,6 +8,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 export const TLS = {
   cert: readFileSync(new URL('../fixtures/tls/cert.pem', import.meta.url)),
@@ -101,4 +102,18 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ seconds: numbe
   } catch (error) {
     return { seconds: (performance.now() - start) / 1000, error };
   }
+}
+
+type Closable = { close(): Promise<void> } | { destroyAll(): Promise<void> };
+
+/** Returns `track(thing)`: servers and pools it is given are closed after each test, newest first. */
+export function useTeardown(): <T extends Closable>(thing: T) => T {
+  const items: Closable[] = [];
+  afterEach(async () => {
+    for (const item of items.splice(0).reverse()) await ('destroyAll' in item ? item.destroyAll() : item.close());
+  });
+  return (thing) => {
+    items.push(thing);
+    return thing;
+  };
 }
