@@ -7,7 +7,10 @@ export interface HttpClientStats {
   requests: number;
   /** Requests that completed with a response (any status). */
   responses: number;
-  /** Requests that failed without a response (timeouts, resets, aborts). */
+  /**
+   * Requests that ended in an error (timeouts, resets, aborts), including those whose body
+   * failed after the headers arrived (a stalled body counts in `responses` and here).
+   */
   failures: number;
   /** TCP(+TLS) connections opened and closed (undici Agent `connect`/`disconnect`). */
   connections_opened: number;
