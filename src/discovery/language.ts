@@ -1,0 +1,63 @@
+/**
+ * A file's language, from its name alone. The names are stored in the index and shown in
+ * search results, so they are stable; `text` is the catch-all.
+ */
+
+const BY_EXTENSION: Record<string, string> = {
+  ts: 'typescript', mts: 'typescript', cts: 'typescript',
+  tsx: 'tsx',
+  js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascript',
+  py: 'python', pyi: 'python', pyw: 'python',
+  go: 'go',
+  rs: 'rust',
+  java: 'java',
+  c: 'c', h: 'c',
+  cc: 'cpp', cpp: 'cpp', cxx: 'cpp', 'c++': 'cpp', hh: 'cpp', hpp: 'cpp', hxx: 'cpp', 'h++': 'cpp', ipp: 'cpp', inl: 'cpp',
+  cs: 'csharp',
+  rb: 'ruby', rake: 'ruby', gemspec: 'ruby',
+  php: 'php', phtml: 'php',
+  kt: 'kotlin', kts: 'kotlin',
+  swift: 'swift',
+  scala: 'scala', sc: 'scala',
+  dart: 'dart',
+  lua: 'lua',
+  ex: 'elixir', exs: 'elixir',
+  elm: 'elm',
+  ml: 'ocaml', mli: 'ocaml',
+  zig: 'zig',
+  sol: 'solidity',
+  m: 'objc', mm: 'objc',
+  sh: 'bash', bash: 'bash', zsh: 'bash',
+  vue: 'vue',
+  html: 'html', htm: 'html',
+  css: 'css', scss: 'scss', sass: 'scss', less: 'less',
+  md: 'markdown', markdown: 'markdown', mdx: 'markdown',
+  rst: 'restructuredtext',
+  json: 'json', jsonc: 'json', json5: 'json',
+  yaml: 'yaml', yml: 'yaml',
+  toml: 'toml',
+  xml: 'xml',
+  sql: 'sql',
+  proto: 'protobuf',
+  graphql: 'graphql', gql: 'graphql',
+  tf: 'terraform', hcl: 'terraform',
+};
+
+const BY_NAME: Record<string, string> = {
+  dockerfile: 'dockerfile',
+  makefile: 'make',
+  gnumakefile: 'make',
+  rakefile: 'ruby',
+  gemfile: 'ruby',
+  'cmakelists.txt': 'cmake',
+};
+
+export function languageForPath(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  const byName = BY_NAME[name];
+  if (byName) return byName;
+  if (name.startsWith('dockerfile.')) return 'dockerfile';
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return 'text'; // no extension, or a dotfile such as .gitignore
+  return BY_EXTENSION[name.slice(dot + 1)] ?? 'text';
+}

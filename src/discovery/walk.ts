@@ -1,0 +1,197 @@
+import type { Dirent, Stats } from 'node:fs';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { UsageError } from '../errors.js';
+import { DEFAULT_EXCLUDED_DIRS, skipByName } from './default-rules.js';
+import { IgnoreStack, RuleSet, parseIgnoreFile } from './ignore-rules.js';
+import { languageForPath } from './language.js';
+import type { SkipReason } from './skip-reasons.js';
+
+export interface DiscoveredFile {
+  /** Repo-relative, forward slashes. */
+  path: string;
+  absPath: string;
+  size: number;
+  language: string;
+}
+
+export interface WalkOptions {
+  /** .gitignore-syntax globs; when non-empty, only matching files are indexed. */
+  include: string[];
+  /** .gitignore-syntax globs never indexed (directories matching them are not walked). */
+  exclude: string[];
+  maxFileSize: number;
+  /** false: ignore .gitignore and .git/info/exclude; .cwignore and the defaults still apply. */
+  respectGitignore: boolean;
+  onSkip?: (path: string, reason: SkipReason) => void;
+  signal?: AbortSignal;
+}
+
+/** Stats of one directory's files run concurrently: a cold disk answers many at once. */
+const STAT_CONCURRENCY = 32;
+
+interface Walk {
+  root: string;
+  realRoot: string;
+  options: WalkOptions;
+  include: RuleSet | null;
+  exclude: RuleSet | null;
+}
+
+interface DirFrame {
+  /** Repo-relative, '' for the root, else ending with '/'. */
+  rel: string;
+  abs: string;
+  /** Its real path (symlinks resolved). */
+  real: string;
+  rules: IgnoreStack;
+  /** Real paths of this directory and its ancestors: following a symlink to one of them would loop. */
+  ancestors: ReadonlySet<string>;
+}
+
+/**
+ * Streams the files to index under `root`, depth first, each directory's entries in name
+ * order. Only one directory listing per level is held at a time, so memory follows the
+ * tree's depth, not its size. Ignored directories are reported once and never entered.
+ */
+export async function* walkFiles(root: string, options: WalkOptions): AsyncIterable<DiscoveredFile> {
+  const abs = resolve(root);
+  let realRoot: string;
+  try {
+    realRoot = await realpath(abs);
+    if (!(await stat(realRoot)).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw new UsageError(`cannot index ${root}: not a readable directory; pass the repository's root directory`);
+  }
+  const walk: Walk = {
+    root: abs,
+    realRoot,
+    options,
+    include: options.include.length > 0 ? new RuleSet(options.include) : null,
+    exclude: options.exclude.length > 0 ? new RuleSet(options.exclude) : null,
+  };
+  let rules = IgnoreStack.EMPTY;
+  if (options.respectGitignore) {
+    const exclude = await readOptional(join(abs, '.git', 'info', 'exclude'));
+    if (exclude !== null) rules = rules.withLayer('', parseIgnoreFile(exclude));
+  }
+  yield* walkDir(walk, { rel: '', abs, real: realRoot, rules, ancestors: new Set([realRoot]) });
+}
+
+async function* walkDir(walk: Walk, dir: DirFrame): AsyncGenerator<DiscoveredFile> {
+  const { options } = walk;
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir.abs, { withFileTypes: true });
+  } catch {
+    skip(walk, dir.rel.slice(0, -1) || '.', 'unreadable');
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const rules = await ownRules(walk, dir, entries);
+
+  // Files first, in concurrent groups (their stats are independent), then subdirectories.
+  const subdirs: DirFrame[] = [];
+  const pending: Array<{ rel: string; abs: string; entry: Dirent }> = [];
+  for (const entry of entries) {
+    options.signal?.throwIfAborted();
+    const rel = dir.rel + entry.name;
+    const abs = join(dir.abs, entry.name);
+    let isDir = entry.isDirectory();
+    let real = join(dir.real, entry.name);
+    if (entry.isSymbolicLink()) {
+      const target = await symlinkTarget(walk, abs);
+      if (target === null) {
+        skip(walk, rel, 'symlink_outside_root');
+        continue;
+      }
+      isDir = target.stats.isDirectory();
+      real = target.real;
+      if (isDir && dir.ancestors.has(real)) {
+        skip(walk, rel, 'symlink_cycle');
+        continue;
+      }
+    }
+    if (isDir) {
+      const reason = DEFAULT_EXCLUDED_DIRS.has(entry.name)
+        ? 'default_excluded_dir'
+        : rules.ignores(rel, true) || walk.exclude?.test(rel + '/') === 'ignored'
+          ? 'ignored'
+          : null;
+      if (reason) {
+        skip(walk, rel, reason);
+        continue;
+      }
+      subdirs.push({ rel: rel + '/', abs, real, rules, ancestors: new Set(dir.ancestors).add(real) });
+      continue;
+    }
+    const reason = fileReasonByName(walk, rules, rel, entry.name);
+    if (reason) {
+      skip(walk, rel, reason);
+      continue;
+    }
+    pending.push({ rel, abs, entry });
+    if (pending.length >= STAT_CONCURRENCY) yield* statAll(walk, pending.splice(0));
+  }
+  yield* statAll(walk, pending);
+  for (const sub of subdirs) yield* walkDir(walk, sub);
+}
+
+/** The layer stack for the entries of `dir`: the parent's plus this directory's .gitignore and .cwignore. */
+async function ownRules(walk: Walk, dir: DirFrame, entries: Dirent[]): Promise<IgnoreStack> {
+  const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+  const patterns: string[] = [];
+  // .cwignore comes last so that, within a directory, its rules (including `!` re-includes) win.
+  for (const file of walk.options.respectGitignore ? ['.gitignore', '.cwignore'] : ['.cwignore']) {
+    if (!names.has(file)) continue;
+    const text = await readOptional(join(dir.abs, file));
+    if (text !== null) patterns.push(...parseIgnoreFile(text));
+  }
+  return patterns.length > 0 ? dir.rules.withLayer(dir.rel, patterns) : dir.rules;
+}
+
+function fileReasonByName(walk: Walk, rules: IgnoreStack, rel: string, name: string): SkipReason | null {
+  if (rules.ignores(rel, false) || walk.exclude?.test(rel) === 'ignored') return 'ignored';
+  if (walk.include && walk.include.test(rel) !== 'ignored') return 'not_included';
+  return skipByName(name);
+}
+
+async function* statAll(
+  walk: Walk,
+  files: Array<{ rel: string; abs: string; entry: Dirent }>,
+): AsyncGenerator<DiscoveredFile> {
+  const stats = await Promise.all(files.map((f) => stat(f.abs).catch(() => null)));
+  for (let i = 0; i < files.length; i++) {
+    const { rel, abs } = files[i]!;
+    const st = stats[i];
+    if (!st) skip(walk, rel, 'unreadable');
+    else if (!st.isFile()) skip(walk, rel, 'special_file');
+    else if (st.size > walk.options.maxFileSize) skip(walk, rel, 'too_large');
+    else yield { path: rel, absPath: abs, size: st.size, language: languageForPath(rel) };
+  }
+}
+
+/** The real path and stats of a symlink's target when it lies inside the root; null when outside or dangling. */
+async function symlinkTarget(walk: Walk, abs: string): Promise<{ real: string; stats: Stats } | null> {
+  try {
+    const real = await realpath(abs);
+    if (real !== walk.realRoot && !real.startsWith(walk.realRoot.endsWith(sep) ? walk.realRoot : walk.realRoot + sep)) {
+      return null;
+    }
+    return { real, stats: await stat(real) };
+  } catch {
+    return null; // dangling, or a loop of links the OS refuses to resolve
+  }
+}
+
+async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function skip(walk: Walk, path: string, reason: SkipReason): void {
+  walk.options.onSkip?.(path, reason);
+}
