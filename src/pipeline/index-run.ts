@@ -152,6 +152,7 @@ export class IndexRun {
       this.phase = 'done';
       s.interrupted = this.deps.signal.aborted;
       s.duration_ms = Math.round(performance.now() - this.started);
+      s.peak_rss_bytes = process.resourceUsage().maxRSS * 1024;
       s.store_requests = store.stats();
       const embedderStats = embedder.stats();
       if (embedder.provider !== 'local') s.providers[embedder.provider] = embedderStats;
@@ -211,6 +212,7 @@ export class IndexRun {
       }
       this.seen.add(file.path);
       this.summary.files.scanned++;
+      this.summary.bytes_read += read.bytes;
       if (recorded.get(file.path) === read.fileHash) {
         this.summary.files.unchanged++;
         this.filesDone++;

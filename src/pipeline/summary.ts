@@ -28,6 +28,10 @@ export interface RunSummary {
   };
   /** Estimated tokens of the new chunks (sent to the provider, or indexed lexically). */
   tokens: number;
+  /** Bytes of the files read (scanned). */
+  bytes_read: number;
+  /** The process's peak resident set size, for spotting memory growth on big repositories. */
+  peak_rss_bytes: number;
   duration_ms: number;
   provider: string;
   model: string;
@@ -53,6 +57,8 @@ export function emptySummary(): RunSummary {
     files: { scanned: 0, indexed: 0, unchanged: 0, deleted: 0, skipped: {}, failed: 0 },
     chunks: { embedded: 0, reused: 0, written: 0, deleted: 0 },
     tokens: 0,
+    bytes_read: 0,
+    peak_rss_bytes: 0,
     duration_ms: 0,
     provider: '',
     model: '',

@@ -1,0 +1,44 @@
+import Database from 'better-sqlite3';
+
+export interface IndexSnapshot {
+  /** path → file hash */
+  files: Record<string, string>;
+  /** sorted "path:start-end:contentHash" of every chunk */
+  chunks: string[];
+  /** chunk ids, to spot duplicates */
+  ids: string[];
+  ftsRows: number;
+  vectors: number;
+}
+
+/** Everything an embedded index holds that a rerun must reproduce, read straight from SQLite. */
+export function snapshotEmbeddedIndex(dbPath: string): IndexSnapshot {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const files = Object.fromEntries(
+      (db.prepare('SELECT path, file_hash FROM files ORDER BY path').all() as Array<{ path: string; file_hash: string }>).map((r) => [
+        r.path,
+        r.file_hash,
+      ]),
+    );
+    const rows = db.prepare('SELECT id, path, start_line, end_line, content_hash, vector IS NOT NULL AS has_vector FROM chunks').all() as Array<{
+      id: string;
+      path: string;
+      start_line: number;
+      end_line: number;
+      content_hash: string;
+      has_vector: number;
+    }>;
+    const ftsTable = (db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%fts5%'").get() as { name: string } | undefined)?.name;
+    const ftsRows = ftsTable ? (db.prepare(`SELECT count(*) AS n FROM "${ftsTable}"`).get() as { n: number }).n : -1;
+    return {
+      files,
+      chunks: rows.map((r) => `${r.path}:${r.start_line}-${r.end_line}:${r.content_hash}`).sort(),
+      ids: rows.map((r) => r.id).sort(),
+      ftsRows,
+      vectors: rows.filter((r) => r.has_vector).length,
+    };
+  } finally {
+    db.close();
+  }
+}
