@@ -1,21 +1,142 @@
 import type { EmbeddingConfig, HttpPoolConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { acceptsDimensions, describeAllowedDimensions, lookupModel, UNKNOWN_MODEL_LIMITS, type ModelSpec } from './catalogue.js';
+import { CohereWire } from './cohere.js';
 import type { Embedder } from './embedder.js';
 import { LocalLexicalEmbedder } from './local.js';
+import { OpenAICompatibleWire } from './openai-compatible.js';
+import { PROVIDERS, type ProviderProfile } from './providers.js';
+import { RemoteEmbedder, type WireFormat } from './remote-embedder.js';
+import { VoyageWire } from './voyage.js';
 
 export interface CreateEmbedderDeps {
   pool: HttpClientPool;
   httpPool: HttpPoolConfig;
   env: NodeJS.ProcessEnv;
+  /** Retry limits; tests pass tiny backoffs. Defaults: DEFAULT_RETRY_POLICY. */
+  retryPolicy?: RetryPolicy;
+  /** Jitter source (tests make it deterministic). */
+  random?: () => number;
 }
 
+/** Azure OpenAI's current GA api-version, used when `embedding.api_version` is unset. */
+export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
+
 /** The one place that maps `embedding.provider` to an implementation. */
-export function createEmbedder(config: EmbeddingConfig, _deps: CreateEmbedderDeps): Embedder {
-  switch (config.provider) {
-    case 'local':
-      return new LocalLexicalEmbedder();
-    default:
-      throw new UsageError(`embedding provider "${config.provider}" is not available in this build`);
+export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps): Embedder {
+  if (config.provider === 'local') return new LocalLexicalEmbedder();
+  const profile = PROVIDERS[config.provider];
+  const name = profile.name;
+  const model = config.model ?? profile.defaultModel;
+  if (!model) {
+    const what = profile.dialect?.azureDeployments ? 'your deployment name' : 'an embedding model';
+    throw new UsageError(`${name}: no default model — set embedding.model to ${what}`);
   }
+  const baseUrl = resolveBaseUrl(config, profile, deps.env);
+  const { apiKey, keyEnv } = resolveApiKey(config, profile, deps.env);
+  const redact = (s: string) => (apiKey ? s.split(apiKey).join('[redacted]') : s);
+  const spec = lookupModel(name, model);
+  const size = resolveSize(config, profile, model, spec);
+  const client = deps.pool.getClient(name, undefined, { providerDefaults: true });
+
+  let wire: WireFormat;
+  if (name === 'voyage') {
+    wire = new VoyageWire({ client, baseUrl, apiKey: apiKey!, model, outputDimension: size.request, outputDtype: size.dtype, redact });
+  } else if (name === 'cohere') {
+    wire = new CohereWire({ client, baseUrl, apiKey: apiKey!, model, outputDimension: size.request, dtype: size.dtype ?? 'float', redact });
+  } else {
+    wire = new OpenAICompatibleWire({
+      label: name,
+      fetch: client.fetch,
+      baseUrl,
+      dialect: profile.dialect!,
+      model,
+      apiKey,
+      apiVersion: config.api_version ?? AZURE_DEFAULT_API_VERSION,
+      dimensions: size.request,
+      dtype: size.dtype,
+      redact,
+    });
+  }
+  return new RemoteEmbedder({
+    provider: name,
+    model,
+    wire,
+    client,
+    dimensions: size.vectorLength,
+    limits: spec?.limits ?? UNKNOWN_MODEL_LIMITS,
+    pricePerMillionTokens: spec?.pricePerMillionTokens ?? null,
+    concurrency: config.concurrency,
+    keyEnv,
+    retryPolicy: deps.retryPolicy,
+    random: deps.random,
+  });
+}
+
+function resolveBaseUrl(config: EmbeddingConfig, profile: ProviderProfile, env: NodeJS.ProcessEnv): string {
+  if (config.base_url) return config.base_url.replace(/\/+$/, '');
+  for (const v of profile.baseUrlEnv ?? []) {
+    const value = env[v]?.trim();
+    if (value) return value.replace(/\/+$/, '') + (profile.baseUrlEnvSuffix ?? '');
+  }
+  if (profile.baseUrl) return profile.baseUrl;
+  const fromEnv = profile.baseUrlEnv?.length ? ` (or ${profile.baseUrlEnv.join(' / ')})` : '';
+  throw new UsageError(`${profile.name}: no endpoint — set embedding.base_url${fromEnv}`);
+}
+
+/** The key and the env var it came from; the value itself never goes into a message. */
+function resolveApiKey(
+  config: EmbeddingConfig,
+  profile: ProviderProfile,
+  env: NodeJS.ProcessEnv,
+): { apiKey: string | null; keyEnv: string | null } {
+  const candidates = config.api_key_env ? [config.api_key_env] : profile.keyEnv;
+  for (const v of candidates) {
+    const value = env[v]?.trim();
+    if (value) return { apiKey: value, keyEnv: v };
+  }
+  // An explicitly named variable must be set, even for providers that need no key.
+  if (profile.keyRequired || config.api_key_env) {
+    const names = candidates.join(' or ');
+    const hint = config.api_key_env ? '' : ' (or embedding.api_key_env)';
+    throw new UsageError(`${profile.name}: no API key — set ${names}${hint}`);
+  }
+  return { apiKey: null, keyEnv: null };
+}
+
+interface Size {
+  /** Size to ask the API for (only when the model takes the parameter). */
+  request?: number;
+  /** Output type to ask for, when not float. */
+  dtype?: NonNullable<EmbeddingConfig['output_dtype']>;
+  /** Length of each returned vector, when known before the first request. */
+  vectorLength: number | null;
+}
+
+const supportsDtype = (p: ProviderProfile) => p.name === 'voyage' || p.name === 'cohere' || !!p.dialect?.dtypeField;
+const supportsDimensions = (p: ProviderProfile) => p.name === 'voyage' || p.name === 'cohere' || !!p.dialect?.dimensionsField;
+
+function resolveSize(config: EmbeddingConfig, profile: ProviderProfile, model: string, spec: ModelSpec | undefined): Size {
+  const name = profile.name;
+  const dtype = config.output_dtype && config.output_dtype !== 'float' ? config.output_dtype : undefined;
+  if (dtype && (!supportsDtype(profile) || (spec && !spec.dtypes?.includes(dtype)))) {
+    throw new UsageError(`${name}: ${model} does not offer output_dtype "${dtype}" — remove embedding.output_dtype`);
+  }
+  let request: number | undefined;
+  const wanted = config.dimensions;
+  if (wanted !== undefined && spec) {
+    if (!acceptsDimensions(spec, wanted)) {
+      throw new UsageError(
+        `${name}: ${model} cannot produce ${wanted} dimensions (allowed: ${describeAllowedDimensions(spec)}) — fix embedding.dimensions`,
+      );
+    }
+    if (spec.allowedDimensions && supportsDimensions(profile)) request = wanted;
+  }
+  // Unknown models: `dimensions` declares the size they return (not sent); otherwise init() probes it.
+  const dims = wanted ?? spec?.dimensions ?? null;
+  // Packed bit types return one number per 8 dimensions.
+  const vectorLength = dims !== null && (dtype === 'binary' || dtype === 'ubinary') ? dims / 8 : dims;
+  return { request, dtype, vectorLength };
 }

@@ -1,0 +1,38 @@
+import { MalformedResponseError, VectorCountMismatchError } from './errors.js';
+
+/** One documented `{ index, embedding }` entry (OpenAI, Voyage, Heroku, Mistral…). */
+export interface IndexedEmbedding {
+  index?: unknown;
+  embedding?: unknown;
+}
+
+export function toVector(label: string, value: unknown): Float32Array {
+  if (!Array.isArray(value)) throw new MalformedResponseError(label, 'an embedding is not an array of numbers');
+  const out = new Float32Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const x = value[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new MalformedResponseError(label, 'an embedding holds a non-number');
+    out[i] = x;
+  }
+  return out;
+}
+
+/**
+ * Puts vectors back in input order by their `index` (APIs may answer in any order), and
+ * checks that every input got exactly one. Entries without an index keep array order.
+ */
+export function orderByIndex(label: string, items: unknown, sent: number): Float32Array[] {
+  if (!Array.isArray(items)) throw new MalformedResponseError(label, 'no `data` array');
+  const entries = items as IndexedEmbedding[];
+  if (entries.length !== sent) throw new VectorCountMismatchError(label, sent, entries.length);
+  if (!entries.every((e) => typeof e?.index === 'number')) return entries.map((e) => toVector(label, e?.embedding));
+  const out = new Array<Float32Array | undefined>(sent);
+  for (const e of entries) {
+    const i = e.index as number;
+    if (!Number.isInteger(i) || i < 0 || i >= sent || out[i]) {
+      throw new VectorCountMismatchError(label, sent, entries.length, `index ${i} out of range or repeated`);
+    }
+    out[i] = toVector(label, e.embedding);
+  }
+  return out as Float32Array[];
+}

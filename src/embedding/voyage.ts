@@ -1,0 +1,45 @@
+import { VoyageAIClient } from 'voyageai';
+import type { HttpClient } from '../http/types.js';
+import type { InputType } from './embedder.js';
+import { MalformedResponseError } from './errors.js';
+import { callThroughSdk } from './exchange.js';
+import type { WireResult, WireFormat } from './remote-embedder.js';
+import { sdkTimeoutSeconds } from './sdk-timeout.js';
+import { orderByIndex } from './vectors.js';
+
+export interface VoyageWireOptions {
+  client: HttpClient;
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  outputDimension?: number;
+  outputDtype?: 'float' | 'int8' | 'uint8' | 'binary' | 'ubinary';
+  redact: (s: string) => string;
+}
+
+/**
+ * Voyage's POST /v1/embeddings through the official SDK, over the pooled fetch, with the
+ * SDK's own retries off. A fresh (cheap) SDK client per attempt lets each attempt record
+ * its own exchange, so transport errors keep their type (see recordingFetch).
+ */
+export class VoyageWire implements WireFormat {
+  readonly #o: VoyageWireOptions;
+  readonly #timeoutInSeconds: number;
+
+  constructor(options: VoyageWireOptions) {
+    this.#o = options;
+    this.#timeoutInSeconds = sdkTimeoutSeconds(options.client.settings);
+  }
+
+  async send(texts: string[], inputType: InputType, signal: AbortSignal): Promise<WireResult> {
+    const { client, baseUrl, apiKey, model, outputDimension, outputDtype, redact } = this.#o;
+    const { response, exchange: ex } = await callThroughSdk(client.fetch, 'voyage', redact, (fetch) =>
+      new VoyageAIClient({ apiKey, baseUrl, fetch, maxRetries: 0, timeoutInSeconds: this.#timeoutInSeconds }).embed(
+        { input: texts, model, inputType, outputDimension, outputDtype },
+        { abortSignal: signal, maxRetries: 0 },
+      ),
+    );
+    if (!Array.isArray(response?.data)) throw new MalformedResponseError('voyage', 'no `data` array');
+    return { vectors: orderByIndex('voyage', response.data, texts.length), bytesSent: ex.bytesSent, bytesReceived: ex.body.byteLength };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './loopback.js';
+export * from './providers.js';
