@@ -1,7 +1,7 @@
 import type { EmbeddingConfig, HttpPoolConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
-import type { RetryPolicy } from '../http/retry.js';
+import type { RetryEvent, RetryPolicy } from '../http/retry.js';
 import { acceptsDimensions, describeAllowedDimensions, lookupModel, UNKNOWN_MODEL_LIMITS, type ModelSpec } from './catalogue.js';
 import { CohereWire } from './cohere.js';
 import type { Embedder } from './embedder.js';
@@ -19,6 +19,8 @@ export interface CreateEmbedderDeps {
   retryPolicy?: RetryPolicy;
   /** Jitter source (tests make it deterministic). */
   random?: () => number;
+  /** Told of each retry (provider, status or error, wait): for progress output. */
+  onRetry?: (event: RetryEvent) => void;
 }
 
 /** Azure OpenAI's current GA api-version, used when `embedding.api_version` is unset. */
@@ -72,6 +74,7 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
     keyEnv,
     retryPolicy: deps.retryPolicy,
     random: deps.random,
+    onRetry: deps.onRetry,
   });
 }
 

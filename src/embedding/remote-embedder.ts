@@ -8,6 +8,7 @@ import {
   HttpStatusError,
   retryVerdict,
   withRetries,
+  type RetryEvent,
   type RetryPolicy,
 } from '../http/retry.js';
 import type { HttpClient } from '../http/types.js';
@@ -45,6 +46,8 @@ export interface RemoteEmbedderOptions {
   keyEnv: string | null;
   retryPolicy?: RetryPolicy;
   random?: () => number;
+  /** Told of each retry before its backoff sleep (progress displays: "voyage: 429, waiting 1.0 s"). */
+  onRetry?: (event: RetryEvent) => void;
 }
 
 const PROBE_TEXT = 'codeweaver dimension probe';
@@ -133,9 +136,10 @@ export class RemoteEmbedder implements Embedder {
         policy: this.#policy,
         signal,
         random: this.#o.random,
-        onRetry: ({ verdict, delayMs }) => {
+        onRetry: (event) => {
           this.#stats.retries++;
-          if (verdict === 'rate-limited') this.#cooldown.extend(delayMs);
+          if (event.verdict === 'rate-limited') this.#cooldown.extend(event.delayMs);
+          this.#o.onRetry?.(event);
         },
       });
     } catch (err) {
