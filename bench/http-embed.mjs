@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// Embedding HTTP benchmark: the pooled client against a fresh connection per request, and
+// HTTP/1.1 against HTTP/2, on a loopback HTTPS embedding server with fixed latency.
+//
+//   npm run build && node bench/http-embed.mjs [--requests 2000] [--concurrency 32] [--latency 50]
+//
+// The server runs in a child process (its own event loop and core), answers the OpenAI
+// embeddings wire format after `--latency` ms, and counts the TCP connections it accepts.
+// Bounded: every run sends exactly `--requests` requests, then the script exits.
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import { parseArgs } from 'node:util';
+import { Agent, fetch } from 'undici';
+
+const TLS = new URL('../test/fixtures/tls/', import.meta.url);
+const cert = readFileSync(new URL('cert.pem', TLS));
+
+if (process.env.HTTP_EMBED_BENCH_SERVER) {
+  serve(Number(process.env.HTTP_EMBED_BENCH_LATENCY));
+} else {
+  await main();
+}
+
+function serve(latencyMs) {
+  const key = readFileSync(new URL('key.pem', TLS));
+  let connections = 0;
+  const server = http2.createSecureServer({ cert, key, allowHTTP1: true }, (req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const data = body.input.map((_, index) => ({ object: 'embedding', index, embedding: Array(256).fill(0.125) }));
+      const payload = JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 1, total_tokens: 1 } });
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+        res.end(payload);
+      }, latencyMs);
+    });
+  });
+  server.on('connection', () => connections++);
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  process.on('message', (m) => {
+    if (m === 'connections') process.send({ connections });
+    if (m === 'exit') server.close(() => process.exit(0));
+  });
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      requests: { type: 'string', default: '2000' },
+      concurrency: { type: 'string', default: '32' },
+      latency: { type: 'string', default: '50' },
+    },
+  });
+  const requests = Number(values.requests);
+  const concurrency = Number(values.concurrency);
+  const latencyMs = Number(values.latency);
+
+  const { HttpClientPool } = await import('../dist/http/pool.js');
+  const { createEmbedder } = await import('../dist/embedding/create.js');
+  const { EmbeddingConfigSchema } = await import('../dist/config/schema.js');
+
+  const child = fork(new URL(import.meta.url), [], {
+    env: { ...process.env, HTTP_EMBED_BENCH_SERVER: '1', HTTP_EMBED_BENCH_LATENCY: String(latencyMs) },
+  });
+  const ask = (message) =>
+    new Promise((resolve) => {
+      child.once('message', resolve);
+      child.send(message);
+    });
+  const { port } = await new Promise((resolve) => child.once('message', resolve));
+  const baseUrl = `https://localhost:${port}/v1`;
+  const body = JSON.stringify({ model: 'bench', input: ['function add(a, b) { return a + b; }'] });
+
+  /** `requests` single-text requests from `concurrency` loops; per-request latency and wall time. */
+  async function drive(send) {
+    const latencies = new Float64Array(requests);
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < requests; i = next++) {
+          const t = performance.now();
+          await send(i);
+          latencies[i] = performance.now() - t;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const mean = latencies.reduce((a, b) => a + b, 0) / requests;
+    latencies.sort();
+    return { rps: requests / seconds, mean, p50: latencies[Math.floor(requests * 0.5)], p95: latencies[Math.floor(requests * 0.95)] };
+  }
+
+  async function pooled(http2Enabled) {
+    const httpPool = { providers: { 'openai-compatible': { enable_http2: http2Enabled, max_connections: concurrency } } };
+    const pool = new HttpClientPool(httpPool, { ca: cert });
+    const config = EmbeddingConfigSchema.parse({
+      provider: 'openai-compatible',
+      base_url: baseUrl,
+      model: 'bench',
+      dimensions: 256,
+      concurrency,
+    });
+    const embedder = createEmbedder(config, { pool, httpPool, env: {} });
+    const result = await drive((i) => embedder.embed([`function add${i}(a, b) { return a + b; }`], 'document'));
+    const versions = pool.stats()['openai-compatible'].http_versions;
+    await pool.closeAll();
+    return { ...result, versions };
+  }
+
+  // The pooled fetch alone, without the embedder around it: isolates the embedder's own cost.
+  async function pooledFetch() {
+    const httpPool = { providers: { raw: { enable_http2: false, max_connections: concurrency } } };
+    const pool = new HttpClientPool(httpPool, { ca: cert });
+    const client = pool.getClient('raw', undefined, { providerDefaults: true });
+    const result = await drive(async () => {
+      const res = await client.fetch(`${baseUrl}/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await res.arrayBuffer();
+    });
+    await pool.closeAll();
+    return result;
+  }
+
+  // What an SDK does with no shared pool and keep-alive off: a new TCP+TLS connection per request.
+  async function fresh() {
+    return drive(async () => {
+      const agent = new Agent({ connect: { ca: cert }, pipelining: 0 });
+      try {
+        const res = await fetch(`${baseUrl}/embeddings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body,
+          dispatcher: agent,
+        });
+        await res.arrayBuffer();
+      } finally {
+        await agent.close();
+      }
+    });
+  }
+
+  const runs = [
+    ['pooled, HTTP/1.1', () => pooled(false)],
+    ['pooled, HTTP/2', () => pooled(true)],
+    ['pooled fetch alone (no embedder), HTTP/1.1', pooledFetch],
+    ['fresh connection per request, HTTP/1.1', fresh],
+  ];
+  const ceiling = concurrency / (latencyMs / 1000);
+  console.log(
+    `${requests} requests per run, concurrency ${concurrency}, server latency ${latencyMs} ms: ` +
+      `theoretical max ${ceiling.toFixed(0)} req/s`,
+  );
+  console.log('| run | req/s | % of max | connections opened | mean ms | p50 ms | p95 ms |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [name, run] of runs) {
+    const before = (await ask('connections')).connections;
+    const r = await run();
+    const opened = (await ask('connections')).connections - before;
+    const pct = ((100 * r.rps) / ceiling).toFixed(1);
+    const versions = r.versions ? ` (${Object.entries(r.versions).map(([v, n]) => `h${v}: ${n}`).join(', ')})` : '';
+    console.log(`| ${name}${versions} | ${r.rps.toFixed(0)} | ${pct}% | ${opened} | ${r.mean.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} |`);
+  }
+  child.send('exit');
+}
