@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../src/errors.js';
 import { MalformedResponseError, VectorCountMismatchError, VectorDimensionError } from '../../src/embedding/errors.js';
+import { ReadTimeoutError } from '../../src/http/errors.js';
 import { HttpStatusError, RetriesExhaustedError, type RetryEvent } from '../../src/http/retry.js';
 import { asArrays, f32, firstRetry, KEY, makeEmbedder, type Harness } from './helpers.js';
 import {
@@ -242,5 +243,26 @@ describe('cancellation', () => {
     await expect(pending).rejects.toThrow('interrupted');
     expect(performance.now() - started).toBeLessThan(2000);
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('timeouts: the pool decides, not the SDK', () => {
+  it('a slow Voyage answer fails with the pool\'s typed ReadTimeoutError (retried), not an SDK abort', async () => {
+    server = await startVoyageServer();
+    harness = makeEmbedder(
+      { provider: 'voyage', base_url: server.baseUrl },
+      {
+        env: { VOYAGE_API_KEY: KEY },
+        httpPool: { providers: { voyage: { read_timeout: 0.3 } } },
+        retryPolicy: { maxAttempts: 2, maxTotalWaitMs: 1000, baseDelayMs: 1, maxDelayMs: 1 },
+      },
+    );
+    const s = server;
+    s.respond = (req) => ({ ...s.ok(req), delayMs: 1500 });
+    const err = await harness.embedder.embed(texts, 'document').catch((e) => e);
+    expect(err).toBeInstanceOf(RetriesExhaustedError);
+    expect(err.lastError).toBeInstanceOf(ReadTimeoutError);
+    expect(err.message).toMatch(/voyage: no response headers within 0\.3 s \(http_pool\.read_timeout\)/);
+    expect(s.requests).toHaveLength(2);
   });
 });
