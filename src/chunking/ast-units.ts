@@ -1,0 +1,139 @@
+import type { Node } from 'web-tree-sitter';
+import { definitionName, isWrapper } from './definitions.js';
+import { lineWindows, type LineIndex, type Unit } from './lines.js';
+
+export interface AstLimits {
+  /** A run of nodes at or under this many tokens is kept whole; a bigger one is split. */
+  maxTokens: number;
+  /** Neighbours that fit are merged up to this size; also the size of line windows for a leaf still too big. */
+  limit: number;
+  overlap: number;
+}
+
+/** A run of sibling nodes that share lines, with the lines around them that belong to it. */
+interface Segment {
+  first: number;
+  last: number;
+  nodes: Node[];
+}
+
+/**
+ * Units that cover lines first..last exactly once, in order, following the syntax tree:
+ * each run of line-sharing siblings is one unit when it fits `maxTokens`; otherwise its nodes
+ * are replaced by their children and split again, one level at a time, down to line windows
+ * for a leaf that is still too big. Blank lines go with the unit before them; comments go
+ * with the definition after them.
+ *
+ * Neighbours that were kept whole are merged up to `limit`, but never with the pieces of a
+ * split node: a chunk then starts where a definition (or its doc comment) starts, not in the
+ * middle of a class whose methods were chunked on their own.
+ */
+export function astUnits(
+  lines: LineIndex,
+  nodes: Node[],
+  first: number,
+  last: number,
+  scope: string | null,
+  limits: AstLimits,
+  out: Unit[],
+  carry: Unit | null = null,
+): void {
+  // The last unit pushed while it may still grow, and whether it holds a definition of its own.
+  let open: { unit: Unit; ownDefinition: boolean } | null = carry ? { unit: carry, ownDefinition: false } : null;
+  // The last unit of a node just split: only closing tokens (`}`, `end`) may join it.
+  let tail: Unit | null = null;
+  for (const seg of segments(nodes, first, last)) {
+    if (lines.tokens(seg.first, seg.last) <= limits.maxTokens) {
+      const symbol = segmentSymbol(seg.nodes, scope);
+      if (tail && seg.nodes.every((n) => !n.isNamed) && lines.tokens(tail.first, seg.last) <= limits.limit) {
+        tail.last = seg.last;
+      } else if (open && lines.tokens(open.unit.first, seg.last) <= limits.limit) {
+        open.unit.last = seg.last;
+        open.unit.symbol ??= symbol.name;
+        open.ownDefinition ||= symbol.isDefinition;
+      } else {
+        open = { unit: { first: seg.first, last: seg.last, symbol: symbol.name }, ownDefinition: symbol.isDefinition };
+        out.push(open.unit);
+      }
+      tail = null;
+      continue;
+    }
+    // A header with no definition of its own (`class A:`, `impl X {`, `namespace N {`) opens
+    // the first chunk of the node split after it, inside a node being split, rather than
+    // standing alone. At the top level, a preceding sibling is not carried into a class.
+    const carried = open && !open.ownDefinition && scope !== null ? open.unit : null;
+    open = null;
+    if (seg.first === seg.last || seg.nodes.every((n) => n.childCount === 0)) {
+      // One line (minified code) or only leaves left (a huge string or comment): nothing
+      // structural to split on; children would all share the same line anyway.
+      lineWindows(lines, seg.first, seg.last, { ...limits, symbol: segmentSymbol(seg.nodes, scope).name }, out);
+      tail = null;
+      continue;
+    }
+    const children = seg.nodes.flatMap((n) => (n.childCount > 0 ? (n.children as Node[]) : [n]));
+    astUnits(lines, children, seg.first, seg.last, innerScope(seg.nodes, scope), limits, out, carried);
+    const lastOut = out[out.length - 1];
+    tail = lastOut && !lastOut.slice ? lastOut : null;
+  }
+}
+
+function segments(nodes: Node[], first: number, last: number): Segment[] {
+  const segs: Segment[] = [];
+  for (const node of nodes) {
+    if (node.startIndex === node.endIndex) continue; // MISSING nodes inserted by error recovery
+    const start = Math.max(first, node.startPosition.row);
+    const end = Math.min(last, endRow(node));
+    const cur = segs[segs.length - 1];
+    if (cur && start <= cur.last) {
+      cur.last = Math.max(cur.last, end);
+      cur.nodes.push(node);
+    } else {
+      segs.push({ first: start, last: end, nodes: [node] });
+    }
+  }
+  // Comment-only segments join the segment after them (doc comments belong to what they document).
+  for (let i = segs.length - 2; i >= 0; i--) {
+    if (segs[i]!.nodes.every(isComment)) {
+      const next = segs[i + 1]!;
+      segs.splice(i, 2, { first: segs[i]!.first, last: next.last, nodes: [...segs[i]!.nodes, ...next.nodes] });
+    }
+  }
+  if (segs.length === 0) return [{ first, last, nodes: [] }];
+  // Stretch to a partition of first..last: leading lines to the first, gaps to the segment before.
+  segs[0]!.first = first;
+  for (let i = 0; i < segs.length - 1; i++) segs[i]!.last = segs[i + 1]!.first - 1;
+  segs[segs.length - 1]!.last = last;
+  return segs;
+}
+
+/** The last line a node really occupies: a node ending at column 0 stopped at the previous line's newline. */
+function endRow(node: Node): number {
+  const end = node.endPosition;
+  return end.column === 0 && end.row > node.startPosition.row ? end.row - 1 : end.row;
+}
+
+function isComment(node: Node): boolean {
+  return node.type.includes('comment');
+}
+
+/** The first definition's qualified name, else the enclosing scope. */
+function segmentSymbol(nodes: Node[], scope: string | null): { name: string | null; isDefinition: boolean } {
+  for (const node of nodes) {
+    const name = definitionName(node);
+    if (name !== null) return { name: qualify(scope, name), isDefinition: true };
+  }
+  return { name: scope, isDefinition: false };
+}
+
+function innerScope(nodes: Node[], scope: string | null): string | null {
+  for (const node of nodes) {
+    if (isWrapper(node)) continue;
+    const name = definitionName(node);
+    if (name !== null) return qualify(scope, name);
+  }
+  return scope;
+}
+
+function qualify(scope: string | null, name: string): string {
+  return scope === null ? name : `${scope}.${name}`;
+}

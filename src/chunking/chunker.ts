@@ -1,0 +1,109 @@
+import { Parser, type Language, type Tree } from 'web-tree-sitter';
+import { chunkId, sha256Hex, type Chunk } from './chunk.js';
+import { astUnits } from './ast-units.js';
+import { GrammarCache, defaultGrammarDir, hasGrammar, initTreeSitter } from './grammars.js';
+import { LineIndex, lineWindows, type Unit } from './lines.js';
+import { estimateTokens } from './tokens.js';
+
+export interface ChunkerOptions {
+  /** indexing.chunk_tokens: neighbours are merged up to this size. */
+  targetTokens: number;
+  /** Hard cap, min(chunk_tokens, provider maxInputTokens): no chunk ever exceeds it. */
+  maxTokens: number;
+  /** Lines repeated between consecutive line-window chunks (not between AST chunks). Default 2. */
+  overlapLines?: number;
+  /** Where the tree-sitter grammar .wasm files are; defaults to tree-sitter-wasms' own. */
+  grammarDir?: string;
+}
+
+export interface Chunker {
+  chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]>;
+}
+
+/**
+ * A top-level ERROR node spanning more than this share of a file means the grammar could not
+ * make sense of it (wrong language, a template, garbage): its "structure" would be noise.
+ */
+const MAX_ERROR_SHARE = 0.5;
+
+export async function createChunker(options: ChunkerOptions): Promise<Chunker> {
+  if (!(options.maxTokens >= 1) || !(options.targetTokens >= 1)) {
+    throw new RangeError('createChunker: targetTokens and maxTokens must be at least 1');
+  }
+  await initTreeSitter();
+  return new TreeSitterChunker(options, new GrammarCache(options.grammarDir ?? defaultGrammarDir()));
+}
+
+class TreeSitterChunker implements Chunker {
+  readonly #maxTokens: number;
+  readonly #limit: number;
+  readonly #overlap: number;
+  readonly #grammars: GrammarCache;
+  readonly #parser = new Parser();
+
+  constructor(options: ChunkerOptions, grammars: GrammarCache) {
+    this.#maxTokens = Math.floor(options.maxTokens);
+    this.#limit = Math.min(Math.floor(options.targetTokens), this.#maxTokens);
+    this.#overlap = Math.max(0, options.overlapLines ?? 2);
+    this.#grammars = grammars;
+  }
+
+  async chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]> {
+    if (file.text.trim() === '') return [];
+    const lines = new LineIndex(file.text);
+    const grammar = hasGrammar(file.language) ? await this.#grammars.get(file.language) : null;
+    const units = (grammar && this.#astUnits(lines, grammar)) ?? this.#lineUnits(lines);
+    // Pieces of one over-long line can repeat exactly (same line, same text, same id): keep one.
+    const seen = new Set<string>();
+    return units
+      .map((u) => toChunk(file, lines, u))
+      .filter((c) => !seen.has(c.id) && seen.add(c.id));
+  }
+
+  /** Units following the syntax tree, or null when the file does not parse into one. */
+  #astUnits(lines: LineIndex, grammar: Language): Unit[] | null {
+    let tree: Tree | null = null;
+    try {
+      this.#parser.setLanguage(grammar);
+      tree = this.#parser.parse(lines.text);
+      if (!tree) return null;
+      const root = tree.rootNode;
+      const children = root.children.filter((c) => c !== null);
+      let errorLines = 0;
+      for (const c of children) if (c.type === 'ERROR') errorLines += c.endPosition.row - c.startPosition.row + 1;
+      if (root.type === 'ERROR' || errorLines > lines.count * MAX_ERROR_SHARE) return null;
+      const out: Unit[] = [];
+      const limits = { maxTokens: this.#maxTokens, limit: this.#limit, overlap: this.#overlap };
+      astUnits(lines, children, 0, lines.count - 1, null, limits, out);
+      return out;
+    } catch {
+      return null; // a grammar bug must not lose the file: line windows still cover it
+    } finally {
+      tree?.delete();
+    }
+  }
+
+  #lineUnits(lines: LineIndex): Unit[] {
+    const out: Unit[] = [];
+    lineWindows(lines, 0, lines.count - 1, { limit: this.#limit, maxTokens: this.#maxTokens, overlap: this.#overlap, symbol: null }, out);
+    return out;
+  }
+}
+
+function toChunk(file: { path: string; language: string }, lines: LineIndex, u: Unit): Chunk {
+  const content = u.slice ? lines.text.slice(u.slice.from, u.slice.to) : lines.content(u.first, u.last);
+  const contentHash = sha256Hex(content);
+  const startLine = u.first + 1;
+  const endLine = u.last + 1;
+  return {
+    id: chunkId(file.path, startLine, endLine, contentHash),
+    path: file.path,
+    language: file.language,
+    startLine,
+    endLine,
+    content,
+    contentHash,
+    symbol: u.symbol,
+    tokens: u.slice ? estimateTokens(content) : lines.tokens(u.first, u.last),
+  };
+}
