@@ -113,6 +113,8 @@ async function* walkDir(walk: Walk, dir: DirFrame): AsyncGenerator<DiscoveredFil
       }
     }
     if (isDir) {
+      // The tool's own index directory is not the user's content: pruned without a word.
+      if (entry.name === '.codeweaver') continue;
       const reason = DEFAULT_EXCLUDED_DIRS.has(entry.name)
         ? 'default_excluded_dir'
         : rules.ignores(rel, true) || walk.exclude?.test(rel + '/') === 'ignored'

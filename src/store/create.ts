@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { resolveHttpPoolSettings, type Config } from '../config/schema.js';
 import { EmbeddedStore } from './embedded.js';
-import { QdrantStore, defaultCollectionName } from './qdrant.js';
 import type { VectorStore } from './vector-store.js';
 
 export const DEFAULT_QDRANT_URL = 'http://localhost:6333';
@@ -17,6 +16,8 @@ export async function createStore(config: Config, root: string, deps: CreateStor
   if (store.kind === 'embedded') {
     return new EmbeddedStore({ path: path.resolve(root, store.path) });
   }
+  // Loaded only when used: an embedded run never pays for the Qdrant client's startup.
+  const { QdrantStore, defaultCollectionName } = await import('./qdrant.js');
   // The Qdrant client owns its undici Agent (it takes no dispatcher): size it from our settings.
   const pool = resolveHttpPoolSettings(config.http_pool, 'qdrant');
   return new QdrantStore({

@@ -129,7 +129,7 @@ describe('walkFiles: ignore rules', () => {
 
 describe('walkFiles: default skips', () => {
   let tree: ReturnType<typeof makeTree>;
-  const defaultDirs = ['node_modules', 'vendor', 'dist', 'build', 'out', 'target', '.next', 'coverage', '__pycache__', '.venv', '.codeweaver'];
+  const defaultDirs = ['node_modules', 'vendor', 'dist', 'build', 'out', 'target', '.next', 'coverage', '__pycache__', '.venv'];
   const lockfiles = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'Cargo.lock', 'poetry.lock', 'go.sum', 'composer.lock', 'Gemfile.lock'];
   beforeAll(() => {
     const spec: Record<string, string | Uint8Array> = {
@@ -151,6 +151,7 @@ describe('walkFiles: default skips', () => {
       spec[`${d}/b/c.js`] = 'c';
     }
     for (const l of lockfiles) spec[l] = '{}';
+    spec['.codeweaver/index.sqlite'] = 'our own index';
     tree = makeTree(spec);
   });
   afterAll(() => tree.cleanup());
@@ -159,6 +160,8 @@ describe('walkFiles: default skips', () => {
     const { paths, skipped, skipCalls } = await walk(tree.root);
     expect(paths).toEqual(['exact.txt', 'packages/app/main.go', 'src/index.ts']);
     for (const d of defaultDirs) expect(skipped.get(d), d).toBe('default_excluded_dir');
+    // The tool's own index directory is pruned silently: it is not the user's content.
+    expect(skipped.has('.codeweaver')).toBe(false);
     expect(skipped.get('packages/app/node_modules')).toBe('default_excluded_dir');
     for (const l of lockfiles) expect(skipped.get(l), l).toBe('lockfile');
     expect(skipped.get('app.min.js')).toBe('minified');

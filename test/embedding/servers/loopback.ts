@@ -56,6 +56,10 @@ export interface LoopbackServer {
   readonly maxConcurrent: number;
   /** Requests being handled right now. */
   readonly inFlight: number;
+  /** TCP connections open right now. */
+  readonly openConnections: number;
+  /** Resolves once no client connection is open (e.g. after the client closed its pool). */
+  whenAllClosed(): Promise<void>;
   resetMaxConcurrent(): void;
   /** Replace the responder (e.g. a scripted sequence per test). */
   respond: Responder;
@@ -119,10 +123,17 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
       : protocol === 'https'
         ? https.createServer({ ...tls, keepAliveTimeout: 30_000 }, wrapped)
         : http2.createSecureServer({ ...tls, allowHTTP1: true }, wrapped);
+  let closedWaiters: Array<() => void> = [];
   node.on('connection', (socket: import('node:net').Socket) => {
     connections++;
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) {
+        for (const w of closedWaiters) w();
+        closedWaiters = [];
+      }
+    });
   });
   await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
   const port = (node.address() as AddressInfo).port;
@@ -139,6 +150,10 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     get inFlight() {
       return inFlight;
     },
+    get openConnections() {
+      return sockets.size;
+    },
+    whenAllClosed: () => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => closedWaiters.push(resolve))),
     resetMaxConcurrent() {
       maxConcurrent = inFlight;
     },
