@@ -1,0 +1,217 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
+import { snapshotEmbeddedIndex } from '../support/index-snapshot.js';
+import { assertBuilt, cleanEnv, onlyJson, PROJECT_ROOT, runCli, spawnCli } from './cli-harness.js';
+
+// A small real corpus: undici's handlers and interceptors (about 30 files).
+const CORPUS = ['handler', 'interceptor'].map((d) => path.join(PROJECT_ROOT, 'node_modules', 'undici', 'lib', d));
+const KEY = 'pa-test-key-never-printed-42';
+
+let work: string;
+let server: ProviderServer;
+beforeAll(async () => {
+  assertBuilt();
+  work = await mkdtemp(path.join(os.tmpdir(), 'cw-e2e-provider-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await server?.close();
+});
+
+let repoCount = 0;
+async function makeRepo(config: Record<string, unknown>): Promise<string> {
+  const repo = path.join(work, `repo${repoCount++}`);
+  for (const dir of CORPUS) await cp(dir, path.join(repo, 'lib', path.basename(dir)), { recursive: true });
+  await writeFile(path.join(repo, 'codeweaver.config.json'), JSON.stringify(config));
+  return repo;
+}
+
+function voyageConfig(extra: Record<string, unknown> = {}) {
+  return {
+    embedding: { provider: 'voyage', base_url: server.baseUrl, batch_size: 16, concurrency: 4, ...extra },
+    http_pool: { providers: { voyage: { max_connections: 4 } } },
+  };
+}
+
+const env = (extra: Record<string, string> = {}) => cleanEnv({ VOYAGE_API_KEY: KEY, ...extra });
+const dbOf = (dir: string) => path.join(dir, '.codeweaver', 'index.sqlite');
+
+describe('cw index against a loopback Voyage server', () => {
+  it('completes: every chunk has a vector, and the summary counts match what the server saw', async () => {
+    server = await startVoyageServer();
+    const repo = await makeRepo(voyageConfig());
+    const res = await runCli(['index', repo, '--json'], { env: env() });
+    expect(res.code, res.stderr).toBe(0);
+    const summary = onlyJson(res);
+    expect(summary).toMatchObject({ provider: 'voyage', model: 'voyage-code-3', search_mode: 'hybrid', interrupted: false });
+    const snap = snapshotEmbeddedIndex(dbOf(repo));
+    expect(snap.chunks.length).toBe(summary.chunks.written);
+    expect(snap.vectors).toBe(snap.chunks.length);
+    expect(summary.chunks.embedded).toBeGreaterThan(0);
+
+    // Every request the server saw is in the summary, and no more; connections stay within the pool.
+    expect(summary.http.voyage.requests).toBe(server.requests.length);
+    expect(summary.providers.voyage.requests).toBe(server.requests.length);
+    expect(summary.http.voyage.connections_opened).toBe(server.connections);
+    expect(server.connections).toBeLessThanOrEqual(4);
+    for (const req of server.requests) {
+      expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
+      expect(req.body).toMatchObject({ model: 'voyage-code-3', input_type: 'document' });
+      expect(req.body.input.length).toBeLessThanOrEqual(16);
+    }
+    const sent = server.requests.reduce((n, r) => n + r.body.input.length, 0);
+    expect(sent).toBe(summary.chunks.embedded);
+    expect(res.stdout + res.stderr).not.toContain(KEY);
+
+    // Hybrid search embeds the query as a query.
+    const before = server.requests.length;
+    const found = await runCli(['search', 'retry after header', '--path', repo, '--json'], { env: env() });
+    expect(found.code, found.stderr).toBe(0);
+    expect(onlyJson(found).search_mode).toBe('hybrid');
+    expect(onlyJson(found).results.length).toBeGreaterThan(0);
+    expect(server.requests.length).toBe(before + 1);
+    expect(server.requests.at(-1)!.body).toMatchObject({ input: ['retry after header'], input_type: 'query' });
+
+    // A rerun with no change makes no request at all.
+    const again = onlyJson(await runCli(['index', repo, '--json'], { env: env() }));
+    expect(again.chunks.embedded).toBe(0);
+    expect(server.requests.length).toBe(before + 1);
+  });
+
+  it('a refused key stops the run at once: one line naming the variable, exit 2, nothing recorded', async () => {
+    server = await startVoyageServer();
+    server.respond = () => ({ status: 401, json: { detail: 'Provided API key is invalid.' } });
+    const repo = await makeRepo(voyageConfig());
+    const res = await runCli(['index', repo], { env: env() });
+    expect(res.code).toBe(2);
+    const errors = res.stderr.split('\n').filter((l) => l.includes('error'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/voyage: .*401.*VOYAGE_API_KEY/);
+    expect(server.requests.length).toBeLessThanOrEqual(4); // the batches already in flight, not retries
+    expect(res.stdout + res.stderr).not.toContain(KEY);
+  });
+
+  it('a missing key is a one-line usage error before any request', async () => {
+    server = await startVoyageServer();
+    const repo = await makeRepo(voyageConfig());
+    const res = await runCli(['index', repo], { env: cleanEnv() });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toMatch(/^cw: error: voyage: no API key — set VOYAGE_API_KEY/);
+    expect(server.requests.length).toBe(0);
+  });
+
+  it('refuses to change the model of an existing index unless --full, which rebuilds it', async () => {
+    server = await startVoyageServer();
+    const repo = await makeRepo(voyageConfig());
+    expect((await runCli(['index', repo, '--provider', 'local'], { env: env() })).code).toBe(0);
+    const refused = await runCli(['index', repo], { env: env() });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/built with local\/bm25.*voyage\/voyage-code-3.*--full/);
+    expect(server.requests.length).toBe(0);
+    const rebuilt = await runCli(['index', repo, '--full', '--json'], { env: env() });
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    const snap = snapshotEmbeddedIndex(dbOf(repo));
+    expect(snap.vectors).toBe(snap.chunks.length);
+  });
+});
+
+describe('Ctrl-C during a run', () => {
+  /** Holds request number `n` until released; resolves `reached` when it arrives. */
+  function holdRequest(n: number) {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedP = new Promise<void>((r) => (reached = r));
+    const releaseP = new Promise<void>((r) => (release = r));
+    server.respond = async (req, count) => {
+      if (count === n) {
+        reached();
+        await releaseP;
+      }
+      return server.ok(req);
+    };
+    return { reached: reachedP, release };
+  }
+
+  it('first SIGINT: in-flight batches finish and are written, exit 130; the next run completes to the same index as a clean one', async () => {
+    server = await startVoyageServer();
+    const repo = await makeRepo(voyageConfig({ concurrency: 2, batch_size: 8 }));
+    const hold = holdRequest(3);
+    const cli = spawnCli(['index', repo, '--json'], { env: env() });
+    await hold.reached;
+    cli.child.kill('SIGINT');
+    // The warning says the run is finishing its batches; then the held request completes.
+    await waitFor(() => /finishing the batches in flight/.test(cli.stderr()));
+    hold.release();
+    const res = await cli.done;
+    expect(res.code).toBe(130);
+    const summary = onlyJson(res);
+    expect(summary.interrupted).toBe(true);
+    expect(summary.files.indexed).toBeGreaterThan(0);
+    const partial = snapshotEmbeddedIndex(dbOf(repo));
+    // Recorded files are complete: every chunk of a recorded file is present with its vector.
+    expect(partial.vectors).toBe(partial.chunks.length);
+    expect(Object.keys(partial.files).length).toBe(summary.files.indexed);
+    await server.whenAllClosed();
+
+    const rest = await runCli(['index', repo, '--json'], { env: env() });
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(onlyJson(rest).files.unchanged).toBe(summary.files.indexed);
+
+    const clean = await makeRepo(voyageConfig({ concurrency: 2, batch_size: 8 }));
+    expect((await runCli(['index', clean, '--json'], { env: env() })).code).toBe(0);
+    const a = snapshotEmbeddedIndex(dbOf(repo));
+    const b = snapshotEmbeddedIndex(dbOf(clean));
+    expect(a.files).toEqual(b.files);
+    expect(a.chunks).toEqual(b.chunks);
+    expect(new Set(a.ids).size).toBe(a.ids.length);
+  });
+
+  it('a request that never finishes is cut at the end of the grace period: exit 130, connections closed', async () => {
+    server = await startVoyageServer();
+    const repo = await makeRepo(voyageConfig({ concurrency: 2, batch_size: 8 }));
+    const hold = holdRequest(2);
+    const cli = spawnCli(['index', repo], { env: env({ CODEWEAVER_GRACE_SECONDS: '1' }) });
+    await hold.reached;
+    const signalled = Date.now();
+    cli.child.kill('SIGINT');
+    const res = await cli.done;
+    const elapsed = Date.now() - signalled;
+    expect(res.code).toBe(130);
+    expect(elapsed).toBeGreaterThanOrEqual(900);
+    expect(elapsed).toBeLessThan(5000);
+    await server.whenAllClosed();
+    expect(server.openConnections).toBe(0);
+    hold.release();
+  });
+
+  it('a second SIGINT stops at once', async () => {
+    server = await startVoyageServer();
+    const repo = await makeRepo(voyageConfig({ concurrency: 2, batch_size: 8 }));
+    const hold = holdRequest(2);
+    const cli = spawnCli(['index', repo], { env: env({ CODEWEAVER_GRACE_SECONDS: '60' }) });
+    await hold.reached;
+    cli.child.kill('SIGINT');
+    await waitFor(() => /finishing the batches in flight/.test(cli.stderr()));
+    const second = Date.now();
+    cli.child.kill('SIGINT');
+    const res = await cli.done;
+    expect(res.code).toBe(130);
+    expect(Date.now() - second).toBeLessThan(3000);
+    await server.whenAllClosed();
+    hold.release();
+  });
+});
+
+/** Polls a condition on output the child has already produced (no fixed sleeps). */
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setImmediate(r));
+  }
+}
