@@ -63,8 +63,10 @@ export function applyWritePragmas(db: Db): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('temp_store = MEMORY');
-  db.pragma('cache_size = -65536'); // 64 MiB of page cache
-  db.pragma('mmap_size = 268435456');
+  db.pragma('cache_size = -32768'); // 32 MiB of page cache
+  // No mmap while indexing: mapped pages of a growing file count as resident memory, so RSS
+  // would grow with the repository; writes gain nothing from it.
+  db.pragma('mmap_size = 0');
   db.pragma('busy_timeout = 5000');
 }
 
