@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { resolveHttpPoolSettings } from '../../config/schema.js';
+import { PROVIDERS } from '../../embedding/providers.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { createOutput, createRuntime } from '../runtime.js';
 
@@ -56,7 +57,9 @@ function effectiveClients(config: Config): Record<string, unknown> {
 
 function secretPresence(config: Config, env: NodeJS.ProcessEnv): Record<string, string> {
   const names = new Set<string>();
-  if (config.embedding.api_key_env) names.add(config.embedding.api_key_env);
+  const { provider, api_key_env } = config.embedding;
+  if (api_key_env) names.add(api_key_env);
+  else if (provider !== 'local') for (const n of PROVIDERS[provider].keyEnv) names.add(n);
   if (config.store.kind === 'qdrant') names.add(config.store.api_key_env);
   return Object.fromEntries([...names].map((n) => [n, env[n] ? 'set (redacted)' : 'not set']));
 }

@@ -50,7 +50,15 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
   }).install();
 
   try {
-    const embedder = createEmbedder(config.embedding, { pool: rt.pool, httpPool: config.http_pool, env: rt.env });
+    const embedder = createEmbedder(config.embedding, {
+      pool: rt.pool,
+      httpPool: config.http_pool,
+      env: rt.env,
+      onRetry: (e) =>
+        out.debug(
+          `${config.embedding.provider}: attempt ${e.attempt} failed (${e.verdict === 'rate-limited' ? 'rate limited' : oneLine(e.error)}); retrying in ${(e.delayMs / 1000).toFixed(1)} s`,
+        ),
+    });
     const store = await createStore(config, rt.root, { env: rt.env, onWarning: (m) => out.warn(m) });
     rt.onClose(() => store.close());
     await embedder.init(shutdown.signal);
@@ -115,6 +123,10 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
     shutdown.dispose();
     await rt.close();
   }
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 }
 
 function sameMeta(a: IndexMeta, b: IndexMeta): boolean {
