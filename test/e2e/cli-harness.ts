@@ -1,6 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -14,9 +13,20 @@ export function assertBuilt(): void {
   }
 }
 
+let home: string | null = null;
+/** One empty HOME per test process, removed when it exits. */
+function emptyHome(): string {
+  if (!home) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cw-home-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    home = dir;
+  }
+  return home;
+}
+
 /** An environment with no provider keys and no user-level config, so tests see only what they set. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'cw-home-'));
+  const home = emptyHome();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: home,
