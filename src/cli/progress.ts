@@ -34,6 +34,7 @@ export class ProgressView {
     const total = `${fmt(this.shownTotal)}${p.discoveryDone ? '' : '+'}`;
     const parts = [`${p.phase}`, `${fmt(p.filesDone)}/${total} files`, `${fmt(p.chunksWritten)} chunks written`];
     if (p.chunksEmbedded > 0 && seconds > 0) parts.push(`${fmt(Math.round(p.chunksEmbedded / seconds))} chunks/s embedded`);
+    else if (p.filesDone > 0 && seconds > 0) parts.push(`${fmt(Math.round(p.filesDone / seconds))} files/s`);
     if (p.discoveryDone && p.filesDone > 0 && p.filesDone < this.shownTotal) {
       const eta = ((this.shownTotal - p.filesDone) * seconds) / p.filesDone;
       parts.push(`ETA ${formatDuration(eta * 1000)}`);
