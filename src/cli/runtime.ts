@@ -69,3 +69,21 @@ export async function createRuntime(
       })()),
   };
 }
+
+/**
+ * Runs a command body with a runtime for `rootArg`, closing it (store, pool) however the body
+ * ends. The body resolves with the exit code.
+ */
+export async function withRuntime(
+  rootArg: string | undefined,
+  opts: CommonOptions,
+  flags: ConfigFlags,
+  body: (rt: Runtime) => Promise<number>,
+): Promise<number> {
+  const rt = await createRuntime(createOutput(opts), rootArg, opts, flags);
+  try {
+    return await body(rt);
+  } finally {
+    await rt.close();
+  }
+}

@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema.js';
 import { resolveHttpPoolSettings } from '../../config/schema.js';
 import { PROVIDERS } from '../../embedding/providers.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
-import { createOutput, createRuntime } from '../runtime.js';
+import { withRuntime } from '../runtime.js';
 
 export function configCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('config')
@@ -12,36 +12,34 @@ export function configCommand(setExit: (code: number) => void): Command {
   addEmbeddingOptions(cmd);
   addStoreOptions(cmd);
   addCommonOptions(cmd);
-  return cmd.action(async (rootArg: string, opts: OverrideOptions) => {
-    const out = createOutput(opts);
-    const rt = await createRuntime(out, rootArg, opts, configFlags(opts));
-    try {
-      const { config, filepath, origins } = rt.loaded;
-      const doc = {
-        file: filepath,
-        config,
-        sources: origins,
-        // Effective settings of the clients this configuration will create.
-        http_clients: effectiveClients(config),
-        // Presence only: a key's value is never printed.
-        secrets: secretPresence(config, rt.env),
-      };
-      out.result(doc);
-      out.print(
-        [
-          `# configuration file: ${filepath ?? '(none found; defaults)'}`,
-          JSON.stringify(config, null, 2),
-          '# where values came from (others are defaults):',
-          ...Object.entries(origins).map(([k, v]) => `#   ${k} ← ${v}`),
-          '# secrets:',
-          ...Object.entries(doc.secrets).map(([k, v]) => `#   ${k}: ${v}`),
-        ].join('\n'),
-      );
-      setExit(0);
-    } finally {
-      await rt.close();
-    }
-  });
+  return cmd.action(async (rootArg: string, opts: OverrideOptions) =>
+    setExit(
+      await withRuntime(rootArg, opts, configFlags(opts), async ({ out, loaded, env }) => {
+        const { config, filepath, origins } = loaded;
+        const doc = {
+          file: filepath,
+          config,
+          sources: origins,
+          // Effective settings of the clients this configuration will create.
+          http_clients: effectiveClients(config),
+          // Presence only: a key's value is never printed.
+          secrets: secretPresence(config, env),
+        };
+        out.result(doc);
+        out.print(
+          [
+            `# configuration file: ${filepath ?? '(none found; defaults)'}`,
+            JSON.stringify(config, null, 2),
+            '# where values came from (others are defaults):',
+            ...Object.entries(origins).map(([k, v]) => `#   ${k} ← ${v}`),
+            '# secrets:',
+            ...Object.entries(doc.secrets).map(([k, v]) => `#   ${k}: ${v}`),
+          ].join('\n'),
+        );
+        return 0;
+      }),
+    ),
+  );
 }
 
 function effectiveClients(config: Config): Record<string, unknown> {

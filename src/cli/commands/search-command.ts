@@ -5,7 +5,7 @@ import { UsageError } from '../../errors.js';
 import { createStore } from '../../store/create.js';
 import { formatHits } from '../format.js';
 import { addCommonOptions, addStoreOptions, configFlags, parsePositiveInt, type OverrideOptions } from '../options.js';
-import { createOutput, createRuntime } from '../runtime.js';
+import { withRuntime } from '../runtime.js';
 
 interface SearchOptions extends OverrideOptions {
   path?: string;
@@ -21,11 +21,10 @@ export function searchCommand(setExit: (code: number) => void): Command {
   addStoreOptions(cmd);
   addCommonOptions(cmd);
   return cmd.action(async (query: string, opts: SearchOptions) => {
-    const out = createOutput(opts);
     const limit = parsePositiveInt('--limit', opts.limit);
     if (!query.trim()) throw new UsageError('search: the query is empty — give words to look for');
-    const rt = await createRuntime(out, opts.path, opts, configFlags(opts));
-    try {
+    setExit(await withRuntime(opts.path, opts, configFlags(opts), async (rt) => {
+      const { out } = rt;
       const { config } = rt.loaded;
       const store = await createStore(config, rt.root, { env: rt.env, onWarning: (m) => out.warn(m) });
       rt.onClose(() => store.close());
@@ -58,9 +57,7 @@ export function searchCommand(setExit: (code: number) => void): Command {
         search_mode: vector ? 'hybrid' : 'lexical',
       });
       out.print(formatHits(hits, out));
-      setExit(0);
-    } finally {
-      await rt.close();
-    }
+      return 0;
+    }));
   });
 }

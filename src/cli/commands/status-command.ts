@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { createStore } from '../../store/create.js';
 import { formatStatus, statusDocument } from '../format.js';
 import { addCommonOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
-import { createOutput, createRuntime } from '../runtime.js';
+import { withRuntime } from '../runtime.js';
 
 export function statusCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('status')
@@ -10,19 +10,17 @@ export function statusCommand(setExit: (code: number) => void): Command {
     .argument('[path]', 'repository', '.');
   addStoreOptions(cmd);
   addCommonOptions(cmd);
-  return cmd.action(async (rootArg: string, opts: OverrideOptions) => {
-    const out = createOutput(opts);
-    const rt = await createRuntime(out, rootArg, opts, configFlags(opts));
-    try {
-      const store = await createStore(rt.loaded.config, rt.root, { env: rt.env, onWarning: (m) => out.warn(m) });
-      rt.onClose(() => store.close());
-      const meta = await store.openReadOnly();
-      const doc = statusDocument(meta ? await store.status() : null, store.location, store.kind);
-      out.result(doc);
-      out.print(formatStatus(doc));
-      setExit(0);
-    } finally {
-      await rt.close();
-    }
-  });
+  return cmd.action(async (rootArg: string, opts: OverrideOptions) =>
+    setExit(
+      await withRuntime(rootArg, opts, configFlags(opts), async ({ out, loaded, root, env, onClose }) => {
+        const store = await createStore(loaded.config, root, { env, onWarning: (m) => out.warn(m) });
+        onClose(() => store.close());
+        const meta = await store.openReadOnly();
+        const doc = statusDocument(meta ? await store.status() : null, store.location, store.kind);
+        out.result(doc);
+        out.print(formatStatus(doc));
+        return 0;
+      }),
+    ),
+  );
 }
