@@ -31,7 +31,12 @@ export function sha256Hex(data: string | Uint8Array): string {
  * instead of adding duplicates. Qdrant accepts UUID strings as point ids.
  */
 export function chunkId(path: string, startLine: number, endLine: number, contentHash: string): string {
-  const h = createHash('sha256').update(`${path}\0${startLine}\0${endLine}\0${contentHash}`).digest();
+  return uuidFromName(`${path}\0${startLine}\0${endLine}\0${contentHash}`);
+}
+
+/** A deterministic UUID (version 8 layout, RFC 9562 variant) from the sha256 of a name. */
+export function uuidFromName(name: string): string {
+  const h = createHash('sha256').update(name).digest();
   h[6] = (h[6]! & 0x0f) | 0x80; // version 8
   h[8] = (h[8]! & 0x3f) | 0x80; // RFC 9562 variant
   const hex = h.subarray(0, 16).toString('hex');

@@ -1,0 +1,436 @@
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { uuidFromName } from '../chunking/chunk.js';
+import { IndexMismatchError } from '../errors.js';
+import { withRetries, type RetryPolicy } from '../http/retry.js';
+import { isNotFound, toRetryable, toUserError } from './qdrant/errors.js';
+import { documentSparseVector, querySparseVector } from './qdrant/sparse.js';
+import type { FileWrite, IndexMeta, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
+
+export { defaultCollectionName } from './qdrant/collection-name.js';
+
+export interface QdrantStoreOptions {
+  url: string;
+  apiKey?: string;
+  /** The variable the key comes from, for messages (never the key itself). */
+  apiKeyEnv: string;
+  collection: string;
+  upsertBatchSize: number;
+  /** Sizes the client's own undici Agent: it accepts no injected dispatcher. */
+  maxConnections: number;
+  timeoutMs: number;
+  onWarning?: (message: string) => void;
+  /** Retry limits (tests shorten them). */
+  retryPolicy?: RetryPolicy;
+}
+
+const DENSE = 'dense';
+const LEXICAL = 'lexical';
+/** Bumped when the point layout changes; an index of another version is refused. */
+const LAYOUT_VERSION = 1;
+/** Upserts in flight at once for one write. */
+const UPSERT_CONCURRENCY = 4;
+const PAGE = 1000;
+const LOOKUP_GROUP = 256;
+
+/**
+ * Qdrant is reached over a network: fail over quickly enough that a wrong URL gives its line in
+ * seconds, but ride out a restart or a brief 503. Every operation here is idempotent
+ * (deterministic ids), so every one may be retried.
+ */
+const QDRANT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, maxTotalWaitMs: 15_000, baseDelayMs: 250, maxDelayMs: 4_000 };
+
+type Payload = Record<string, unknown>;
+type Filter = { must?: unknown[]; must_not?: unknown[]; should?: unknown[] };
+
+/**
+ * The Qdrant store: one collection per repository, holding three kinds of points —
+ * `chunk` (dense + sparse vectors, payload with the chunk), `file` (the manifest: path and
+ * content hash, written only after the file's chunks) and one `meta` point (provider, model,
+ * dimensions). Everything an incremental run needs lives in Qdrant, so a CI runner with an empty
+ * disk re-embeds only what changed.
+ */
+export class QdrantStore implements VectorStore {
+  readonly kind = 'qdrant' as const;
+  readonly location: string;
+  private readonly client: QdrantClient;
+  private readonly counters: Record<string, number> = { requests: 0 };
+  private meta: (IndexMeta & { created_at: string }) | null = null;
+
+  constructor(private readonly options: QdrantStoreOptions) {
+    this.location = `${options.url.replace(/\/+$/, '')} collection ${options.collection}`;
+    this.client = new QdrantClient({
+      url: options.url,
+      // The URL is used exactly as given (the client would otherwise append :6333).
+      port: null,
+      // Sent as a header rather than `apiKey`, which makes the client print its own warning.
+      headers: options.apiKey ? { 'api-key': options.apiKey } : undefined,
+      timeout: options.timeoutMs,
+      maxConnections: options.maxConnections,
+      checkCompatibility: false,
+    });
+    if (options.apiKey && options.url.startsWith('http://') && !isLoopback(options.url)) {
+      options.onWarning?.(`qdrant: sending ${options.apiKeyEnv} over plain http to ${options.url} — use https`);
+    }
+  }
+
+  private get name(): string {
+    return this.options.collection;
+  }
+
+  async open(meta: IndexMeta, { rebuild }: { rebuild: boolean }): Promise<void> {
+    const exists = await this.call('exists', () => this.client.collectionExists(this.name)).then((r) => r.exists);
+    if (exists && rebuild) await this.call('delete_collection', () => this.client.deleteCollection(this.name));
+    if (!exists || rebuild) {
+      await this.createCollection(meta);
+      return;
+    }
+    const stored = await this.readMeta();
+    if (stored && !sameMeta(stored, meta)) {
+      throw new IndexMismatchError(
+        `the Qdrant collection "${this.name}" was built with ${describe(stored)}; this run uses ${describe(meta)} — rerun with --full --recreate to rebuild it, or pick another --collection`,
+      );
+    }
+    if (!stored) await this.adoptCollection(meta);
+    else this.meta = stored;
+  }
+
+  async openReadOnly(): Promise<IndexMeta | null> {
+    const exists = await this.call('exists', () => this.client.collectionExists(this.name)).then((r) => r.exists);
+    if (!exists) return null;
+    this.meta = await this.readMeta();
+    return this.meta;
+  }
+
+  async fileHashes(paths: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < paths.length; i += LOOKUP_GROUP) {
+      const group = paths.slice(i, i + LOOKUP_GROUP);
+      const points = await this.call('retrieve', () =>
+        this.client.retrieve(this.name, { ids: group.map(fileId), with_payload: ['path', 'file_hash'], with_vector: false }),
+      );
+      for (const p of points) {
+        const payload = p.payload as Payload | null;
+        if (payload && typeof payload.path === 'string' && typeof payload.file_hash === 'string') out.set(payload.path, payload.file_hash);
+      }
+    }
+    return out;
+  }
+
+  async *listFiles(): AsyncIterable<string> {
+    for await (const point of this.scrollAll({ must: [match('kind', 'file')] }, ['path'], false)) {
+      const path = (point.payload as Payload | null)?.path;
+      if (typeof path === 'string') yield path;
+    }
+  }
+
+  async reusableVectors(contentHashes: string[]): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    if (!this.meta?.dimensions || contentHashes.length === 0) return out;
+    for (let i = 0; i < contentHashes.length; i += LOOKUP_GROUP) {
+      const group = contentHashes.slice(i, i + LOOKUP_GROUP);
+      const filter = { must: [match('kind', 'chunk'), matchAny('content_hash', group)] };
+      for await (const point of this.scrollAll(filter, ['content_hash'], [DENSE])) {
+        const hash = (point.payload as Payload | null)?.content_hash;
+        const vector = (point.vector as Record<string, unknown> | undefined)?.[DENSE];
+        if (typeof hash === 'string' && Array.isArray(vector) && !out.has(hash)) out.set(hash, Float32Array.from(vector as number[]));
+        if (group.every((h) => out.has(h))) break;
+      }
+    }
+    return out;
+  }
+
+  async writeFiles(files: FileWrite[]): Promise<WriteResult> {
+    if (files.length === 0) return { chunksWritten: 0, chunksDeleted: 0 };
+    // 1. Every chunk of these files, idempotently (ids derive from the chunks).
+    const points = files.flatMap((f) => f.chunks.map((c) => this.chunkPoint(f, c)));
+    await this.upsertAll(points);
+    // 2. Their stale chunks (from an earlier version of the file).
+    const keep = new Set(points.map((p) => p.id));
+    const stale: string[] = [];
+    const filter = { must: [match('kind', 'chunk'), matchAny('path', files.map((f) => f.path))] };
+    for await (const point of this.scrollAll(filter, false, false)) if (!keep.has(String(point.id))) stale.push(String(point.id));
+    if (stale.length > 0) await this.call('delete', () => this.client.delete(this.name, { wait: true, points: stale }));
+    // 3. Only now the manifest: a file is recorded once all its chunks are stored.
+    const now = new Date().toISOString();
+    await this.upsertAll(
+      files.map((f) => ({
+        id: fileId(f.path),
+        vector: {},
+        payload: { kind: 'file', path: f.path, file_hash: f.fileHash, language: f.language, chunk_count: f.chunks.length, indexed_at: now },
+      })),
+    );
+    await this.touchMeta(now);
+    return { chunksWritten: points.length, chunksDeleted: stale.length };
+  }
+
+  async deleteFiles(paths: string[]): Promise<number> {
+    if (paths.length === 0) return 0;
+    const filter = { must: [match('kind', 'chunk'), matchAny('path', paths)] };
+    const { count } = await this.call('count', () => this.client.count(this.name, { filter, exact: true }));
+    await this.call('delete', () => this.client.delete(this.name, { wait: true, filter }));
+    await this.call('delete', () => this.client.delete(this.name, { wait: true, points: paths.map(fileId) }));
+    await this.touchMeta(new Date().toISOString());
+    return count;
+  }
+
+  async search(query: SearchQuery): Promise<SearchHit[]> {
+    const must: unknown[] = [match('kind', 'chunk')];
+    const prefix = query.pathPrefix?.replace(/^\/+|\/+$/g, '');
+    if (prefix) must.push(match('dirs', prefix));
+    const filter = { must };
+    const sparse = querySparseVector(query.text);
+    const candidates = Math.max(query.limit * 4, 20);
+    const result = await this.call('query', () =>
+      query.vector
+        ? this.client.query(this.name, {
+            prefetch: [
+              { query: Array.from(query.vector!), using: DENSE, limit: candidates, filter },
+              ...(sparse.indices.length ? [{ query: sparse, using: LEXICAL, limit: candidates, filter }] : []),
+            ],
+            query: { fusion: 'rrf' },
+            limit: query.limit,
+            with_payload: true,
+          })
+        : sparse.indices.length === 0
+          ? Promise.resolve({ points: [] })
+          : this.client.query(this.name, { query: sparse, using: LEXICAL, filter, limit: query.limit, with_payload: true }),
+    );
+    return result.points.map((p) => {
+      const payload = (p.payload ?? {}) as Payload;
+      return {
+        path: String(payload.path),
+        startLine: Number(payload.start_line),
+        endLine: Number(payload.end_line),
+        score: p.score,
+        snippet: String(payload.content ?? '')
+          .split('\n')
+          .slice(0, 8)
+          .join('\n')
+          .trimEnd(),
+        symbol: typeof payload.symbol === 'string' ? payload.symbol : null,
+        language: String(payload.language ?? 'text'),
+      };
+    });
+  }
+
+  async status(): Promise<StoreStatus> {
+    const meta = this.meta ?? (await this.openReadOnly());
+    if (!meta) {
+      return { kind: 'qdrant', location: this.location, meta: null, files: 0, chunks: 0, vectors: 0, createdAt: null, lastIndexedAt: null };
+    }
+    const countOf = (kind: string) =>
+      this.call('count', () => this.client.count(this.name, { filter: { must: [match('kind', kind)] }, exact: true })).then((r) => r.count);
+    const [files, chunks] = await Promise.all([countOf('file'), countOf('chunk')]);
+    const full = await this.readMetaPayload();
+    return {
+      kind: 'qdrant',
+      location: this.location,
+      meta: { provider: meta.provider, model: meta.model, dimensions: meta.dimensions },
+      files,
+      chunks,
+      vectors: meta.dimensions ? chunks : 0,
+      createdAt: typeof full?.created_at === 'string' ? full.created_at : null,
+      lastIndexedAt: typeof full?.last_indexed_at === 'string' ? full.last_indexed_at : null,
+    };
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counters };
+  }
+
+  async close(): Promise<void> {
+    // The client owns its Agent and exposes no close; its idle sockets expire on their own and
+    // the CLI exits explicitly once done.
+  }
+
+  // --- internals -----------------------------------------------------------------------
+
+  private async createCollection(meta: IndexMeta): Promise<void> {
+    await this.call('create_collection', () =>
+      this.client.createCollection(this.name, {
+        vectors: meta.dimensions ? { [DENSE]: { size: meta.dimensions, distance: 'Cosine' } } : {},
+        sparse_vectors: { [LEXICAL]: { modifier: 'idf' } },
+      }),
+    );
+    const indexes: Array<[string, 'keyword' | 'integer']> = [
+      ['kind', 'keyword'],
+      ['path', 'keyword'],
+      ['dirs', 'keyword'],
+      ['language', 'keyword'],
+      ['content_hash', 'keyword'],
+      ['file_hash', 'keyword'],
+    ];
+    for (const [field_name, field_schema] of indexes) {
+      await this.call('create_index', () => this.client.createPayloadIndex(this.name, { field_name, field_schema, wait: true }));
+    }
+    await this.adoptCollection(meta);
+  }
+
+  /** Writes the meta point into a collection that has none (new, or made by hand). */
+  private async adoptCollection(meta: IndexMeta): Promise<void> {
+    const now = new Date().toISOString();
+    this.meta = { ...meta, created_at: now };
+    await this.writeMeta(now);
+  }
+
+  private async readMetaPayload(): Promise<Payload | null> {
+    try {
+      const [point] = await this.call('retrieve', () => this.client.retrieve(this.name, { ids: [META_ID], with_payload: true, with_vector: false }));
+      return (point?.payload as Payload | undefined) ?? null;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  private async readMeta(): Promise<(IndexMeta & { created_at: string }) | null> {
+    const p = await this.readMetaPayload();
+    if (!p || p.kind !== 'meta') return null;
+    if (p.layout_version !== LAYOUT_VERSION) {
+      throw new IndexMismatchError(
+        `the Qdrant collection "${this.name}" has layout version ${String(p.layout_version)}, this cw writes ${LAYOUT_VERSION} — rerun with --full --recreate`,
+      );
+    }
+    return {
+      provider: String(p.provider),
+      model: String(p.model),
+      dimensions: typeof p.dimensions === 'number' ? p.dimensions : null,
+      created_at: String(p.created_at),
+    };
+  }
+
+  private async writeMeta(lastIndexedAt: string | null): Promise<void> {
+    const m = this.meta!;
+    await this.upsertAll([
+      {
+        id: META_ID,
+        vector: {},
+        payload: {
+          kind: 'meta',
+          layout_version: LAYOUT_VERSION,
+          provider: m.provider,
+          model: m.model,
+          dimensions: m.dimensions,
+          created_at: m.created_at,
+          last_indexed_at: lastIndexedAt,
+        },
+      },
+    ]);
+  }
+
+  private async touchMeta(now: string): Promise<void> {
+    if (this.meta) await this.writeMeta(now);
+  }
+
+  private chunkPoint(file: FileWrite, c: FileWrite['chunks'][number]) {
+    const vector: Record<string, unknown> = { [LEXICAL]: documentSparseVector(`${c.symbol ?? ''}\n${c.content}`) };
+    if (c.vector) vector[DENSE] = Array.from(c.vector);
+    return {
+      id: c.id,
+      vector,
+      payload: {
+        kind: 'chunk',
+        path: file.path,
+        dirs: directoryPrefixes(file.path),
+        language: c.language,
+        symbol: c.symbol,
+        start_line: c.startLine,
+        end_line: c.endLine,
+        content_hash: c.contentHash,
+        tokens: c.tokens,
+        content: c.content,
+      },
+    };
+  }
+
+  /** Upserts in batches, a few in flight, each waited for: a file is recorded only after. */
+  private async upsertAll(points: Array<{ id: string; vector: Record<string, unknown>; payload: Payload }>): Promise<void> {
+    const size = this.options.upsertBatchSize;
+    let next = 0;
+    const worker = async () => {
+      while (next < points.length) {
+        const batch = points.slice(next, (next += size));
+        await this.call('upsert', () => this.client.upsert(this.name, { wait: true, points: batch as never }));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(UPSERT_CONCURRENCY, Math.ceil(points.length / size)) }, worker));
+  }
+
+  /** Scrolls every point matching `filter`, a page at a time. */
+  private async *scrollAll(
+    filter: Filter,
+    withPayload: string[] | boolean,
+    withVector: string[] | boolean,
+  ): AsyncGenerator<{ id: string | number; payload?: unknown; vector?: unknown }> {
+    let offset: string | number | undefined;
+    for (;;) {
+      const page = await this.call('scroll', () =>
+        this.client.scroll(this.name, { filter, limit: PAGE, offset, with_payload: withPayload, with_vector: withVector }),
+      );
+      for (const p of page.points) yield p as { id: string | number; payload?: unknown; vector?: unknown };
+      const nextOffset = page.next_page_offset;
+      if (nextOffset === null || nextOffset === undefined || typeof nextOffset === 'object') return;
+      offset = nextOffset;
+    }
+  }
+
+  /** One Qdrant request: counted, retried where safe (all of ours are idempotent), one clear line on failure. */
+  private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetries(
+        async () => {
+          this.counters.requests!++;
+          this.counters[op] = (this.counters[op] ?? 0) + 1;
+          try {
+            return await fn();
+          } catch (err) {
+            throw toRetryable(err);
+          }
+        },
+        { label: 'qdrant', policy: this.options.retryPolicy ?? QDRANT_RETRY_POLICY },
+      );
+    } catch (err) {
+      // A missing collection is an answer callers handle, not a failure to report.
+      if (isNotFound(err)) throw err;
+      throw toUserError(err, this.ctx(op));
+    }
+  }
+
+  private ctx(op: string) {
+    return { url: this.options.url, apiKeyEnv: this.options.apiKeyEnv, op: op.replace(/_/g, ' ') };
+  }
+}
+
+// Manifest and meta points have deterministic ids too, so their upserts are idempotent.
+const META_ID = uuidFromName('codeweaver:meta');
+
+function fileId(path: string): string {
+  return uuidFromName(`codeweaver:file:${path}`);
+}
+
+/** "src/http/pool.ts" → ["src", "src/http"]: what a directory filter matches on. */
+export function directoryPrefixes(path: string): string[] {
+  const parts = path.split('/').slice(0, -1);
+  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+}
+
+function match(key: string, value: string) {
+  return { key, match: { value } };
+}
+
+function matchAny(key: string, values: string[]) {
+  return { key, match: { any: values } };
+}
+
+function sameMeta(a: IndexMeta, b: IndexMeta): boolean {
+  return a.provider === b.provider && a.model === b.model && a.dimensions === b.dimensions;
+}
+
+function describe(m: IndexMeta): string {
+  return `${m.provider}/${m.model} (${m.dimensions === null ? 'lexical only' : `${m.dimensions} dims`})`;
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
+}

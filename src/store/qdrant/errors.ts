@@ -1,0 +1,86 @@
+import { AuthError, ServiceError } from '../../errors.js';
+import { classifyHttpError } from '../../http/errors.js';
+import { HttpStatusError, RetriesExhaustedError } from '../../http/retry.js';
+
+/**
+ * The Qdrant client reports failures in several shapes (an ApiError with `status` and `data`
+ * for HTTP errors, its own timeout and 429 classes, fetch's TypeError for connection
+ * failures). These map them onto the retry layer's vocabulary, then onto one line for users.
+ */
+
+interface ApiErrorLike {
+  status: number;
+  data?: { status?: { error?: string } | string };
+  headers?: Headers;
+}
+
+/** What the retry layer understands: HttpStatusError for statuses, retryable flags for timeouts. */
+export function toRetryable(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  if (err.name === 'QdrantClientResourceExhaustedError') {
+    const seconds = Number((err as Error & { retry_after?: number }).retry_after);
+    return new HttpStatusError('qdrant', 429, err.message, Number.isFinite(seconds) ? seconds * 1000 : null);
+  }
+  if (err.name === 'QdrantClientTimeoutError') return Object.assign(err, { retryable: true });
+  const api = err as Error & Partial<ApiErrorLike>;
+  if (typeof api.status === 'number') {
+    const data = api.data?.status;
+    const detail = (typeof data === 'string' ? data : data?.error) ?? err.message ?? '';
+    return new HttpStatusError('qdrant', api.status, detail.slice(0, 300), null);
+  }
+  return err;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof HttpStatusError && err.status === 404;
+}
+
+/** The one line a user sees, naming the problem and the fix. Never includes the API key. */
+export function toUserError(err: unknown, ctx: { url: string; apiKeyEnv: string; op: string }): Error {
+  const last = err instanceof RetriesExhaustedError ? err.lastError : err;
+  if (last instanceof HttpStatusError && (last.status === 401 || last.status === 403)) {
+    return new AuthError(
+      `qdrant: API key refused (HTTP ${last.status}) by ${ctx.url} — set ${ctx.apiKeyEnv} (store.api_key_env names the variable)`,
+      { cause: err },
+    );
+  }
+  if (classifyHttpError(last) === 'connection') {
+    const code = codeOf(last);
+    return new ServiceError(
+      `qdrant: cannot reach ${ctx.url}${code ? ` (${describeCode(code)})` : ''} — is Qdrant running? set QDRANT_URL or store.url`,
+      { cause: err },
+    );
+  }
+  if (classifyHttpError(last) === 'timeout' || (last instanceof Error && last.name === 'QdrantClientTimeoutError')) {
+    return new ServiceError(`qdrant: ${ctx.op} timed out at ${ctx.url} — raise http_pool.providers.qdrant.read_timeout or check the server`, {
+      cause: err,
+    });
+  }
+  const what = last instanceof HttpStatusError ? `HTTP ${last.status}${last.detail ? `: ${last.detail}` : ''}` : messageOf(last);
+  const tries = err instanceof RetriesExhaustedError ? ` after ${err.attempts} attempts` : '';
+  return new ServiceError(`qdrant: ${ctx.op} failed${tries} (${what})`, { cause: err });
+}
+
+function codeOf(err: unknown): string | undefined {
+  for (let e: unknown = err, i = 0; e && i < 6; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+function describeCode(code: string): string {
+  const known: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'name lookup failed',
+    ECONNRESET: 'connection reset',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+  };
+  return known[code] ?? code;
+}
+
+function messageOf(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
