@@ -1,6 +1,6 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { uuidFromName } from '../chunking/chunk.js';
-import { IndexMismatchError } from '../errors.js';
+import { IndexMismatchError, ServiceError } from '../errors.js';
 import { withRetries, type RetryPolicy } from '../http/retry.js';
 import { isNotFound, toRetryable, toUserError } from './qdrant/errors.js';
 import { documentSparseVector, querySparseVector } from './qdrant/sparse.js';
@@ -55,11 +55,20 @@ export class QdrantStore implements VectorStore {
   private readonly client: QdrantClient;
   private readonly counters: Record<string, number> = { requests: 0 };
   private meta: (IndexMeta & { created_at: string }) | null = null;
+  /** The URL as printed: without credentials. */
+  private readonly displayUrl: string;
+  /** Files were written since the meta point's last_indexed_at was last updated. */
+  private metaDirty = false;
 
   constructor(private readonly options: QdrantStoreOptions) {
-    this.location = `${options.url.replace(/\/+$/, '')} collection ${options.collection}`;
+    const url = new URL(options.url);
+    this.displayUrl = displayUrl(url);
+    this.location = `${this.displayUrl} collection ${options.collection}`;
+    const prefix = url.pathname.replace(/\/+$/, '');
     this.client = new QdrantClient({
-      url: options.url,
+      // The client drops a URL's path unless it comes as `prefix` (e.g. behind a proxy).
+      url: url.origin,
+      prefix: prefix || undefined,
       // The URL is used exactly as given (the client would otherwise append :6333).
       port: null,
       // Sent as a header rather than `apiKey`, which makes the client print its own warning.
@@ -69,7 +78,7 @@ export class QdrantStore implements VectorStore {
       checkCompatibility: false,
     });
     if (options.apiKey && options.url.startsWith('http://') && !isLoopback(options.url)) {
-      options.onWarning?.(`qdrant: sending ${options.apiKeyEnv} over plain http to ${options.url} — use https`);
+      options.onWarning?.(`qdrant: sending ${options.apiKeyEnv} over plain http to ${this.displayUrl} — use https`);
     }
   }
 
@@ -90,8 +99,23 @@ export class QdrantStore implements VectorStore {
         `the Qdrant collection "${this.name}" was built with ${describe(stored)}; this run uses ${describe(meta)} — rerun with --full --recreate to rebuild it, or pick another --collection`,
       );
     }
-    if (!stored) await this.adoptCollection(meta);
-    else this.meta = stored;
+    if (!stored) {
+      await this.assertVectorLayout(meta);
+      await this.adoptCollection(meta);
+    } else this.meta = stored;
+  }
+
+  /** A collection without our meta point (made by hand, or a crash mid-create) must still fit. */
+  private async assertVectorLayout(meta: IndexMeta): Promise<void> {
+    const info = await this.call('get_collection', () => this.client.getCollection(this.name));
+    const vectors = info.config.params.vectors as Record<string, { size?: number }> | undefined;
+    const size = vectors?.[DENSE]?.size ?? null;
+    const sparse = (info.config.params.sparse_vectors ?? {}) as Record<string, unknown>;
+    if (size !== meta.dimensions || !(LEXICAL in sparse)) {
+      throw new IndexMismatchError(
+        `the Qdrant collection "${this.name}" has ${size === null ? 'no' : `a ${size}-dim`} "${DENSE}" vector${LEXICAL in sparse ? '' : ` and no "${LEXICAL}" sparse vector`}, not the layout this run needs (${describe(meta)}) — rerun with --full --recreate, or pick another --collection`,
+      );
+    }
   }
 
   async openReadOnly(): Promise<IndexMeta | null> {
@@ -159,7 +183,7 @@ export class QdrantStore implements VectorStore {
         payload: { kind: 'file', path: f.path, file_hash: f.fileHash, language: f.language, chunk_count: f.chunks.length, indexed_at: now },
       })),
     );
-    await this.touchMeta(now);
+    this.metaDirty = true;
     return { chunksWritten: points.length, chunksDeleted: stale.length };
   }
 
@@ -169,22 +193,25 @@ export class QdrantStore implements VectorStore {
     const { count } = await this.call('count', () => this.client.count(this.name, { filter, exact: true }));
     await this.call('delete', () => this.client.delete(this.name, { wait: true, filter }));
     await this.call('delete', () => this.client.delete(this.name, { wait: true, points: paths.map(fileId) }));
-    await this.touchMeta(new Date().toISOString());
+    this.metaDirty = true;
     return count;
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
     const must: unknown[] = [match('kind', 'chunk')];
-    const prefix = query.pathPrefix?.replace(/^\/+|\/+$/g, '');
-    if (prefix) must.push(match('dirs', prefix));
+    const prefix = query.pathPrefix?.replace(/^(\.\/)+/, '').replace(/^\/+|\/+$/g, '');
+    // A directory (any file below it) or a single file.
+    if (prefix && prefix !== '.') must.push({ should: [match('dirs', prefix), match('path', prefix)] });
     const filter = { must };
+    // A lexical-only collection has no dense vector to query.
+    const vector = this.meta?.dimensions ? query.vector : null;
     const sparse = querySparseVector(query.text);
     const candidates = Math.max(query.limit * 4, 20);
     const result = await this.call('query', () =>
-      query.vector
+      vector
         ? this.client.query(this.name, {
             prefetch: [
-              { query: Array.from(query.vector!), using: DENSE, limit: candidates, filter },
+              { query: Array.from(vector), using: DENSE, limit: candidates, filter },
               ...(sparse.indices.length ? [{ query: sparse, using: LEXICAL, limit: candidates, filter }] : []),
             ],
             query: { fusion: 'rrf' },
@@ -238,7 +265,12 @@ export class QdrantStore implements VectorStore {
     return { ...this.counters };
   }
 
+  /** Records when the index was last written (once per run, not per write). */
   async close(): Promise<void> {
+    if (this.metaDirty && this.meta) {
+      this.metaDirty = false;
+      await this.writeMeta(new Date().toISOString());
+    }
     // The client owns its Agent and exposes no close; its idle sockets expire on their own and
     // the CLI exits explicitly once done.
   }
@@ -318,11 +350,14 @@ export class QdrantStore implements VectorStore {
     ]);
   }
 
-  private async touchMeta(now: string): Promise<void> {
-    if (this.meta) await this.writeMeta(now);
-  }
-
   private chunkPoint(file: FileWrite, c: FileWrite['chunks'][number]) {
+    const dims = this.meta?.dimensions ?? null;
+    if ((c.vector?.length ?? null) !== dims) {
+      // A chunk without its vector would silently drop out of dense search and reuse.
+      throw new ServiceError(
+        `qdrant: chunk ${c.path}:${c.startLine} has ${c.vector ? `a ${c.vector.length}-dim vector` : 'no vector'}, the collection holds ${dims === null ? 'none' : `${dims}-dim vectors`}`,
+      );
+    }
     const vector: Record<string, unknown> = { [LEXICAL]: documentSparseVector(`${c.symbol ?? ''}\n${c.content}`) };
     if (c.vector) vector[DENSE] = Array.from(c.vector);
     return {
@@ -397,7 +432,7 @@ export class QdrantStore implements VectorStore {
   }
 
   private ctx(op: string) {
-    return { url: this.options.url, apiKeyEnv: this.options.apiKeyEnv, op: op.replace(/_/g, ' ') };
+    return { url: this.displayUrl, apiKeyEnv: this.options.apiKeyEnv, op: op.replace(/_/g, ' ') };
   }
 }
 
@@ -428,6 +463,13 @@ function sameMeta(a: IndexMeta, b: IndexMeta): boolean {
 
 function describe(m: IndexMeta): string {
   return `${m.provider}/${m.model} (${m.dimensions === null ? 'lexical only' : `${m.dimensions} dims`})`;
+}
+
+function displayUrl(url: URL): string {
+  const shown = new URL(url.href);
+  shown.username = '';
+  shown.password = '';
+  return shown.href.replace(/\/+$/, '');
 }
 
 function isLoopback(url: string): boolean {
