@@ -14,7 +14,7 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
-async function start(options?: { apiKey?: string }): Promise<QdrantDouble> {
+async function start(options?: { apiKey?: string; prefix?: string }): Promise<QdrantDouble> {
   const d = await startQdrantDouble(options);
   doubles.push(d);
   return d;
@@ -281,6 +281,17 @@ describe('Qdrant double: auth and injected faults', () => {
     expect(d.collection('code')!.points.get('1')!.vector).toEqual({ '': [1, 2] });
     expect(d.counts()).toMatchObject({ upsert: 3, count: 1, get_collections: 2 });
     expect(d.violations).toEqual([]);
+  });
+
+  it('serves below a proxy prefix when asked, and nowhere else', async () => {
+    const d = await start({ prefix: '/qdrant' });
+    expect(d.url).toMatch(/\/qdrant$/);
+    const origin = new URL(d.url).origin;
+    const client = new QdrantClient({ url: origin, prefix: '/qdrant', port: null as unknown as number, checkCompatibility: false });
+    await client.createCollection('code', { vectors: { size: 2, distance: 'Dot' } });
+    expect(d.requests.map((r) => r.path)).toEqual(['/collections/code']);
+    expect(await statusOf(clientFor({ ...d, url: origin }).collectionExists('code'))).toBe(404);
+    expect(d.violations.map((v) => v.path)).toEqual(['/collections/code/exists']);
   });
 
   it('starts quickly (spec loaded and validators compiled on demand)', async () => {

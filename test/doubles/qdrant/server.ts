@@ -15,6 +15,8 @@ import { qdrantSpec } from './openapi.js';
 export interface QdrantDoubleOptions {
   /** When set, requests without header `api-key: <key>` get 401 (GET / stays open, as in Qdrant). */
   apiKey?: string;
+  /** Serve the API below this path (like Qdrant behind a reverse proxy), e.g. "/qdrant"; `url` then ends with it. */
+  prefix?: string;
 }
 
 export interface RecordedRequest {
@@ -41,6 +43,7 @@ export interface StoredPointView {
 
 export interface QdrantDouble {
   url: string;
+  /** `path` is the API path, with any configured prefix already stripped. */
   readonly requests: RecordedRequest[];
   /** Requests a real Qdrant would reject (schema, vector size/name), unknown paths, and operations the double does not implement. */
   readonly violations: Violation[];
@@ -69,6 +72,8 @@ export async function startQdrantDouble(options: QdrantDoubleOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   const violations: Violation[] = [];
   const counts: Record<string, number> = {};
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  if (prefix && !prefix.startsWith('/')) throw new RangeError(`prefix must start with "/", got "${options.prefix}"`);
 
   const send = (res: ServerResponse, status: number, payload: unknown) => {
     const text = JSON.stringify(payload);
@@ -81,7 +86,8 @@ export async function startQdrantDouble(options: QdrantDoubleOptions = {}): Prom
     const started = performance.now();
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://double');
-    const path = url.pathname;
+    const underPrefix = url.pathname === prefix || url.pathname.startsWith(prefix + '/');
+    const path = prefix && underPrefix ? url.pathname.slice(prefix.length) || '/' : url.pathname;
     const text = await readBody(req);
     const entry: RecordedRequest = { method, path, query: url.search.slice(1), body: undefined, status: 0 };
     requests.push(entry);
@@ -104,7 +110,7 @@ export async function startQdrantDouble(options: QdrantDoubleOptions = {}): Prom
       if (!bodyError && !type.includes('application/json')) bodyError = `Content type error: expected application/json, got "${type}"`;
     }
     entry.body = body ?? (text.length > 0 ? text : undefined);
-    const matched = spec.match(method, path);
+    const matched = underPrefix ? spec.match(method, path) : undefined;
     const kind = matched ? (OPERATION_KIND[matched.operation.operationId] ?? matched.operation.operationId) : 'unknown';
     counts[kind] = (counts[kind] ?? 0) + 1;
     let invalid: { status: number; message: string } | undefined;
@@ -158,7 +164,7 @@ export async function startQdrantDouble(options: QdrantDoubleOptions = {}): Prom
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}${prefix}`,
     requests,
     violations,
     failNext: (n, status, match) => faults.add(n, status, match),
