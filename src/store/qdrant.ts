@@ -122,7 +122,7 @@ export class QdrantStore implements VectorStore {
     const exists = await this.call('exists', () => this.client.collectionExists(this.name)).then((r) => r.exists);
     if (!exists) return null;
     this.meta = await this.readMeta();
-    return this.meta;
+    return this.meta && { provider: this.meta.provider, model: this.meta.model, dimensions: this.meta.dimensions };
   }
 
   async fileHashes(paths: string[]): Promise<Map<string, string>> {

@@ -81,6 +81,10 @@ function describeCode(code: string): string {
   return known[code] ?? code;
 }
 
+/** The message with its root cause (fetch's own message, "fetch failed", says nothing by itself). */
 function messageOf(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  const first = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  let root = err;
+  for (let i = 0; i < 6 && root instanceof Error && root.cause; i++) root = root.cause;
+  return root === err ? first(err) : `${first(err)}: ${first(root)}`;
 }

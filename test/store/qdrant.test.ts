@@ -1,0 +1,184 @@
+import net from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chunkId, sha256Hex } from '../../src/chunking/chunk.js';
+import { AuthError, IndexMismatchError, ServiceError } from '../../src/errors.js';
+import { QdrantStore } from '../../src/store/qdrant.js';
+import type { FileWrite, IndexMeta, StoredChunk } from '../../src/store/vector-store.js';
+import { startQdrantDouble, type QdrantDouble } from '../doubles/qdrant/index.js';
+
+const DIMS = 4;
+const META: IndexMeta = { provider: 'voyage', model: 'voyage-code-3', dimensions: DIMS };
+const FAST_RETRIES = { maxAttempts: 3, maxTotalWaitMs: 1000, baseDelayMs: 5, maxDelayMs: 20 };
+
+let q: QdrantDouble;
+beforeEach(async () => {
+  q = await startQdrantDouble();
+});
+afterEach(async () => {
+  expect(q.violations).toEqual([]);
+  await q.close();
+});
+
+function store(overrides: Partial<ConstructorParameters<typeof QdrantStore>[0]> = {}) {
+  return new QdrantStore({
+    url: q.url,
+    apiKeyEnv: 'QDRANT_API_KEY',
+    collection: 'repo',
+    upsertBatchSize: 3,
+    maxConnections: 4,
+    timeoutMs: 5000,
+    retryPolicy: FAST_RETRIES,
+    ...overrides,
+  });
+}
+
+function chunk(path: string, start: number, content: string, vector: number[] | null): StoredChunk {
+  const contentHash = sha256Hex(content);
+  const lines = content.split('\n').length;
+  return {
+    id: chunkId(path, start, start + lines - 1, contentHash),
+    path,
+    language: 'typescript',
+    startLine: start,
+    endLine: start + lines - 1,
+    content,
+    contentHash,
+    symbol: /function (\w+)/.exec(content)?.[1] ?? null,
+    tokens: 10,
+    vector: vector ? Float32Array.from(vector) : null,
+  };
+}
+
+function file(path: string, chunks: StoredChunk[]): FileWrite {
+  return { path, fileHash: sha256Hex(chunks.map((c) => c.content).join('\n')), language: 'typescript', chunks };
+}
+
+const pointsOf = (kind: string) => [...(q.collection('repo')?.points.values() ?? [])].filter((p) => p.payload.kind === kind);
+
+describe('QdrantStore against the OpenAPI-validating double', () => {
+  it('creates the collection: named dense vector, sparse vector with idf, payload indexes', async () => {
+    const s = store();
+    await s.open(META, { rebuild: false });
+    const c = q.collection('repo')!;
+    expect(c.config.vectors).toMatchObject({ dense: { size: DIMS, distance: 'Cosine' } });
+    expect(c.config.sparse_vectors).toMatchObject({ lexical: { modifier: 'idf' } });
+    expect(Object.keys(c.payloadIndexes).sort()).toEqual(['content_hash', 'dirs', 'file_hash', 'kind', 'language', 'path']);
+    expect(await s.openReadOnly()).toEqual(META);
+  });
+
+  it('writes files, records hashes after chunks, rewrites without orphans or duplicates, deletes', async () => {
+    const s = store();
+    await s.open(META, { rebuild: false });
+    const a1 = file('src/a.ts', [chunk('src/a.ts', 1, 'function alpha() {}', [1, 0, 0, 0]), chunk('src/a.ts', 2, 'function beta() {}', [0, 1, 0, 0])]);
+    const b = file('lib/b.ts', [chunk('lib/b.ts', 1, 'function gamma() {}', [0, 0, 1, 0])]);
+    expect(await s.writeFiles([a1, b])).toEqual({ chunksWritten: 3, chunksDeleted: 0 });
+    expect(pointsOf('chunk')).toHaveLength(3);
+    expect(await s.fileHashes(['src/a.ts', 'lib/b.ts', 'missing.ts'])).toEqual(
+      new Map([
+        ['src/a.ts', a1.fileHash],
+        ['lib/b.ts', b.fileHash],
+      ]),
+    );
+    const listed: string[] = [];
+    for await (const p of s.listFiles()) listed.push(p);
+    expect(listed.sort()).toEqual(['lib/b.ts', 'src/a.ts']);
+
+    // Idempotent: the same write twice leaves the same points.
+    await s.writeFiles([b]);
+    expect(pointsOf('chunk')).toHaveLength(3);
+
+    // A changed file: one chunk kept, one replaced.
+    const a2 = file('src/a.ts', [chunk('src/a.ts', 1, 'function alpha() {}', [1, 0, 0, 0]), chunk('src/a.ts', 2, 'function delta() {}', [0, 0, 0, 1])]);
+    expect(await s.writeFiles([a2])).toEqual({ chunksWritten: 2, chunksDeleted: 1 });
+    const ids = pointsOf('chunk').map((p) => p.id);
+    expect(new Set(ids).size).toBe(3);
+    expect(pointsOf('chunk').map((p) => p.payload.symbol).sort()).toEqual(['alpha', 'delta', 'gamma']);
+
+    expect(await s.deleteFiles(['src/a.ts'])).toBe(2);
+    expect(pointsOf('chunk').map((p) => p.payload.path)).toEqual(['lib/b.ts']);
+    expect(await s.fileHashes(['src/a.ts'])).toEqual(new Map());
+    expect(await s.status()).toMatchObject({ kind: 'qdrant', files: 1, chunks: 1, vectors: 1, meta: META });
+  });
+
+  it('a fresh runner (new store instance, no local state) sees the same manifest and reusable vectors', async () => {
+    const first = store();
+    await first.open(META, { rebuild: false });
+    // Qdrant stores Cosine vectors normalised: use a unit vector so it comes back as written.
+    const a = file('src/a.ts', [chunk('src/a.ts', 1, 'function alpha() {}', [0.6, 0.8, 0, 0])]);
+    await first.writeFiles([a]);
+    const fresh = store();
+    await fresh.open(META, { rebuild: false });
+    expect(await fresh.fileHashes(['src/a.ts'])).toEqual(new Map([['src/a.ts', a.fileHash]]));
+    const reuse = await fresh.reusableVectors([a.chunks[0]!.contentHash, 'nope']);
+    expect([...reuse.keys()]).toEqual([a.chunks[0]!.contentHash]);
+    expect(Array.from(reuse.get(a.chunks[0]!.contentHash)!).map((x) => Number(x.toFixed(6)))).toEqual([0.6, 0.8, 0, 0]);
+  });
+
+  it('refuses another model or size unless rebuilding, which recreates the collection', async () => {
+    const s = store();
+    await s.open(META, { rebuild: false });
+    await s.writeFiles([file('a.ts', [chunk('a.ts', 1, 'function alpha() {}', [1, 0, 0, 0])])]);
+    const other = store();
+    await expect(other.open({ ...META, dimensions: 8 }, { rebuild: false })).rejects.toThrow(IndexMismatchError);
+    await expect(other.open({ ...META, dimensions: 8 }, { rebuild: false })).rejects.toThrow(/voyage\/voyage-code-3 \(4 dims\).*--full --recreate/);
+    await other.open({ ...META, dimensions: 8 }, { rebuild: true });
+    expect(q.collection('repo')!.config.vectors).toMatchObject({ dense: { size: 8 } });
+    expect(pointsOf('chunk')).toHaveLength(0);
+  });
+
+  it('searches lexically (sparse + idf) and hybrid (rrf), with a directory filter', async () => {
+    const s = store();
+    await s.open(META, { rebuild: false });
+    await s.writeFiles([
+      file('src/http/pool.ts', [chunk('src/http/pool.ts', 1, 'function acquireConnection() { return pool.take(); }', [1, 0, 0, 0])]),
+      file('src/cli/main.ts', [chunk('src/cli/main.ts', 1, 'function parseArguments() { return argv; }', [0, 1, 0, 0])]),
+      file('docs/guide.ts', [chunk('docs/guide.ts', 1, 'function acquireGuide() { return connection; }', [0, 0, 1, 0])]),
+    ]);
+    const lexical = await s.search({ text: 'acquire connection', vector: null, limit: 5 });
+    expect(lexical[0]).toMatchObject({ path: 'src/http/pool.ts', startLine: 1, symbol: 'acquireConnection' });
+    const filtered = await s.search({ text: 'acquire', vector: null, limit: 5, pathPrefix: 'docs' });
+    expect(filtered.map((h) => h.path)).toEqual(['docs/guide.ts']);
+    const hybrid = await s.search({ text: 'arguments', vector: Float32Array.from([0, 1, 0, 0]), limit: 3 });
+    expect(hybrid[0]!.path).toBe('src/cli/main.ts');
+    expect(q.counts().query).toBeGreaterThanOrEqual(3);
+  });
+
+  it('retries a 503 and succeeds', async () => {
+    const s = store();
+    q.failNext(1, 503);
+    await s.open(META, { rebuild: false });
+    expect(await s.openReadOnly()).toEqual(META);
+    expect(s.stats().requests).toBeGreaterThan(q.requests.filter((r) => r.status === 503).length);
+  });
+
+  it('a refused key is an AuthError naming the variable, without the key', async () => {
+    await q.close();
+    q = await startQdrantDouble({ apiKey: 'right-key' });
+    const s = store({ apiKey: 'wrong-key-123' });
+    const err = await s.open(META, { rebuild: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as Error).message).toMatch(/^qdrant: API key refused \(HTTP 401\).*QDRANT_API_KEY/);
+    expect((err as Error).message).not.toContain('wrong-key-123');
+    const ok = store({ apiKey: 'right-key' });
+    await ok.open(META, { rebuild: false });
+  });
+
+  it('an unreachable server gives one line naming the URL and the fix', async () => {
+    const port = await closedPort();
+    const s = store({ url: `http://127.0.0.1:${port}` });
+    const err = await s.open(META, { rebuild: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServiceError);
+    expect((err as Error).message).toBe(
+      `qdrant: cannot reach http://127.0.0.1:${port} (connection refused) — is Qdrant running? set QDRANT_URL or store.url`,
+    );
+  });
+});
+
+/** A port nothing listens on: bind, read the port, close. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
