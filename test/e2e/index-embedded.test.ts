@@ -65,6 +65,10 @@ describe('cw index with the embedded default on a real corpus', () => {
     const hit = results.find((r: { path: string }) => r.path === 'lib/interceptor/cache.js');
     expect(hit).toMatchObject({ start_line: expect.any(Number), end_line: expect.any(Number), score: expect.any(Number) });
     expect(hit.snippet.length).toBeGreaterThan(0);
+
+    const under = onlyJson(await runCli(['search', 'stale while revalidate', '--path', repo, '--json', '--under', 'lib/handler']));
+    expect(under.results.length).toBeGreaterThan(0);
+    for (const r of under.results) expect(r.path.startsWith('lib/handler/')).toBe(true);
   });
 
   it('cw status reports what is indexed', async () => {

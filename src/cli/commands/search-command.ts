@@ -10,6 +10,7 @@ import { withRuntime } from '../runtime.js';
 interface SearchOptions extends OverrideOptions {
   path?: string;
   limit: string;
+  under?: string;
 }
 
 export function searchCommand(setExit: (code: number) => void): Command {
@@ -17,7 +18,8 @@ export function searchCommand(setExit: (code: number) => void): Command {
     .description('search the index (hybrid dense + BM25, or BM25 for a lexical index)')
     .argument('<query>', 'what to look for: words, identifiers, a description')
     .option('-p, --path <dir>', 'repository whose index to search', '.')
-    .option('-n, --limit <n>', 'most results', '10');
+    .option('-n, --limit <n>', 'most results', '10')
+    .option('--under <dir>', "only results below this directory of the repository (e.g. src/http)");
   addStoreOptions(cmd);
   addCommonOptions(cmd);
   return cmd.action(async (query: string, opts: SearchOptions) => {
@@ -43,7 +45,7 @@ export function searchCommand(setExit: (code: number) => void): Command {
         );
         [vector] = await embedder.embed([query], 'query');
       }
-      const hits = await store.search({ text: query, vector: vector ?? null, limit });
+      const hits = await store.search({ text: query, vector: vector ?? null, limit, pathPrefix: opts.under });
       out.result({
         results: hits.map((h) => ({
           path: h.path,
