@@ -1,10 +1,10 @@
 import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
+import { closedPort } from '../support/ports.js';
 import { startQdrantDouble, type QdrantDouble } from '../doubles/qdrant/index.js';
 import { assertBuilt, cleanEnv, onlyJson, PROJECT_ROOT, runCli, spawnCli } from './cli-harness.js';
 
@@ -52,14 +52,6 @@ async function index(repo: string, collection: string, ...flags: string[]) {
   return onlyJson(res);
 }
 
-/** A port nothing listens on: bind, read the port, close. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** A collection's points without timestamps, by id: what two equivalent indexes must share. */
 function contents(collection: string): Map<string, { doc: string; dense: number[] | null }> {

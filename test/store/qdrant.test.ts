@@ -1,9 +1,9 @@
-import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chunkId, sha256Hex } from '../../src/chunking/chunk.js';
 import { AuthError, IndexMismatchError, ServiceError } from '../../src/errors.js';
 import { QdrantStore } from '../../src/store/qdrant.js';
 import type { FileWrite, IndexMeta, StoredChunk } from '../../src/store/vector-store.js';
+import { closedPort } from '../support/ports.js';
 import { startQdrantDouble, type QdrantDouble } from '../doubles/qdrant/index.js';
 
 const DIMS = 4;
@@ -174,11 +174,3 @@ describe('QdrantStore against the OpenAPI-validating double', () => {
   });
 });
 
-/** A port nothing listens on: bind, read the port, close. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
