@@ -24,7 +24,10 @@ export interface IndexRunDeps {
   store: VectorStore;
   embedder: Embedder;
   chunker: Chunker;
-  /** Aborted on the first Ctrl-C: stop taking new files; in-flight batches finish and are written. */
+  /**
+   * Aborted on the first Ctrl-C: stop taking new files; the files already admitted finish
+   * (their batches are embedded and written), bounded by the CLI's grace period.
+   */
   signal: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
   onSkip?: (path: string, reason: SkipReason) => void;
@@ -186,7 +189,8 @@ export class IndexRun {
     }
     this.discoveryDone = true;
     this.phase = 'finishing';
-    if (!this.stop.signal.aborted) this.batcher.flush();
+    // The last partial batch holds chunks of admitted files: it runs even after Ctrl-C.
+    this.batcher.flush();
     await this.drainEmbeds();
     this.flushWrites();
     await this.writeChain;
@@ -258,8 +262,10 @@ export class IndexRun {
   private async embedBatch(batch: BatchItem[]): Promise<void> {
     await this.embedSlots.acquire();
     try {
-      // Not started yet when the run stopped: leave these files for the next run.
-      if (this.stop.signal.aborted) {
+      // After a fatal error nothing more can succeed. After Ctrl-C, batches already formed still
+      // run: they belong to files already admitted, and finishing those files is what keeps
+      // their embedding work (paid for) from being thrown away; the grace period bounds it.
+      if (this.fatal) {
         for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
         return;
       }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
+import { sha256Hex } from '../../src/chunking/chunk.js';
 import { snapshotEmbeddedIndex } from '../support/index-snapshot.js';
 import { assertBuilt, cleanEnv, onlyJson, PROJECT_ROOT, runCli, spawnCli } from './cli-harness.js';
 
@@ -155,6 +156,11 @@ describe('Ctrl-C during a run', () => {
     const partial = snapshotEmbeddedIndex(dbOf(repo));
     // Recorded files are complete: every chunk of a recorded file is present with its vector.
     expect(partial.vectors).toBe(partial.chunks.length);
+    // No embedding work is thrown away: every text the provider embedded is in the store.
+    const sent = voyageTexts(server);
+    expect(sent.length).toBe(summary.chunks.embedded);
+    const stored = new Set(partial.chunks.map((c) => c.split(':').at(-1)));
+    expect(sent.filter((t) => !stored.has(sha256Hex(t)))).toEqual([]);
     expect(Object.keys(partial.files).length).toBe(summary.files.indexed);
     await server.whenAllClosed();
 
@@ -206,6 +212,10 @@ describe('Ctrl-C during a run', () => {
     hold.release();
   });
 });
+
+function voyageTexts(s: ProviderServer): string[] {
+  return s.requests.filter((r) => r.body?.input_type === 'document').flatMap((r) => r.body.input as string[]);
+}
 
 /** Polls a condition on output the child has already produced (no fixed sleeps). */
 async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
