@@ -17,8 +17,16 @@ export interface ChunkerOptions {
 }
 
 export interface Chunker {
+  /**
+   * Identifies how this chunker splits files (algorithm version and sizes). Another signature
+   * means other chunks from the same bytes, so an index records files under it.
+   */
+  readonly signature: string;
   chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]>;
 }
+
+/** Bump when a change to chunking would split the same file differently. */
+const CHUNKER_VERSION = 1;
 
 /**
  * A top-level ERROR node spanning more than this share of a file means the grammar could not
@@ -40,12 +48,14 @@ class TreeSitterChunker implements Chunker {
   readonly #overlap: number;
   readonly #grammars: GrammarCache;
   readonly #parser = new Parser();
+  readonly signature: string;
 
   constructor(options: ChunkerOptions, grammars: GrammarCache) {
     this.#maxTokens = Math.floor(options.maxTokens);
     this.#limit = Math.min(Math.floor(options.targetTokens), this.#maxTokens);
     this.#overlap = Math.max(0, options.overlapLines ?? 2);
     this.#grammars = grammars;
+    this.signature = `ts-chunker/${CHUNKER_VERSION}/${this.#limit}/${this.#maxTokens}/${this.#overlap}`;
   }
 
   async chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]> {

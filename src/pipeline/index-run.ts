@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { sha256Hex } from '../chunking/chunk.js';
 import type { Chunker } from '../chunking/chunker.js';
 import type { IndexingConfig } from '../config/schema.js';
 import { readSourceFile, type ReadResult } from '../discovery/read.js';
@@ -217,7 +218,8 @@ export class IndexRun {
       this.seen.add(file.path);
       this.summary.files.scanned++;
       this.summary.bytes_read += read.bytes;
-      if (recorded.get(file.path) === read.fileHash) {
+      const fileHash = this.recordedHash(read.fileHash);
+      if (recorded.get(file.path) === fileHash) {
         this.summary.files.unchanged++;
         this.filesDone++;
         continue;
@@ -227,7 +229,7 @@ export class IndexRun {
       const chunks = await chunker.chunkFile({ path: file.path, language: file.language, text: read.text });
       const job: FileJob = {
         path: file.path,
-        fileHash: read.fileHash,
+        fileHash,
         language: file.language,
         chunks: chunks.map((c) => ({ ...c, vector: null })),
         waiting: chunks.length,
@@ -242,6 +244,14 @@ export class IndexRun {
       }
       for (const chunk of job.chunks) this.batcher.add({ job, chunk });
     }
+  }
+
+  /**
+   * What the index records for a file: its content hash under this chunker's signature, so a
+   * change of chunk size re-chunks every file (vectors of unchanged chunks are still reused).
+   */
+  private recordedHash(contentHash: string): string {
+    return sha256Hex(`${this.deps.chunker.signature}\0${contentHash}`);
   }
 
   /** Backpressure: wait until the file's chunks fit among those in flight. */

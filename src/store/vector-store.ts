@@ -17,7 +17,10 @@ export interface StoredChunk extends Chunk {
 /** All chunks of one file: written together, and only then is the file recorded with its hash. */
 export interface FileWrite {
   path: string;
-  /** sha256 hex of the file's bytes. */
+  /**
+   * Identifies the file's content as chunked: sha256 of the chunker's signature and of the file's
+   * bytes. Unchanged bytes under another chunk size give another hash, so the file is re-chunked.
+   */
   fileHash: string;
   language: string;
   chunks: StoredChunk[];

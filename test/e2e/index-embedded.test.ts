@@ -132,4 +132,18 @@ describe('cw index with the embedded default on a real corpus', () => {
     expect(summary.files.indexed).toBe(summary.files.scanned);
     expect(snapshotEmbeddedIndex(dbOf(repo))).toEqual(before);
   });
+
+  it('a new chunk size re-chunks every file and equals a fresh index with that size', async () => {
+    const config = JSON.stringify({ indexing: { chunk_tokens: 128 } });
+    await writeFile(path.join(repo, 'codeweaver.config.json'), config);
+    const summary = await indexJson(repo);
+    expect(summary.files.unchanged).toBe(0);
+    expect(summary.files.indexed).toBe(summary.files.scanned);
+    const fresh = path.join(work, 'fresh128');
+    await cp(path.join(repo, 'lib'), path.join(fresh, 'lib'), { recursive: true });
+    await writeFile(path.join(fresh, 'codeweaver.config.json'), config);
+    await indexJson(fresh);
+    expect(snapshotEmbeddedIndex(dbOf(repo)).chunks).toEqual(snapshotEmbeddedIndex(dbOf(fresh)).chunks);
+    expect((await indexJson(repo)).files.indexed).toBe(0);
+  });
 });
