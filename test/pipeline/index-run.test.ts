@@ -1,0 +1,138 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createChunker, type Chunker } from '../../src/chunking/chunker.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import type { Embedder, EmbedderStats } from '../../src/embedding/embedder.js';
+import { AuthError, ServiceError } from '../../src/errors.js';
+import { IndexRun } from '../../src/pipeline/index-run.js';
+import { EmbeddedStore } from '../../src/store/embedded.js';
+import type { FileWrite, VectorStore } from '../../src/store/vector-store.js';
+
+const FILES = 300;
+const indexing = ConfigSchema.parse({}).indexing;
+
+/** An embedder whose pace the test controls, counting calls in flight. */
+class FakeEmbedder implements Embedder {
+  readonly provider = 'openai-compatible' as const;
+  readonly model = 'fake';
+  readonly dimensions = 3;
+  readonly pricePerMillionTokens = null;
+  readonly limits = { maxInputTokens: 8192, maxBatchItems: 4, maxBatchTokens: 100_000 };
+  inFlight = 0;
+  maxInFlight = 0;
+  texts = 0;
+  constructor(private readonly fail: (texts: string[]) => Error | null = () => null) {}
+  async init() {}
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise((r) => setImmediate(r));
+      const err = this.fail(texts);
+      if (err) throw err;
+      this.texts += texts.length;
+      return texts.map((t) => Float32Array.from([t.length, 1, 0]));
+    } finally {
+      this.inFlight--;
+    }
+  }
+  stats(): EmbedderStats {
+    return { requests: 0, retries: 0, rate_limited: 0, connections_opened: 0, bytes_sent: 0, bytes_received: 0, latency_ms: { p50: 0, p95: 0 } };
+  }
+}
+
+let dir: string;
+let store: EmbeddedStore;
+let chunker: Chunker;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'cw-run-'));
+  for (let i = 0; i < FILES; i++) await writeFile(path.join(dir, `f${String(i).padStart(3, '0')}.txt`), `file number ${i}\n`);
+  store = new EmbeddedStore({ path: path.join(dir, '.codeweaver', 'index.sqlite') });
+  await store.open({ provider: 'openai-compatible', model: 'fake', dimensions: 3 }, { rebuild: false });
+  chunker = await createChunker({ targetTokens: 512, maxTokens: 512 });
+});
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Counts chunks between chunking and the store, to check backpressure. */
+function instrument(inner: Chunker, s: VectorStore) {
+  const counts = { chunked: 0, settled: 0, maxOutstanding: 0 };
+  const chunkerProxy: Chunker = {
+    signature: inner.signature,
+    async chunkFile(file) {
+      const chunks = await inner.chunkFile(file);
+      counts.chunked += chunks.length;
+      counts.maxOutstanding = Math.max(counts.maxOutstanding, counts.chunked - counts.settled);
+      return chunks;
+    },
+  };
+  const storeProxy = new Proxy(s, {
+    get(target, prop, receiver) {
+      if (prop === 'writeFiles') {
+        return async (files: FileWrite[]) => {
+          const r = await target.writeFiles(files);
+          counts.settled += files.reduce((n, f) => n + f.chunks.length, 0);
+          return r;
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  return { counts, chunker: chunkerProxy, store: storeProxy };
+}
+
+function run(embedder: Embedder, s: VectorStore, c: Chunker) {
+  return new IndexRun(
+    { root: dir, store: s, embedder, chunker: c, signal: new AbortController().signal },
+    { indexing, batchSize: 4, concurrency: 2, full: false, dryRun: false, writeBatchChunks: 8 },
+  ).run();
+}
+
+describe('IndexRun', () => {
+  it('keeps chunks in flight bounded (backpressure) and embedding requests within the concurrency', async () => {
+    const embedder = new FakeEmbedder();
+    const { counts, chunker: c, store: s } = instrument(chunker, store);
+    const summary = await run(embedder, s, c);
+    expect(summary.files.indexed).toBe(FILES);
+    expect(summary.chunks.written).toBe(FILES);
+    expect(embedder.texts).toBe(FILES);
+    expect(embedder.maxInFlight).toBeLessThanOrEqual(2);
+    // Capacity: max(batch 4 × (concurrency 2 + 2) × 2, write batch 8 × 2) = 32 chunks, plus the
+    // one file already chunked and waiting to be admitted (1 chunk here).
+    expect(counts.maxOutstanding).toBeLessThanOrEqual(32 + 1);
+    expect(counts.maxOutstanding).toBeGreaterThan(0);
+  });
+
+  it('a failed batch fails its files only; they are not recorded, and the next run does just those', async () => {
+    const broken = new FakeEmbedder((texts) => (texts.some((t) => t.trim() === 'file number 7') ? new ServiceError('provider: HTTP 500') : null));
+    const first = await run(broken, store, chunker);
+    expect(first.files.failed).toBeGreaterThan(0);
+    expect(first.files.failed).toBeLessThanOrEqual(4); // one batch of at most 4 one-chunk files
+    expect(first.files.indexed).toBe(FILES - first.files.failed);
+    expect(first.failures.map((f) => f.error)).toContain('provider: HTTP 500');
+    const failedPaths = first.failures.map((f) => f.path);
+    expect(await store.fileHashes(failedPaths)).toEqual(new Map());
+
+    const healthy = new FakeEmbedder();
+    const second = await run(healthy, store, chunker);
+    expect(second.files.indexed).toBe(first.files.failed);
+    expect(second.files.unchanged).toBe(FILES - first.files.failed);
+    expect(healthy.texts).toBe(first.files.failed);
+  });
+
+  it('a refused key stops the whole run with the AuthError, without hanging or recording unfinished files', async () => {
+    let calls = 0;
+    const refused = new FakeEmbedder(() => (++calls >= 3 ? new AuthError('provider: API key refused (HTTP 401) — check KEY') : null));
+    await expect(run(refused, store, chunker)).rejects.toThrow(AuthError);
+    const recorded: string[] = [];
+    for await (const p of store.listFiles()) recorded.push(p);
+    expect(recorded.length).toBeLessThan(FILES);
+    // Whatever was recorded is complete: one chunk per file here.
+    expect((await store.status()).chunks).toBe(recorded.length);
+  });
+});
