@@ -2,7 +2,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { uuidFromName } from '../chunking/chunk.js';
 import { IndexMismatchError, ServiceError } from '../errors.js';
 import { withRetries, type RetryPolicy } from '../http/retry.js';
-import { isNotFound, toRetryable, toUserError } from './qdrant/errors.js';
+import { isConflict, isNotFound, toRetryable, toUserError } from './qdrant/errors.js';
 import { documentSparseVector, querySparseVector } from './qdrant/sparse.js';
 import type { FileWrite, IndexMeta, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
 
@@ -90,8 +90,13 @@ export class QdrantStore implements VectorStore {
     const exists = await this.call('exists', () => this.client.collectionExists(this.name)).then((r) => r.exists);
     if (exists && rebuild) await this.call('delete_collection', () => this.client.deleteCollection(this.name));
     if (!exists || rebuild) {
-      await this.createCollection(meta);
-      return;
+      try {
+        await this.createCollection(meta);
+        return;
+      } catch (err) {
+        // Another runner (a parallel CI job) created it first: join it like an existing one.
+        if (!isConflict(err)) throw err;
+      }
     }
     const stored = await this.readMeta();
     if (stored && !sameMeta(stored, meta)) {
@@ -425,8 +430,8 @@ export class QdrantStore implements VectorStore {
         { label: 'qdrant', policy: this.options.retryPolicy ?? QDRANT_RETRY_POLICY },
       );
     } catch (err) {
-      // A missing collection is an answer callers handle, not a failure to report.
-      if (isNotFound(err)) throw err;
+      // A missing collection, or one created meanwhile, is an answer callers handle.
+      if (isNotFound(err) || isConflict(err)) throw err;
       throw toUserError(err, this.ctx(op));
     }
   }

@@ -143,6 +143,15 @@ describe('QdrantStore against the OpenAPI-validating double', () => {
     expect(q.counts().query).toBeGreaterThanOrEqual(3);
   });
 
+  it('two runners creating the collection at once both succeed (the second joins it)', async () => {
+    const a = store();
+    const b = store();
+    await Promise.all([a.open(META, { rebuild: false }), b.open(META, { rebuild: false })]);
+    expect(q.requests.filter((r) => r.method === 'PUT' && r.path === '/collections/repo').map((r) => r.status).sort()).toEqual([200, 409]);
+    await b.writeFiles([file('a.ts', [chunk('a.ts', 1, 'function alpha() {}', [1, 0, 0, 0])])]);
+    expect(await a.fileHashes(['a.ts'])).toEqual(new Map([['a.ts', expect.any(String)]]));
+  });
+
   it('retries a 503 and succeeds', async () => {
     const s = store();
     q.failNext(1, 503);

@@ -35,6 +35,11 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof HttpStatusError && err.status === 404;
 }
 
+/** Qdrant answers 409 when a collection being created already exists. */
+export function isConflict(err: unknown): boolean {
+  return err instanceof HttpStatusError && (err.status === 409 || (err.status === 400 && /already exists/i.test(err.detail)));
+}
+
 /** The one line a user sees, naming the problem and the fix. Never includes the API key. */
 export function toUserError(err: unknown, ctx: { url: string; apiKeyEnv: string; op: string }): Error {
   const last = err instanceof RetriesExhaustedError ? err.lastError : err;
