@@ -29,6 +29,7 @@ import {
 } from './embedded/schema.js';
 import { Searcher } from './embedded/search.js';
 import { decodeVector } from './embedded/vector-codec.js';
+import { RunLock } from './embedded/run-lock.js';
 import { ChunkWriter, type WriteCounters } from './embedded/writer.js';
 
 type Db = Database.Database;
@@ -47,6 +48,8 @@ export class EmbeddedStore implements VectorStore {
   readonly kind = 'embedded' as const;
   readonly location: string;
   private readonly now: () => Date;
+  /** One writing run at a time. */
+  private readonly lock: RunLock;
   private db: Db | null = null;
   private writer: ChunkWriter | null = null;
   private searcher: Searcher | null = null;
@@ -54,13 +57,21 @@ export class EmbeddedStore implements VectorStore {
 
   constructor(options: EmbeddedStoreOptions) {
     this.location = options.path;
+    this.lock = new RunLock(`${options.path}.lock`, displayPath(options.path));
     this.now = options.now ?? (() => new Date());
   }
 
   async open(meta: IndexMeta, options: { rebuild: boolean }): Promise<void> {
     this.closeDb();
     prepareDirectory(this.location);
-    const db = this.openWritable(options.rebuild);
+    this.lock.acquire();
+    let db: Db;
+    try {
+      db = this.openWritable(options.rebuild);
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
     try {
       db.transaction(() => {
         const stored = readMeta(db);
@@ -72,6 +83,7 @@ export class EmbeddedStore implements VectorStore {
       }).immediate();
     } catch (err) {
       db.close();
+      this.lock.release();
       throw err;
     }
     this.attach(db);
@@ -158,6 +170,7 @@ export class EmbeddedStore implements VectorStore {
 
   async close(): Promise<void> {
     this.closeDb();
+    this.lock.release();
   }
 
   private openWritable(rebuild: boolean): Db {

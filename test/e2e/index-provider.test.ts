@@ -195,6 +195,28 @@ describe('Ctrl-C during a run', () => {
     hold.release();
   });
 
+  it('a second cw index on the same index is refused at once while the first runs; a stale lock is taken over', async () => {
+    server = await startVoyageServer();
+    const repo = await makeRepo(voyageConfig({ concurrency: 2, batch_size: 8 }));
+    const hold = holdRequest(2);
+    const first = spawnCli(['index', repo, '--json'], { env: env() });
+    await hold.reached;
+    const second = await runCli(['index', repo], { env: env() });
+    expect(second.code).toBe(2);
+    expect(second.stderr.trim()).toMatch(new RegExp(`^cw: error: another cw index \\(pid ${first.child.pid}\\) is writing .*index\\.sqlite — wait for it to finish, or stop it$`));
+    hold.release();
+    expect((await first.done).code).toBe(0);
+
+    // A lock left behind by a process that no longer exists does not block the next run.
+    const gone = spawnCli(['--version']);
+    await gone.done;
+    await writeFile(`${dbOf(repo)}.lock`, String(gone.child.pid));
+    await writeFile(path.join(repo, 'lib', 'new.js'), 'function fresh () {}\n');
+    const next = await runCli(['index', repo, '--json'], { env: env() });
+    expect(next.code, next.stderr).toBe(0);
+    expect(onlyJson(next).files.indexed).toBe(1);
+  });
+
   it('a second SIGINT stops at once', async () => {
     server = await startVoyageServer();
     const repo = await makeRepo(voyageConfig({ concurrency: 2, batch_size: 8 }));
