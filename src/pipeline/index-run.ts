@@ -184,9 +184,15 @@ export class IndexRun {
       file,
       read: await readSourceFile(file, { maxFileSize: indexing.max_file_size }),
     }));
-    for await (const group of inGroups(reads, LOOKUP_GROUP)) {
-      if (this.stop.signal.aborted) break;
-      await this.decide(group);
+    try {
+      for await (const group of inGroups(reads, LOOKUP_GROUP)) {
+        if (this.stop.signal.aborted) break;
+        await this.decide(group);
+      }
+    } catch (err) {
+      // A failed lookup or walk ends the run, but only after the work in flight has settled:
+      // no write may land after the caller has closed the store.
+      this.fail(err);
     }
     this.discoveryDone = true;
     this.phase = 'finishing';

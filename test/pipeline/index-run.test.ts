@@ -135,4 +135,36 @@ describe('IndexRun', () => {
     // Whatever was recorded is complete: one chunk per file here.
     expect((await store.status()).chunks).toBe(recorded.length);
   });
+
+  it('a store that fails mid-run ends the run with its error, only once no write is still in progress', async () => {
+    let lookups = 0;
+    let activeWrites = 0;
+    const failing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'fileHashes') {
+          return async (paths: string[]) => {
+            if (++lookups === 3) throw new ServiceError('qdrant: cannot reach http://x (connection refused)');
+            return target.fileHashes(paths);
+          };
+        }
+        if (prop === 'writeFiles') {
+          return async (files: FileWrite[]) => {
+            activeWrites++;
+            try {
+              // A slow store: the write is still going when the lookup fails.
+              for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+              return await target.writeFiles(files);
+            } finally {
+              activeWrites--;
+            }
+          };
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const error = await run(new FakeEmbedder(), failing, chunker).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/cannot reach/);
+    expect(activeWrites).toBe(0);
+  });
 });
