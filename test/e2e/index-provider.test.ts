@@ -217,6 +217,20 @@ describe('Ctrl-C during a run', () => {
     expect(onlyJson(next).files.indexed).toBe(1);
   });
 
+  it('SIGTERM is handled like SIGINT: the run finishes what it admitted and exits 130', async () => {
+    server = await startVoyageServer();
+    const repo = await makeRepo(voyageConfig({ concurrency: 2, batch_size: 8 }));
+    const hold = holdRequest(2);
+    const cli = spawnCli(['index', repo, '--json'], { env: env() });
+    await hold.reached;
+    cli.child.kill('SIGTERM');
+    await waitFor(() => /SIGTERM: finishing the batches in flight/.test(cli.stderr()));
+    hold.release();
+    const res = await cli.done;
+    expect(res.code).toBe(130);
+    expect(onlyJson(res)).toMatchObject({ interrupted: true });
+  });
+
   it('a second SIGINT stops at once', async () => {
     server = await startVoyageServer();
     const repo = await makeRepo(voyageConfig({ concurrency: 2, batch_size: 8 }));
