@@ -21,6 +21,11 @@ export interface CreateEmbedderDeps {
   random?: () => number;
   /** Told of each retry (provider, status or error, wait): for progress output. */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * Build even without an API key (`--dry-run`, which estimates tokens and cost before a key is
+   * set up): the embedder exists for its limits and price; a request it made would be refused.
+   */
+  keyOptional?: boolean;
 }
 
 /** Azure OpenAI's current GA api-version, used when `embedding.api_version` is unset. */
@@ -37,7 +42,7 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
     throw new UsageError(`${name}: no default model — set embedding.model to ${what}`);
   }
   const baseUrl = resolveBaseUrl(config, profile, deps.env);
-  const { apiKey, keyEnv } = resolveApiKey(config, profile, deps.env);
+  const { apiKey, keyEnv } = resolveApiKey(config, profile, deps.env, deps.keyOptional ?? false);
   const redact = (s: string) => (apiKey ? s.split(apiKey).join('[redacted]') : s);
   const spec = lookupModel(name, model);
   const size = resolveSize(config, profile, model, spec);
@@ -94,12 +99,14 @@ function resolveApiKey(
   config: EmbeddingConfig,
   profile: ProviderProfile,
   env: NodeJS.ProcessEnv,
+  keyOptional: boolean,
 ): { apiKey: string | null; keyEnv: string | null } {
   const candidates = config.api_key_env ? [config.api_key_env] : profile.keyEnv;
   for (const v of candidates) {
     const value = env[v]?.trim();
     if (value) return { apiKey: value, keyEnv: v };
   }
+  if (keyOptional) return { apiKey: null, keyEnv: candidates[0] ?? null };
   // An explicitly named variable must be set, even for providers that need no key.
   if (profile.keyRequired || config.api_key_env) {
     const names = candidates.join(' or ');

@@ -106,6 +106,21 @@ describe('cw index against a loopback Voyage server', () => {
     expect(server.requests.length).toBe(0);
   });
 
+  it('--dry-run estimates tokens and cost without an API key and without a request', async () => {
+    server = await startVoyageServer();
+    const repo = await makeRepo(voyageConfig());
+    const res = await runCli(['index', repo, '--dry-run', '--json'], { env: cleanEnv() });
+    expect(res.code, res.stderr).toBe(0);
+    const summary = onlyJson(res);
+    expect(summary).toMatchObject({ dry_run: true, provider: 'voyage', model: 'voyage-code-3', files: { failed: 0 } });
+    expect(summary.chunks.embedded).toBeGreaterThan(0); // would be embedded
+    expect(summary.tokens).toBeGreaterThan(0);
+    expect(summary.estimated_cost_usd).toBeGreaterThan(0);
+    expect(server.requests).toHaveLength(0);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(path.join(repo, '.codeweaver'))).toBe(false);
+  });
+
   it('refuses to change the model of an existing index unless --full, which rebuilds it', async () => {
     server = await startVoyageServer();
     const repo = await makeRepo(voyageConfig());

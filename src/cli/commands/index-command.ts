@@ -54,6 +54,7 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
       pool: rt.pool,
       httpPool: config.http_pool,
       env: rt.env,
+      keyOptional: Boolean(opts.dryRun),
       onRetry: (e) =>
         out.debug(
           `${config.embedding.provider}: attempt ${e.attempt} failed (${e.verdict === 'rate-limited' ? 'rate limited' : oneLine(e.error)}); retrying in ${(e.delayMs / 1000).toFixed(1)} s`,
@@ -61,7 +62,12 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
     });
     const store = await createStore(config, rt.root, { env: rt.env, onWarning: (m) => out.warn(m) });
     rt.onClose(() => store.close());
-    await embedder.init(shutdown.signal);
+    if (opts.dryRun && embedder.dimensions === null && embedder.provider !== 'local') {
+      // Probing an unknown model's size takes a request; a dry run estimates without one.
+      out.warn(`${embedder.provider}/${embedder.model}: vector size unknown until the first real run (set embedding.dimensions)`);
+    } else {
+      await embedder.init(shutdown.signal);
+    }
     const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions };
 
     let full = Boolean(opts.full);
