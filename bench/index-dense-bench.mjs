@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The whole pipeline with a dense provider: `cw index` on this project's node_modules (copied under
+// another name) against a loopback HTTPS embedding server with fixed latency (the server of
+// bench/http-embed.mjs, OpenAI wire format, 256-dim vectors), into the embedded store.
+//
+//   npm run build && node bench/index-dense-bench.mjs [--latency 50] [--concurrency 8] [--batch 128]
+//
+// Reports chunks/s against the provider's ceiling (concurrency × batch ÷ latency), requests, and
+// connections opened. Bounded: one index run, then the server exits.
+import { execFileSync, fork } from 'node:child_process';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    latency: { type: 'string', default: '50' },
+    concurrency: { type: 'string', default: '8' },
+    batch: { type: 'string', default: '128' },
+  },
+});
+const root = path.resolve(import.meta.dirname, '..');
+const corpus = path.join(os.tmpdir(), 'cw-bench-dense', 'corpus');
+if (!existsSync(corpus)) cpSync(path.join(root, 'node_modules'), path.join(corpus, 'pkgs'), { recursive: true });
+rmSync(path.join(corpus, '.codeweaver'), { recursive: true, force: true });
+
+const server = fork(fileURLToPath(new URL('./http-embed.mjs', import.meta.url)), [], {
+  env: { ...process.env, HTTP_EMBED_BENCH_SERVER: '1', HTTP_EMBED_BENCH_LATENCY: values.latency },
+});
+const port = await new Promise((resolve) => server.once('message', (m) => resolve(m.port)));
+const config = {
+  embedding: {
+    // OpenAI's wire format and limits (2,048 inputs / 300k tokens per request); the loopback
+    // server answers whatever model is named.
+    provider: 'openai',
+    model: 'text-embedding-3-small',
+    base_url: `https://localhost:${port}/v1`,
+    dimensions: 256,
+    batch_size: Number(values.batch),
+    concurrency: Number(values.concurrency),
+  },
+};
+const configFile = path.join(os.tmpdir(), 'cw-bench-dense', 'config.json');
+writeFileSync(configFile, JSON.stringify(config));
+try {
+  const out = execFileSync(process.execPath, [path.join(root, 'bin', 'cw.js'), 'index', corpus, '--json', '--config', configFile], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, OPENAI_API_KEY: 'bench', NODE_EXTRA_CA_CERTS: fileURLToPath(new URL('../test/fixtures/tls/cert.pem', import.meta.url)) },
+  });
+  const s = JSON.parse(out);
+  const seconds = s.duration_ms / 1000;
+  const http = s.http.openai;
+  const ceiling = (Number(values.concurrency) * Number(values.batch)) / (Number(values.latency) / 1000);
+  console.table([
+    {
+      files: s.files.indexed,
+      'chunks embedded': s.chunks.embedded,
+      seconds: +seconds.toFixed(2),
+      'chunks/s': Math.round(s.chunks.embedded / seconds),
+      'provider ceiling chunks/s': Math.round(ceiling),
+      requests: http.requests,
+      'connections opened': http.connections_opened,
+      'p50 ms': s.providers.openai.latency_ms.p50,
+      'p95 ms': s.providers.openai.latency_ms.p95,
+      'peak RSS MB': Math.round(s.peak_rss_bytes / 1e6),
+    },
+  ]);
+  console.log(`latency ${values.latency} ms, concurrency ${values.concurrency}, batch ${values.batch}; node ${process.version}, ${os.cpus().length} cores`);
+} finally {
+  server.send('exit');
+}
