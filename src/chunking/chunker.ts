@@ -34,6 +34,13 @@ const CHUNKER_VERSION = 1;
  */
 const MAX_ERROR_SHARE = 0.5;
 
+/** The signature of a chunker made with these options (the same in a worker thread). */
+export function chunkerSignature(options: ChunkerOptions): string {
+  const max = Math.floor(options.maxTokens);
+  const limit = Math.min(Math.floor(options.targetTokens), max);
+  return `ts-chunker/${CHUNKER_VERSION}/${limit}/${max}/${Math.max(0, options.overlapLines ?? 2)}`;
+}
+
 export async function createChunker(options: ChunkerOptions): Promise<Chunker> {
   if (!(options.maxTokens >= 1) || !(options.targetTokens >= 1)) {
     throw new RangeError('createChunker: targetTokens and maxTokens must be at least 1');
@@ -55,10 +62,19 @@ class TreeSitterChunker implements Chunker {
     this.#limit = Math.min(Math.floor(options.targetTokens), this.#maxTokens);
     this.#overlap = Math.max(0, options.overlapLines ?? 2);
     this.#grammars = grammars;
-    this.signature = `ts-chunker/${CHUNKER_VERSION}/${this.#limit}/${this.#maxTokens}/${this.#overlap}`;
+    this.signature = chunkerSignature(options);
   }
 
-  async chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]> {
+  /** Calls run one at a time, as if sequential: they share one parser and the grammar loader. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]> {
+    const run = this.#queue.then(() => this.#chunkFile(file));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]> {
     if (file.text.trim() === '') return [];
     const lines = new LineIndex(file.text);
     const grammar = hasGrammar(file.language) ? await this.#grammars.get(file.language) : null;

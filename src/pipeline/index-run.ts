@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { sha256Hex } from '../chunking/chunk.js';
+import { sha256Hex, type Chunk } from '../chunking/chunk.js';
 import type { Chunker } from '../chunking/chunker.js';
 import type { IndexingConfig } from '../config/schema.js';
 import { readSourceFile, type ReadResult } from '../discovery/read.js';
@@ -216,6 +216,9 @@ export class IndexRun {
     const readable = group.filter((g) => g.read.ok).map((g) => g.file.path);
     const recorded = this.options.full || readable.length === 0 ? new Map<string, string>() : await store.fileHashes(readable);
 
+    // New and changed files of the group are chunked together: a parallel chunker parses them
+    // at once on its threads; the in-thread one takes them in turn. Admission stays in order.
+    const changed: Array<{ file: DiscoveredFile; fileHash: string; chunks: Promise<Chunk[]> }> = [];
     for (const { file, read } of group) {
       if (!read.ok) {
         this.skip(file.path, read.reason, true);
@@ -230,9 +233,15 @@ export class IndexRun {
         this.filesDone++;
         continue;
       }
-      if (this.stop.signal.aborted) return;
+      if (this.stop.signal.aborted) break;
+      const chunks = chunker.chunkFile({ path: file.path, language: file.language, text: read.text });
+      chunks.catch(() => {}); // observed below, in order; this only keeps a later rejection from being "unhandled"
+      changed.push({ file, fileHash, chunks });
+    }
 
-      const chunks = await chunker.chunkFile({ path: file.path, language: file.language, text: read.text });
+    for (const { file, fileHash, chunks: pending } of changed) {
+      const chunks = await pending;
+      if (this.stop.signal.aborted) return;
       const job: FileJob = {
         path: file.path,
         fileHash,

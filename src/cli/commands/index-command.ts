@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import { createChunker } from '../../chunking/chunker.js';
+import { createChunker, type Chunker, type ChunkerOptions } from '../../chunking/chunker.js';
+import { createWorkerChunker } from '../../chunking/worker-chunker.js';
 import { createEmbedder } from '../../embedding/create.js';
-import { ExitCode, IndexMismatchError } from '../../errors.js';
+import { ExitCode, IndexMismatchError, UsageError } from '../../errors.js';
 import { IndexRun } from '../../pipeline/index-run.js';
 import type { RunSummary } from '../../pipeline/summary.js';
 import { createStore } from '../../store/create.js';
@@ -90,10 +91,11 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
       out.info('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
     }
 
-    const chunker = await createChunker({
-      targetTokens: config.indexing.chunk_tokens,
-      maxTokens: Math.min(config.indexing.chunk_tokens, embedder.limits.maxInputTokens),
-    });
+    const chunker = await startChunker(
+      { targetTokens: config.indexing.chunk_tokens, maxTokens: Math.min(config.indexing.chunk_tokens, embedder.limits.maxInputTokens) },
+      rt.env,
+    );
+    rt.onClose(() => chunker.close?.());
     const view = new ProgressView(out);
     const run = new IndexRun(
       {
@@ -129,6 +131,19 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
     shutdown.dispose();
     await rt.close();
   }
+}
+
+/**
+ * Chunking runs on worker threads (CODEWEAVER_CHUNK_THREADS, default: cores − 1, at most 3);
+ * 0 keeps it on the main thread.
+ */
+async function startChunker(options: ChunkerOptions, env: NodeJS.ProcessEnv): Promise<Chunker & { close?(): Promise<void> }> {
+  const raw = env.CODEWEAVER_CHUNK_THREADS;
+  const threads = raw === undefined || raw === '' ? undefined : Number(raw);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
+    throw new UsageError(`CODEWEAVER_CHUNK_THREADS: expected a whole number from 0 to 64, got "${raw}"`);
+  }
+  return threads === 0 ? createChunker(options) : createWorkerChunker(options, threads);
 }
 
 function oneLine(err: unknown): string {
