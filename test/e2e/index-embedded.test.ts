@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotEmbeddedIndex } from '../support/index-snapshot.js';
-import { assertBuilt, onlyJson, PROJECT_ROOT, runCli } from './cli-harness.js';
+import { assertBuilt, cleanEnv, onlyJson, PROJECT_ROOT, runCli } from './cli-harness.js';
 
 // A real corpus nobody here wrote: undici's own sources, as installed.
 const CORPUS = path.join(PROJECT_ROOT, 'node_modules', 'undici', 'lib');
@@ -145,5 +145,20 @@ describe('cw index with the embedded default on a real corpus', () => {
     await indexJson(fresh);
     expect(snapshotEmbeddedIndex(dbOf(repo)).chunks).toEqual(snapshotEmbeddedIndex(dbOf(fresh)).chunks);
     expect((await indexJson(repo)).files.indexed).toBe(0);
+  });
+
+  it('chunking on a worker thread (CODEWEAVER_CHUNK_THREADS=1) builds the same index', async () => {
+    const dirs = [path.join(work, 'threads0'), path.join(work, 'threads1')];
+    for (const [i, dir] of dirs.entries()) {
+      await cp(CORPUS, path.join(dir, 'lib'), { recursive: true });
+      const res = await runCli(['index', dir, '--json'], { env: cleanEnv({ CODEWEAVER_CHUNK_THREADS: String(i) }) });
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const [a, b] = dirs.map((d) => snapshotEmbeddedIndex(dbOf(d)));
+    expect(b!.chunks).toEqual(a!.chunks);
+    expect(b!.files).toEqual(a!.files);
+    const bad = await runCli(['index', dirs[0]!], { env: cleanEnv({ CODEWEAVER_CHUNK_THREADS: 'many' }) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/CODEWEAVER_CHUNK_THREADS: expected a whole number from 0 to 64, got "many"/);
   });
 });

@@ -134,13 +134,15 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
 }
 
 /**
- * Chunking runs on worker threads (CODEWEAVER_CHUNK_THREADS, default: cores − 1, at most 3);
- * 0 keeps it on the main thread.
+ * Chunking runs on the main thread unless CODEWEAVER_CHUNK_THREADS asks for worker threads.
+ * Measured on 2 cores (bench/README.md): one thread made a dense run 27% faster and a lexical
+ * one ~10%, but peak memory rose from a flat ~285 MB to 350–445 MB, still creeping at 8× the
+ * corpus; flat memory is the default until that is understood.
  */
 async function startChunker(options: ChunkerOptions, env: NodeJS.ProcessEnv): Promise<Chunker & { close?(): Promise<void> }> {
   const raw = env.CODEWEAVER_CHUNK_THREADS;
-  const threads = raw === undefined || raw === '' ? undefined : Number(raw);
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
+  const threads = raw === undefined || raw === '' ? 0 : Number(raw);
+  if (!(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
     throw new UsageError(`CODEWEAVER_CHUNK_THREADS: expected a whole number from 0 to 64, got "${raw}"`);
   }
   return threads === 0 ? createChunker(options) : createWorkerChunker(options, threads);
