@@ -40,6 +40,8 @@ const LOOKUP_GROUP = 256;
 const QDRANT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, maxTotalWaitMs: 15_000, baseDelayMs: 250, maxDelayMs: 4_000 };
 
 type Payload = Record<string, unknown>;
+/** The meta point as read: what the index was built with, and when. */
+type StoredMeta = IndexMeta & { created_at: string; last_indexed_at: string | null };
 type Filter = { must?: unknown[]; must_not?: unknown[]; should?: unknown[] };
 
 /**
@@ -54,7 +56,7 @@ export class QdrantStore implements VectorStore {
   readonly location: string;
   private readonly client: QdrantClient;
   private readonly counters: Record<string, number> = { requests: 0 };
-  private meta: (IndexMeta & { created_at: string }) | null = null;
+  private meta: StoredMeta | null = null;
   /** The URL as printed: without credentials. */
   private readonly displayUrl: string;
   /** Files were written since the meta point's last_indexed_at was last updated. */
@@ -246,14 +248,14 @@ export class QdrantStore implements VectorStore {
   }
 
   async status(): Promise<StoreStatus> {
-    const meta = this.meta ?? (await this.openReadOnly());
+    if (!this.meta) await this.openReadOnly();
+    const meta = this.meta;
     if (!meta) {
       return { kind: 'qdrant', location: this.location, meta: null, files: 0, chunks: 0, vectors: 0, createdAt: null, lastIndexedAt: null };
     }
     const countOf = (kind: string) =>
       this.call('count', () => this.client.count(this.name, { filter: { must: [match('kind', kind)] }, exact: true })).then((r) => r.count);
     const [files, chunks] = await Promise.all([countOf('file'), countOf('chunk')]);
-    const full = await this.readMetaPayload();
     return {
       kind: 'qdrant',
       location: this.location,
@@ -261,8 +263,8 @@ export class QdrantStore implements VectorStore {
       files,
       chunks,
       vectors: meta.dimensions ? chunks : 0,
-      createdAt: typeof full?.created_at === 'string' ? full.created_at : null,
-      lastIndexedAt: typeof full?.last_indexed_at === 'string' ? full.last_indexed_at : null,
+      createdAt: meta.created_at,
+      lastIndexedAt: meta.last_indexed_at,
     };
   }
 
@@ -274,7 +276,8 @@ export class QdrantStore implements VectorStore {
   async close(): Promise<void> {
     if (this.metaDirty && this.meta) {
       this.metaDirty = false;
-      await this.writeMeta(new Date().toISOString());
+      this.meta.last_indexed_at = new Date().toISOString();
+      await this.writeMeta();
     }
     // The client owns its Agent and exposes no close; its idle sockets expire on their own and
     // the CLI exits explicitly once done.
@@ -306,8 +309,8 @@ export class QdrantStore implements VectorStore {
   /** Writes the meta point into a collection that has none (new, or made by hand). */
   private async adoptCollection(meta: IndexMeta): Promise<void> {
     const now = new Date().toISOString();
-    this.meta = { ...meta, created_at: now };
-    await this.writeMeta(now);
+    this.meta = { ...meta, created_at: now, last_indexed_at: now };
+    await this.writeMeta();
   }
 
   private async readMetaPayload(): Promise<Payload | null> {
@@ -320,7 +323,7 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  private async readMeta(): Promise<(IndexMeta & { created_at: string }) | null> {
+  private async readMeta(): Promise<StoredMeta | null> {
     const p = await this.readMetaPayload();
     if (!p || p.kind !== 'meta') return null;
     if (p.layout_version !== LAYOUT_VERSION) {
@@ -333,10 +336,11 @@ export class QdrantStore implements VectorStore {
       model: String(p.model),
       dimensions: typeof p.dimensions === 'number' ? p.dimensions : null,
       created_at: String(p.created_at),
+      last_indexed_at: typeof p.last_indexed_at === 'string' ? p.last_indexed_at : null,
     };
   }
 
-  private async writeMeta(lastIndexedAt: string | null): Promise<void> {
+  private async writeMeta(): Promise<void> {
     const m = this.meta!;
     await this.upsertAll([
       {
@@ -349,7 +353,7 @@ export class QdrantStore implements VectorStore {
           model: m.model,
           dimensions: m.dimensions,
           created_at: m.created_at,
-          last_indexed_at: lastIndexedAt,
+          last_indexed_at: m.last_indexed_at,
         },
       },
     ]);
