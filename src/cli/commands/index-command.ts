@@ -71,6 +71,9 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
     }
     const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions };
 
+    if (opts.recreate && !(opts.full && store.kind === 'qdrant')) {
+      out.warn('--recreate only applies with --full on a Qdrant store; ignored');
+    }
     let full = Boolean(opts.full);
     if (opts.dryRun) {
       // Nothing may be written: read what exists, if it fits this run, to report only what is new.
@@ -87,7 +90,7 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
         throw err;
       }
     }
-    if (embedder.dimensions === null) {
+    if (embedder.provider === 'local') {
       out.info('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
     }
 
