@@ -1,4 +1,6 @@
-import { open } from 'node:fs/promises';
+import { constants as fsConstants, type Stats } from 'node:fs';
+import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { sha256Hex } from '../chunking/chunk.js';
 import type { SkipReason } from './skip-reasons.js';
 import type { DiscoveredFile } from './walk.js';
@@ -16,21 +18,43 @@ const MINIFIED_MIN_BYTES = 2048;
 /** A generated-code marker must be in a comment within this many lines of the top. */
 const GENERATED_HEADER_LINES = 10;
 
+export interface ReadOptions {
+  maxFileSize: number;
+  /**
+   * The real path of the indexed root (symlinks resolved). When given, a file is read only if
+   * the descriptor actually opened lies inside it: the check and the read are the same file.
+   */
+  realRoot?: string;
+}
+
+/** Opening never follows a final symlink, and never waits for a FIFO's writer. */
+const OPEN_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+
 /**
  * Reads one discovered file and applies the content checks: size (again, the file may have
  * grown since the walk), binary, encoding, generated header, minified. Never throws for a
  * file's content or an I/O error: every problem is a skip reason.
+ *
+ * The file may have been replaced since the walk saw it (a FIFO, a symlink to outside the
+ * repository, a directory swapped for a link): everything is decided on the opened descriptor,
+ * never on a path checked earlier.
  */
-export async function readSourceFile(file: DiscoveredFile, options: { maxFileSize: number }): Promise<ReadResult> {
+export async function readSourceFile(file: DiscoveredFile, options: ReadOptions): Promise<ReadResult> {
   let raw: Buffer;
   try {
-    const handle = await open(file.absPath, 'r');
+    const opened = await openInside(file.absPath, options.realRoot);
+    if (!opened.ok) return opened;
+    const handle = opened.handle;
     try {
       const st = await handle.stat();
       if (!st.isFile()) return { ok: false, reason: 'special_file' };
       if (st.size > options.maxFileSize) return { ok: false, reason: 'too_large' };
+      if (options.realRoot !== undefined && !(await descriptorInside(handle, st, opened.path, options.realRoot))) {
+        return { ok: false, reason: 'symlink_outside_root' };
+      }
       // Read one byte past the limit so a file that grew after stat is still caught.
-      raw = await readUpTo(handle, options.maxFileSize + 1);
+      raw = await readUpTo(handle, Math.min(options.maxFileSize + 1, st.size + 1));
+      if (raw.length > st.size) raw = Buffer.concat([raw, await readUpTo(handle, options.maxFileSize + 1 - raw.length)]);
     } finally {
       await handle.close();
     }
@@ -47,7 +71,59 @@ export async function readSourceFile(file: DiscoveredFile, options: { maxFileSiz
   return { ok: true, text, bytes: raw.length, fileHash: sha256Hex(raw) };
 }
 
-async function readUpTo(handle: import('node:fs/promises').FileHandle, limit: number): Promise<Buffer> {
+type Opened = { ok: true; handle: FileHandle; path: string } | { ok: false; reason: SkipReason };
+
+/**
+ * Opens without following a final symlink. A file reached through a symlink inside the root
+ * (the walk allowed it) is opened at its resolved target, again without following; a target
+ * that is itself swapped for a link meanwhile fails to open and is skipped.
+ */
+async function openInside(absPath: string, realRoot: string | undefined): Promise<Opened> {
+  try {
+    return { ok: true, handle: await open(absPath, OPEN_FLAGS), path: absPath };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOOP') return { ok: false, reason: 'unreadable' };
+  }
+  let target: string;
+  try {
+    target = await realpath(absPath);
+  } catch {
+    return { ok: false, reason: 'symlink_outside_root' }; // dangling now
+  }
+  if (realRoot !== undefined && !isInside(target, realRoot)) return { ok: false, reason: 'symlink_outside_root' };
+  try {
+    return { ok: true, handle: await open(target, OPEN_FLAGS), path: target };
+  } catch (err) {
+    return { ok: false, reason: (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink_outside_root' : 'unreadable' };
+  }
+}
+
+/**
+ * Whether the opened descriptor is a file inside the root. On Linux the kernel names the
+ * descriptor's file (/proc/self/fd); elsewhere the path is resolved and must lead to the same
+ * inode as the descriptor, so a swap between open and check is caught either way.
+ */
+async function descriptorInside(handle: FileHandle, st: Stats, openedPath: string, realRoot: string): Promise<boolean> {
+  try {
+    return isInside(await readlink(`/proc/self/fd/${handle.fd}`), realRoot);
+  } catch {
+    // no /proc: fall through
+  }
+  try {
+    const real = await realpath(openedPath);
+    if (!isInside(real, realRoot)) return false;
+    const now = await stat(real);
+    return now.ino === st.ino && now.dev === st.dev;
+  } catch {
+    return false;
+  }
+}
+
+function isInside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+async function readUpTo(handle: FileHandle, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   while (total < limit) {

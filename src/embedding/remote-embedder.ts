@@ -111,7 +111,10 @@ export class RemoteEmbedder implements Embedder {
   async embed(texts: string[], inputType: InputType, signal?: AbortSignal): Promise<Float32Array[]> {
     if (this.#fatal.signal.aborted) throw this.#fatal.signal.reason;
     if (texts.length === 0) return [];
-    const combined = signal ? AbortSignal.any([signal, this.#fatal.signal]) : this.#fatal.signal;
+    // A signal of its own for each call: the SDKs, fetch, backoff sleeps and the concurrency
+    // queue each listen on it, and on one shared signal those listeners pile up past Node's
+    // limit of 10 (MaxListenersExceededWarning). AbortSignal.any adds no listener to its sources.
+    const combined = AbortSignal.any(signal ? [signal, this.#fatal.signal] : [this.#fatal.signal]);
     try {
       return await this.#embedSplitting(texts, inputType, combined);
     } catch (err) {

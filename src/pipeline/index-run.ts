@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { sha256Hex, type Chunk } from '../chunking/chunk.js';
 import type { Chunker } from '../chunking/chunker.js';
@@ -30,6 +31,11 @@ export interface IndexRunDeps {
    * (their batches are embedded and written), bounded by the CLI's grace period.
    */
   signal: AbortSignal;
+  /**
+   * Aborted when the user insists (second signal, or the grace period ran out): requests in
+   * flight are cancelled, and the run finishes by writing the files already complete.
+   */
+  forceSignal?: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
   onSkip?: (path: string, reason: SkipReason) => void;
   onFileFailed?: (path: string, error: string) => void;
@@ -168,6 +174,18 @@ export class IndexRun {
     return s;
   }
 
+  /**
+   * The figures so far, as a finished summary would report them: what a forced exit prints
+   * when it cannot wait for the run to return.
+   */
+  snapshot(): RunSummary {
+    const s = structuredClone(this.summary);
+    s.interrupted = this.deps.signal.aborted;
+    s.duration_ms = Math.round(performance.now() - this.started);
+    s.peak_rss_bytes = process.resourceUsage().maxRSS * 1024;
+    return s;
+  }
+
   private async indexFiles(): Promise<void> {
     const { root } = this.deps;
     const { indexing } = this.options;
@@ -180,9 +198,12 @@ export class IndexRun {
       onSkip: (path, reason) => this.skip(path, reason, false),
     });
     const counted = this.countDiscovered(walk);
+    // Reads are checked against the real root on the opened descriptor (a path swapped for a
+    // symlink after the walk is not followed out of the repository).
+    const realRoot = await realpath(root).catch(() => undefined);
     const reads = mapConcurrent(counted, READ_CONCURRENCY, async (file) => ({
       file,
-      read: await readSourceFile(file, { maxFileSize: indexing.max_file_size }),
+      read: await readSourceFile(file, { maxFileSize: indexing.max_file_size, realRoot }),
     }));
     try {
       for await (const group of inGroups(reads, LOOKUP_GROUP)) {
@@ -190,9 +211,10 @@ export class IndexRun {
         await this.decide(group);
       }
     } catch (err) {
-      // A failed lookup or walk ends the run, but only after the work in flight has settled:
-      // no write may land after the caller has closed the store.
-      this.fail(err);
+      // Ctrl-C stops the walk by aborting it: that is the interruption, not a failure.
+      // Anything else (a failed lookup or walk) ends the run, but only after the work in flight
+      // has settled: no write may land after the caller has closed the store.
+      if (!(this.deps.signal.aborted && isAbort(err))) this.fail(err);
     }
     this.discoveryDone = true;
     this.phase = 'finishing';
@@ -295,6 +317,7 @@ export class IndexRun {
         return;
       }
       const vectors = await this.vectorsFor(batch.map((b) => b.chunk));
+      if (this.deps.forceSignal?.aborted) throw abortReasonOf(this.deps.forceSignal);
       batch.forEach((item, i) => {
         item.chunk.vector = vectors[i]!;
       });
@@ -302,6 +325,13 @@ export class IndexRun {
         if (--item.job.waiting === 0 && !item.job.failed) this.enqueueWrite(item.job);
       }
     } catch (err) {
+      if (this.deps.signal.aborted) {
+        // Interrupted: a batch cut off by the forced stop is not the file's fault. It is not
+        // recorded, and the next run does it again.
+        for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
+        if (!isAbort(err) && isFatal(err)) this.fail(err);
+        return;
+      }
       if (isFatal(err)) {
         this.fail(err);
         for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
@@ -333,7 +363,7 @@ export class IndexRun {
         this.summary.chunks.embedded += texts.length;
         return chunks.map(() => new Float32Array(0));
       }
-      const vectors = await embedder.embed(texts, 'document');
+      const vectors = await embedder.embed(texts, 'document', this.deps.forceSignal);
       if (vectors.length !== texts.length) {
         throw new CodeweaverError(`${embedder.provider}: returned ${vectors.length} vectors for ${texts.length} texts`);
       }
@@ -448,6 +478,15 @@ function toFileWrite(job: FileJob): FileWrite {
 /** Errors after which no other batch can succeed: stop the run instead of failing file by file. */
 function isFatal(err: unknown): boolean {
   return err instanceof AuthError || (err instanceof CodeweaverError && err.exitCode === 2);
+}
+
+/** The error an aborted signal, fetch or walk throws. */
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR');
+}
+
+function abortReasonOf(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('aborted', 'AbortError');
 }
 
 function oneLine(err: unknown): string {

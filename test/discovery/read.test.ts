@@ -1,4 +1,6 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +90,52 @@ describe('readSourceFile', () => {
     writeFileSync(join(tree.root, 'gone.ts'), 'x');
     rmSync(join(tree.root, 'gone.ts'));
     expect(await read('gone.ts')).toEqual({ ok: false, reason: 'unreadable' });
+  });
+});
+
+describe('readSourceFile on a file swapped after the walk', () => {
+  let tree: ReturnType<typeof makeTree>;
+  let outside: string;
+  let realRoot: string;
+  const file = (path: string): DiscoveredFile => ({ path, absPath: join(tree.root, path), size: 0, language: languageForPath(path) });
+  const read = (path: string) => readSourceFile(file(path), { maxFileSize: MAX, realRoot });
+
+  beforeAll(() => {
+    tree = makeTree({ 'a.ts': 'export const a = 1;\n', 'inside.ts': 'export const inside = 1;\n', 'dir/b.ts': 'export const b = 2;\n' });
+    realRoot = realpathSync(tree.root);
+    outside = mkdtempSync(join(tmpdir(), 'cw-outside-'));
+    writeFileSync(join(outside, 'secret.ts'), 'export const SECRET = "outside";\n');
+    mkdirSync(join(outside, 'dir'));
+    writeFileSync(join(outside, 'dir', 'b.ts'), 'export const SECRET = "outside dir";\n');
+  });
+  afterAll(() => {
+    tree.cleanup();
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('a FIFO in place of the file is skipped at once, not waited on', async () => {
+    rmSync(join(tree.root, 'a.ts'));
+    execFileSync('mkfifo', [join(tree.root, 'a.ts')]);
+    const started = Date.now();
+    expect(await read('a.ts')).toEqual({ ok: false, reason: 'special_file' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('a symlink to outside the root in place of the file is not followed', async () => {
+    const link = join(tree.root, 'swap.ts');
+    symlinkSync(join(outside, 'secret.ts'), link);
+    expect(await read('swap.ts')).toEqual({ ok: false, reason: 'symlink_outside_root' });
+  });
+
+  it('a parent directory swapped for a symlink to outside the root is caught on the descriptor', async () => {
+    renameSync(join(tree.root, 'dir'), join(tree.root, 'dir.old'));
+    symlinkSync(join(outside, 'dir'), join(tree.root, 'dir'));
+    expect(await read('dir/b.ts')).toEqual({ ok: false, reason: 'symlink_outside_root' });
+  });
+
+  it('a symlink to a file inside the root is still read (at its target)', async () => {
+    symlinkSync(join(tree.root, 'inside.ts'), join(tree.root, 'alias.ts'));
+    expect(await read('alias.ts')).toMatchObject({ ok: true, text: 'export const inside = 1;\n' });
   });
 });
 

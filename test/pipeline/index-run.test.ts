@@ -171,4 +171,28 @@ describe('IndexRun', () => {
     expect(String(error)).toMatch(/cannot reach/);
     expect(activeWrites).toBe(0);
   });
+
+  it('a Ctrl-C that lands while the walk is between directory entries ends the run as interrupted, not failed', async () => {
+    // The walk is mid-directory when the signal aborts (the skip of package-lock.json aborts it,
+    // and z.txt comes after): it throws an AbortError, which is the interruption itself.
+    await writeFile(path.join(dir, 'package-lock.json'), '{}\n');
+    await writeFile(path.join(dir, 'z.txt'), 'last\n');
+    const interrupt = new AbortController();
+    const summary = await new IndexRun(
+      {
+        root: dir,
+        store,
+        embedder: new FakeEmbedder(),
+        chunker,
+        signal: interrupt.signal,
+        onSkip: (p) => {
+          if (p === 'package-lock.json') interrupt.abort(new DOMException('received SIGINT', 'AbortError'));
+        },
+      },
+      { indexing, batchSize: 4, concurrency: 2, full: false, dryRun: false, writeBatchChunks: 8 },
+    ).run();
+    expect(summary.interrupted).toBe(true);
+    expect(summary.files.failed).toBe(0);
+    expect((await store.status()).chunks).toBe(summary.files.indexed);
+  });
 });

@@ -4,7 +4,7 @@ import { createWorkerChunker } from '../../chunking/worker-chunker.js';
 import { createEmbedder } from '../../embedding/create.js';
 import { ExitCode, IndexMismatchError, UsageError } from '../../errors.js';
 import { IndexRun } from '../../pipeline/index-run.js';
-import type { RunSummary } from '../../pipeline/summary.js';
+import { emptySummary, type RunSummary } from '../../pipeline/summary.js';
 import { createStore } from '../../store/create.js';
 import type { IndexMeta } from '../../store/vector-store.js';
 import { Shutdown } from '../lifecycle.js';
@@ -40,13 +40,24 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
   const out = createOutput(opts);
   const rt = await createRuntime(out, rootArg, opts, configFlags(opts));
   const { config } = rt.loaded;
+  let run: IndexRun | null = null;
   const shutdown = new Shutdown({
     graceMs: rt.graceMs,
     onFirstSignal: (signal) =>
       out.warn(`${signal}: finishing the batches in flight (up to ${rt.graceMs / 1000} s); press Ctrl-C again to stop now`),
     onForce: async () => {
       out.stopProgress();
+      out.warn('stopping now: requests in flight are cancelled; files already complete are written');
       await rt.pool.destroyAll().catch(() => {});
+    },
+    // The run did not come back in time (a store that does not answer): report what is known.
+    onBackstop: () => {
+      out.stopProgress();
+      if (run) {
+        const summary = run.snapshot();
+        summary.http = rt.pool.stats();
+        out.result(summary);
+      } else out.result({ error: { message: 'interrupted', exit_code: ExitCode.Interrupted } });
     },
   }).install();
 
@@ -100,13 +111,14 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
     );
     rt.onClose(() => chunker.close?.());
     const view = new ProgressView(out);
-    const run = new IndexRun(
+    run = new IndexRun(
       {
         root: rt.root,
         store,
         embedder,
         chunker,
         signal: shutdown.signal,
+        forceSignal: shutdown.forceSignal,
         onProgress: (p) => view.update(p),
         onSkip: (path, reason) => out.debug(`skipped ${path} (${reason})`),
         onFileFailed: (path, error) => out.warn(`${path}: ${error}`),
@@ -130,6 +142,16 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
     if (!out.quiet) out.print(formatSummary(summary, out));
     if (summary.interrupted) return ExitCode.Interrupted;
     return summary.files.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok;
+  } catch (err) {
+    // Once the user has interrupted, whatever the run ended with is an interruption: exit 130
+    // with the summary of what was done (never a stray "operation was aborted", exit 1).
+    if (!shutdown.interrupted) throw err;
+    out.stopProgress();
+    const summary = run?.snapshot() ?? { ...emptySummary(), interrupted: true, dry_run: Boolean(opts.dryRun) };
+    summary.http = rt.pool.stats();
+    out.result(summary);
+    if (!out.quiet) out.print(formatSummary(summary, out));
+    return ExitCode.Interrupted;
   } finally {
     shutdown.dispose();
     await rt.close();
