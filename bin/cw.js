@@ -7,6 +7,7 @@ import v8 from 'node:v8';
 // and indexing node_modules was faster, not slower (less compiling). Must precede any WASM compile.
 v8.setFlagsFromString('--liftoff-only');
 const { main } = await import('../dist/cli/main.js');
+const { redact } = await import('../dist/redact.js');
 
 // main() closes the pool and the store before it resolves. Exit explicitly then: an SDK may
 // leave a timer behind for a request we aborted (voyageai's per-request timeout is cleared only
@@ -14,6 +15,6 @@ const { main } = await import('../dist/cli/main.js');
 // everything written before it is flushed, so nothing printed is lost on a slow pipe.
 const exit = (code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 main(process.argv).then(exit, (err) => {
-  process.stderr.write(`cw: error: ${err?.message ?? err}\n`);
+  process.stderr.write(`cw: error: ${redact(String(err?.message ?? err))}\n`);
   exit(1);
 });

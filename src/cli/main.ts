@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { CodeweaverError, ExitCode, exitCodeOf } from '../errors.js';
+import { addSecretsFromEnv, redact } from '../redact.js';
 import { configCommand } from './commands/config-command.js';
 import { indexCommand } from './commands/index-command.js';
 import { searchCommand } from './commands/search-command.js';
@@ -35,6 +36,9 @@ export async function main(argv: string[]): Promise<number> {
     program.addCommand(cmd);
   }
 
+  // Values of secret-named variables (…_API_KEY, …_TOKEN) are masked in anything printed,
+  // from the first line on; the runtime adds the ones the configuration names.
+  addSecretsFromEnv(process.env);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);
@@ -45,14 +49,14 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
         return ExitCode.Ok;
       }
-      if (json) process.stdout.write(`${JSON.stringify({ error: { message: err.message, exit_code: ExitCode.Usage } })}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ error: { message: redact(err.message), exit_code: ExitCode.Usage } })}\n`);
       return ExitCode.Usage;
     }
     const code = exitCodeOf(err);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = redact(err instanceof Error ? err.message : String(err));
     if (json) process.stdout.write(`${JSON.stringify({ error: { message, exit_code: code } }, null, 2)}\n`);
     for (const line of message.split('\n')) process.stderr.write(`cw: error: ${line}\n`);
-    if (!(err instanceof CodeweaverError) && process.env.CODEWEAVER_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    if (!(err instanceof CodeweaverError) && process.env.CODEWEAVER_DEBUG) process.stderr.write(`${redact(String((err as Error).stack))}\n`);
     return code;
   }
 }

@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import ora, { type Ora } from 'ora';
+import { redact, redactDeep } from '../redact.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -66,28 +67,29 @@ export class Output {
   /** One-line error, always shown. */
   error(message: string): void {
     this.stopProgress();
-    for (const line of message.split('\n')) this.stderr.write(`${this.style('red', 'cw: error:')} ${line}\n`);
+    for (const line of redact(message).split('\n')) this.stderr.write(`${this.style('red', 'cw: error:')} ${line}\n`);
   }
 
   /** The command's result for humans (stdout). Not printed in --json mode. */
   print(text: string): void {
     if (this.json) return;
     this.stopProgress();
-    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const safe = redact(text);
+    this.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
   }
 
   /** The command's one JSON document (stdout). Later calls are ignored: one document, never two. */
   result(doc: unknown): void {
     if (!this.json || this.jsonWritten) return;
     this.jsonWritten = true;
-    this.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    this.stdout.write(`${JSON.stringify(redactDeep(doc), null, 2)}\n`);
   }
 
   /** Live progress: a spinner on a TTY; elsewhere the caller throttles and calls `info`. */
   progress(text: string): void {
     if (!this.interactive) return;
-    if (!this.spinner) this.spinner = ora({ text, stream: this.stderr, discardStdin: false }).start();
-    else this.spinner.text = text;
+    if (!this.spinner) this.spinner = ora({ text: redact(text), stream: this.stderr, discardStdin: false }).start();
+    else this.spinner.text = redact(text);
   }
 
   stopProgress(): void {
@@ -95,7 +97,8 @@ export class Output {
     this.spinner = null;
   }
 
-  private log(message: string): void {
+  private log(raw: string): void {
+    const message = redact(raw);
     if (this.spinner) {
       this.spinner.clear();
       this.stderr.write(`${message}\n`);

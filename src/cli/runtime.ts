@@ -1,7 +1,10 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type ConfigFlags, type LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { PROVIDERS } from '../embedding/providers.js';
 import { UsageError } from '../errors.js';
+import { addSecret, addSecretsFromEnv } from '../redact.js';
 import { HttpClientPool, setDefaultPool } from '../http/pool.js';
 import type { CommonOptions } from './options.js';
 import { Output } from './output.js';
@@ -41,6 +44,7 @@ export async function createRuntime(
 
   const env = process.env;
   const loaded = await loadConfig({ searchFrom: root, configFile: opts.config, flags, env });
+  registerSecrets(loaded.config, env);
   const pool = new HttpClientPool(loaded.config.http_pool, { onWarning: (m) => out.warn(m) });
   setDefaultPool(pool);
 
@@ -68,6 +72,23 @@ export async function createRuntime(
         setDefaultPool(null);
       })()),
   };
+}
+
+/** Keys named by the configuration, and passwords inside configured URLs, are never printed. */
+function registerSecrets(config: Config, env: NodeJS.ProcessEnv): void {
+  const { provider, api_key_env } = config.embedding;
+  const names = [config.store.api_key_env, ...(api_key_env ? [api_key_env] : provider !== 'local' ? PROVIDERS[provider].keyEnv : [])];
+  addSecretsFromEnv(env, names);
+  for (const url of [config.embedding.base_url, config.store.url, env.QDRANT_URL]) {
+    if (!url) continue;
+    try {
+      const u = new URL(url);
+      addSecret(decodeURIComponent(u.password));
+      if (!u.password) addSecret(decodeURIComponent(u.username)); // a bare token as userinfo
+    } catch {
+      // not a URL: the schema reports it
+    }
+  }
 }
 
 /**

@@ -7,6 +7,10 @@ import { ConfigSchema } from './schema.js';
  */
 export function describeIssue(issue: z.core.$ZodIssue): string {
   const keyPath = issue.path.map(String).join('.');
+  // A key pasted where the variable's *name* belongs must not be echoed back.
+  if (/(^|\.)api_key_env$/.test(keyPath)) {
+    return `${keyPath}: must be the name of an environment variable (e.g. VOYAGE_API_KEY), not the key itself — put the key in that variable`;
+  }
   const at = keyPath || '(top level)';
   switch (issue.code) {
     case 'unrecognized_keys': {

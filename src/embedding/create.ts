@@ -1,4 +1,5 @@
 import type { EmbeddingConfig, HttpPoolConfig } from '../config/schema.js';
+import { addSecret, displayUrl, REDACTED } from '../redact.js';
 import { UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import type { RetryEvent, RetryPolicy } from '../http/retry.js';
@@ -43,7 +44,9 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
   }
   const baseUrl = resolveBaseUrl(config, profile, deps.env);
   const { apiKey, keyEnv } = resolveApiKey(config, profile, deps.env, deps.keyOptional ?? false);
-  const redact = (s: string) => (apiKey ? s.split(apiKey).join('[redacted]') : s);
+  // The key is masked where a message is built, and registered so that any output masks it too.
+  addSecret(apiKey);
+  const redact = (s: string) => (apiKey ? s.split(apiKey).join(REDACTED) : s);
   const spec = lookupModel(name, model);
   const size = resolveSize(config, profile, model, spec);
   const client = deps.pool.getClient(name, undefined, { providerDefaults: true });
@@ -84,7 +87,7 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
 }
 
 function resolveBaseUrl(config: EmbeddingConfig, profile: ProviderProfile, env: NodeJS.ProcessEnv): string {
-  if (config.base_url) return config.base_url.replace(/\/+$/, '');
+  if (config.base_url) return withoutCredentials(config.base_url, profile.name).replace(/\/+$/, '');
   for (const v of profile.baseUrlEnv ?? []) {
     const value = env[v]?.trim();
     if (value) return value.replace(/\/+$/, '') + (profile.baseUrlEnvSuffix ?? '');
@@ -92,6 +95,20 @@ function resolveBaseUrl(config: EmbeddingConfig, profile: ProviderProfile, env: 
   if (profile.baseUrl) return profile.baseUrl;
   const fromEnv = profile.baseUrlEnv?.length ? ` (or ${profile.baseUrlEnv.join(' / ')})` : '';
   throw new UsageError(`${profile.name}: no endpoint — set embedding.base_url${fromEnv}`);
+}
+
+/**
+ * fetch refuses a URL with userinfo, and a key in a URL ends up in logs and shell history:
+ * refused before any request, without echoing it.
+ */
+function withoutCredentials(url: string, provider: string): string {
+  const u = new URL(url);
+  if (u.username || u.password) {
+    throw new UsageError(
+      `${provider}: embedding.base_url ${displayUrl(url)} carries credentials — remove them from the URL and put the key in the variable embedding.api_key_env names`,
+    );
+  }
+  return url;
 }
 
 /** The key and the env var it came from; the value itself never goes into a message. */

@@ -2,6 +2,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { uuidFromName } from '../chunking/chunk.js';
 import { IndexMismatchError, ServiceError } from '../errors.js';
 import { withRetries, type RetryPolicy } from '../http/retry.js';
+import { displayUrl } from '../redact.js';
 import { isConflict, isNotFound, toRetryable, toUserError } from './qdrant/errors.js';
 import { documentSparseVector, querySparseVector } from './qdrant/sparse.js';
 import type { FileWrite, IndexMeta, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
@@ -64,7 +65,7 @@ export class QdrantStore implements VectorStore {
 
   constructor(private readonly options: QdrantStoreOptions) {
     const url = new URL(options.url);
-    this.displayUrl = displayUrl(url);
+    this.displayUrl = displayUrl(url.href);
     this.location = `${this.displayUrl} collection ${options.collection}`;
     const prefix = url.pathname.replace(/\/+$/, '');
     this.client = new QdrantClient({
@@ -474,12 +475,6 @@ function describe(m: IndexMeta): string {
   return `${m.provider}/${m.model} (${m.dimensions === null ? 'lexical only' : `${m.dimensions} dims`})`;
 }
 
-function displayUrl(url: URL): string {
-  const shown = new URL(url.href);
-  shown.username = '';
-  shown.password = '';
-  return shown.href.replace(/\/+$/, '');
-}
 
 function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;

@@ -242,7 +242,7 @@ describe('factory: keys, defaults and one-line errors', () => {
     server.respond = () => ({ status: 400, json: { error: { message: `Invalid value for 'input' with key ${KEY}` } } });
     harness = makeEmbedder({ provider: 'openai', base_url: server.baseUrl }, { env: { OPENAI_API_KEY: KEY } });
     const err = await harness.embedder.embed(['x'], 'document').catch((e) => e);
-    expect(err.message).toMatch(/^openai: HTTP 400 — Invalid value for 'input' with key \[redacted\]$/);
+    expect(err.message).toMatch(/^openai: HTTP 400 — Invalid value for 'input' with key \*\*\*$/);
     expect(err.message).not.toContain(KEY);
 
     server.respond = () => ({ status: 401, json: { error: { message: `Incorrect API key provided: ${KEY}` } } });
