@@ -9,10 +9,13 @@ export class IndexBusyError extends CodeweaverError {
 }
 
 /**
- * One writer per embedded index: `<index>.lock` holds the writer's pid, created exclusively.
- * SQLite would serialise two writers anyway, but the second would fail minutes later with
- * "database is locked"; this says so at once. A lock left by a process that no longer exists
- * (killed, machine restarted) is taken over.
+ * One writer per embedded index: `<index>.lock` holds the writer's pid and its start time,
+ * created exclusively. SQLite would serialise two writers anyway, but the second would fail
+ * minutes later with "database is locked"; this says so at once.
+ *
+ * A lock is stale, and taken over, when its process no longer exists (killed, machine
+ * restarted) or when its pid now belongs to another process: the start time recorded with it
+ * (from /proc) differs, or, for a lock written without one, the process is not a cw.
  */
 export class RunLock {
   private held = false;
@@ -27,14 +30,16 @@ export class RunLock {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(this.lockPath, 'wx');
-        writeSync(fd, String(process.pid));
+        const start = processStart(process.pid);
+        writeSync(fd, start === null ? `${process.pid}\n` : `${process.pid} ${start}\n`);
         closeSync(fd);
         this.held = true;
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const pid = readPid(this.lockPath);
-        if (pid !== null && pid !== process.pid && isAlive(pid)) {
+        const holder = readHolder(this.lockPath);
+        const pid = holder?.pid ?? null;
+        if (holder && pid !== process.pid && holds(holder)) {
           throw new IndexBusyError(
             `another cw index (pid ${pid}) is writing ${this.label} — wait for it to finish, or stop it`,
           );
@@ -53,12 +58,52 @@ export class RunLock {
   }
 }
 
-function readPid(file: string): number | null {
+interface Holder {
+  pid: number;
+  /** The process's start time as /proc gives it; null when not recorded (older cw, no /proc). */
+  start: string | null;
+}
+
+function readHolder(file: string): Holder | null {
   try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
+    const [pidText, start] = readFileSync(file, 'utf8').trim().split(/\s+/);
+    const pid = Number(pidText);
+    return Number.isInteger(pid) && pid > 0 ? { pid, start: start ?? null } : null;
   } catch {
     return null;
+  }
+}
+
+/** Whether the lock's writer is still the process behind its pid. */
+function holds(holder: Holder): boolean {
+  if (!isAlive(holder.pid)) return false;
+  const now = processStart(holder.pid);
+  if (now === null) return true; // no /proc: the pid is all we can go by
+  if (holder.start !== null) return now === holder.start;
+  return isCwProcess(holder.pid);
+}
+
+/**
+ * Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. With the
+ * pid it names one process for as long as the machine runs. null where /proc is absent.
+ */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function isCwProcess(pid: number): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.some((a) => /(^|\/)cw(\.js)?$/.test(a));
+  } catch {
+    return true;
   }
 }
 
