@@ -104,8 +104,7 @@ async function readConfigFile(options: LoadConfigOptions): Promise<{ raw: unknow
     const file = options.configFile ?? (err as { filepath?: string }).filepath ?? 'configuration file';
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ConfigError(`${file}: no such file — check the --config path`);
-    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    throw new ConfigError(`${file}: cannot be read: ${reason} — fix the syntax`, { cause: err });
+    throw new ConfigError(syntaxProblem(err, displayPath(file)), { cause: err });
   }
   if (!result || result.isEmpty || result.config === null || result.config === undefined) {
     return { raw: {}, filepath: result?.filepath ?? null };
@@ -114,6 +113,38 @@ async function readConfigFile(options: LoadConfigOptions): Promise<{ raw: unknow
     throw new ConfigError(`${result.filepath}: must hold an object of settings (see codeweaver.config.example.json)`);
   }
   return { raw: result.config, filepath: result.filepath };
+}
+
+/**
+ * "file:line:column: what the parser said — fix the syntax". cosmiconfig's JSON errors carry
+ * a code frame (the line marked with '>', the column with '^'); YAML errors a mark.
+ */
+export function syntaxProblem(err: unknown, file: string): string {
+  const e = err as { name?: string; message?: string; codeFrame?: string; reason?: string; mark?: { line: number; column: number } };
+  if (e.mark && typeof e.mark.line === 'number') {
+    return `${file}:${e.mark.line + 1}:${e.mark.column + 1}: ${e.reason ?? 'invalid YAML'} — fix the syntax`;
+  }
+  const message = String(e.message ?? err);
+  if (e.codeFrame || /^JSON Error/.test(message)) {
+    const frame = e.codeFrame ?? message;
+    const lines = frame.split('\n');
+    const marked = lines.findIndex((l) => /^>\s*\d+ \|/.test(l));
+    const line = marked >= 0 ? Number(/\d+/.exec(lines[marked]!)![0]) : null;
+    const caret = marked >= 0 ? lines[marked + 1]?.indexOf('^') : -1;
+    const gutter = marked >= 0 ? lines[marked]!.indexOf('|') + 2 : 0;
+    const column = caret !== undefined && caret >= gutter ? caret - gutter + 1 : null;
+    const reason =
+      message
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => l && !/^JSON Error/.test(l) && !/^>?\s*\d+ \|/.test(l) && !/^\|/.test(l))
+        ?.replace(/ while parsing .*$/, '')
+        .replace(/ in JSON at position \d+.*$/, '') ?? 'invalid JSON';
+    return `${file}${line ? `:${line}${column ? `:${column}` : ''}` : ''}: ${reason} — fix the syntax`;
+  }
+  // A JavaScript config: the engine's message (SyntaxError, or what the module threw).
+  const first = message.split('\n')[0]!.replace(file, '').trim();
+  return `${file}: cannot be loaded: ${first || e.name || 'error'} — fix the file`;
 }
 
 function formatIssue(issue: z.core.$ZodIssue, origins: Record<string, string>, fileLabel: string | null): string {

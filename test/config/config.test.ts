@@ -106,11 +106,17 @@ describe('loadConfig', () => {
     expect(problems).toEqual([expect.stringMatching(/^flag --qdrant-url: store\.url: must be a valid URL/)]);
   });
 
-  it('reports a syntax error in the file as one line', async () => {
-    await writeFile(path.join(dir, 'codeweaver.config.json'), '{ "embedding": ');
+  it('reports a syntax error as one line naming the file once, with the line, column and the parser\'s reason', async () => {
+    await writeFile(path.join(dir, 'codeweaver.config.json'), '{\n  "embedding": {\n    "provider": "voyage",,\n  }\n}\n');
     const problems = await problemsOf(loadConfig({ searchFrom: dir, env: {} }));
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/codeweaver\.config\.json: cannot be read: .* — fix the syntax/);
+    expect(problems[0]).toMatch(/^\/.*codeweaver\.config\.json:3:26: Expected double-quoted property name — fix the syntax$/);
+    expect(problems[0]!.split('codeweaver.config.json')).toHaveLength(2); // the path once
+
+    await rm(path.join(dir, 'codeweaver.config.json'));
+    await writeFile(path.join(dir, '.codeweaverrc.yaml'), 'embedding:\n  provider: [voyage\n');
+    const yaml = await problemsOf(loadConfig({ searchFrom: dir, env: {} }));
+    expect(yaml[0]).toMatch(/\.codeweaverrc\.yaml:3:1: unexpected end of the stream within a flow collection — fix the syntax$/);
   });
 });
 
