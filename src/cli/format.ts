@@ -9,9 +9,9 @@ export function formatSummary(s: RunSummary, out: Output): string {
   const skipped = Object.values(f.skipped).reduce((a, b) => a + (b ?? 0), 0);
   const verb = s.dry_run ? 'Would index' : s.interrupted ? 'Interrupted after indexing' : 'Indexed';
   const lines = [
-    `${out.style('bold', verb)} ${fmt(f.indexed)} file${f.indexed === 1 ? '' : 's'} (${fmt(f.unchanged)} unchanged, ${fmt(f.deleted)} deleted, ${fmt(
-      skipped,
-    )} skipped${f.failed ? `, ${out.style('red', `${fmt(f.failed)} failed`)}` : ''}) in ${formatDuration(s.duration_ms)}`,
+    `${out.style('bold', verb)} ${fmt(f.indexed)} file${f.indexed === 1 ? '' : 's'} (${fmt(f.unchanged)} unchanged, ${fmt(f.deleted)} deleted${
+      f.out_of_scope ? `, ${fmt(f.out_of_scope)} out of scope` : ''
+    }, ${fmt(skipped)} skipped${f.failed ? `, ${out.style('red', `${fmt(f.failed)} failed`)}` : ''}) in ${formatDuration(s.duration_ms)}`,
     `  chunks: ${fmt(s.chunks.embedded)} embedded, ${fmt(s.chunks.reused)} reused, ${fmt(s.chunks.written)} written, ${fmt(
       s.chunks.deleted,
     )} removed · ~${fmt(s.tokens)} tokens`,

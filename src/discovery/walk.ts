@@ -4,6 +4,7 @@ import { join, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { DEFAULT_EXCLUDED_DIRS, skipByName } from './default-rules.js';
 import { IgnoreStack, RuleSet, parseIgnoreFile } from './ignore-rules.js';
+import type { RunFilter } from './run-filter.js';
 import { languageForPath } from './language.js';
 import type { SkipReason } from './skip-reasons.js';
 
@@ -23,6 +24,8 @@ export interface WalkOptions {
   maxFileSize: number;
   /** false: ignore .gitignore and .git/info/exclude; .cwignore and the defaults still apply. */
   respectGitignore: boolean;
+  /** This run's --include/--exclude: narrows the walk on top of the configured scope. */
+  filter?: RunFilter;
   onSkip?: (path: string, reason: SkipReason) => void;
   signal?: AbortSignal;
 }
@@ -117,7 +120,7 @@ async function* walkDir(walk: Walk, dir: DirFrame): AsyncGenerator<DiscoveredFil
       if (entry.name === '.codeweaver') continue;
       const reason = DEFAULT_EXCLUDED_DIRS.has(entry.name)
         ? 'default_excluded_dir'
-        : rules.ignores(rel, true) || walk.exclude?.test(rel + '/') === 'ignored'
+        : rules.ignores(rel, true) || walk.exclude?.test(rel + '/') === 'ignored' || options.filter?.excludesDir(rel)
           ? 'ignored'
           : null;
       if (reason) {
@@ -155,7 +158,7 @@ async function ownRules(walk: Walk, dir: DirFrame, entries: Dirent[]): Promise<I
 function fileReasonByName(walk: Walk, rules: IgnoreStack, rel: string, name: string): SkipReason | null {
   if (rules.ignores(rel, false) || walk.exclude?.test(rel) === 'ignored') return 'ignored';
   if (walk.include && walk.include.test(rel) !== 'ignored') return 'not_included';
-  return skipByName(name);
+  return skipByName(name) ?? walk.options.filter?.rejectFile(rel) ?? null;
 }
 
 async function* statAll(

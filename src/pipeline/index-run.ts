@@ -1,9 +1,11 @@
-import { realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sha256Hex, type Chunk } from '../chunking/chunk.js';
 import type { Chunker } from '../chunking/chunker.js';
 import type { IndexingConfig } from '../config/schema.js';
 import { readSourceFile, type ReadResult } from '../discovery/read.js';
+import type { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { walkFiles, type DiscoveredFile } from '../discovery/walk.js';
 import type { Embedder } from '../embedding/embedder.js';
@@ -39,6 +41,8 @@ export interface IndexRunDeps {
   onProgress?: (progress: IndexProgress) => void;
   onSkip?: (path: string, reason: SkipReason) => void;
   onFileFailed?: (path: string, error: string) => void;
+  /** One line for the user that is not a file's failure (e.g. a filter that matched nothing). */
+  onWarning?: (message: string) => void;
 }
 
 export interface IndexRunOptions {
@@ -56,6 +60,11 @@ export interface IndexRunOptions {
   dryRun: boolean;
   /** Chunks per store write (one transaction / one upsert group). */
   writeBatchChunks?: number;
+  /**
+   * This run's --include/--exclude: files outside it are neither indexed nor removed. The
+   * index's own scope is `indexing` (configuration, .gitignore, .cwignore).
+   */
+  filter?: RunFilter;
 }
 
 export type IndexPhase = 'indexing' | 'finishing' | 'deleting' | 'done';
@@ -106,6 +115,8 @@ export class IndexRun {
   private readonly batcher: Batcher<BatchItem>;
   private readonly inflight = new Set<Promise<void>>();
   private readonly seen = new Set<string>();
+  /** Dry run: content hashes this run would have embedded (and a real run then reuses). */
+  private readonly dryRunEmbedded = new Set<string>();
   private writeQueue: FileJob[] = [];
   private writeQueueChunks = 0;
   private writeChain: Promise<void> = Promise.resolve();
@@ -155,7 +166,10 @@ export class IndexRun {
     try {
       await this.indexFiles();
       if (this.fatal) throw this.fatal;
-      if (!this.stop.signal.aborted && !this.options.dryRun) await this.deleteMissing();
+      if (!this.stop.signal.aborted) {
+        this.warnUnmatchedFilter();
+        await this.deleteMissing();
+      }
       if (this.fatal) throw this.fatal;
     } finally {
       clearInterval(progressTimer);
@@ -194,6 +208,7 @@ export class IndexRun {
       exclude: indexing.exclude,
       maxFileSize: indexing.max_file_size,
       respectGitignore: indexing.respect_gitignore,
+      filter: this.options.filter,
       signal: this.stop.signal,
       onSkip: (path, reason) => this.skip(path, reason, false),
     });
@@ -359,8 +374,25 @@ export class IndexRun {
       const texts = [...toEmbed.values()];
       const tokens = chunks.filter((c) => toEmbed.has(c.contentHash)).reduce((n, c) => n + c.tokens, 0);
       if (this.options.dryRun) {
-        this.summary.tokens += tokens;
-        this.summary.chunks.embedded += texts.length;
+        // A real run would reuse what an earlier batch of the same run embedded and wrote.
+        let planned = 0;
+        let plannedTokens = 0;
+        for (const c of chunks) {
+          if (!toEmbed.has(c.contentHash)) continue;
+          if (this.dryRunEmbedded.has(c.contentHash)) {
+            this.summary.chunks.reused++;
+            continue;
+          }
+          plannedTokens += c.tokens;
+        }
+        for (const hash of toEmbed.keys()) {
+          if (this.dryRunEmbedded.has(hash)) continue;
+          this.dryRunEmbedded.add(hash);
+          planned++;
+        }
+        this.summary.tokens += plannedTokens;
+        this.summary.chunks.embedded += planned;
+        this.summary.chunks.reused += reusedCount;
         return chunks.map(() => new Float32Array(0));
       }
       const vectors = await embedder.embed(texts, 'document', this.deps.forceSignal);
@@ -376,13 +408,6 @@ export class IndexRun {
   }
 
   private enqueueWrite(job: FileJob): void {
-    if (this.options.dryRun) {
-      this.summary.files.indexed++;
-      this.summary.chunks.written += job.chunks.length;
-      this.filesDone++;
-      this.pending.release(job.permits);
-      return;
-    }
     this.writeQueue.push(job);
     this.writeQueueChunks += job.chunks.length;
     if (this.writeQueueChunks >= this.writeBatchChunks) this.flushWrites();
@@ -397,7 +422,9 @@ export class IndexRun {
     this.writeChain = this.writeChain.then(async () => {
       if (this.fatal) return;
       try {
-        const result = await this.deps.store.writeFiles(jobs.map(toFileWrite));
+        // A dry run asks the store what the write would do: the same figures, nothing written.
+        const store = this.deps.store;
+        const result = this.options.dryRun ? await store.planWrite(jobs.map(toFileWrite)) : await store.writeFiles(jobs.map(toFileWrite));
         this.summary.files.indexed += jobs.length;
         this.summary.chunks.written += result.chunksWritten;
         this.summary.chunks.deleted += result.chunksDeleted;
@@ -444,17 +471,38 @@ export class IndexRun {
     this.deps.onSkip?.(path, reason);
   }
 
-  /** Files recorded in the index that this run did not see (deleted, or now ignored). */
+  /**
+   * Files recorded in the index that this run did not see: deleted from disk, or out of the
+   * index's scope (now ignored, or skipped). Only paths inside this run's filter are
+   * candidates: a narrowed run never removes what it did not look at. A dry run counts them.
+   */
   private async deleteMissing(): Promise<void> {
     this.phase = 'deleting';
-    const { store } = this.deps;
+    const { store, root } = this.deps;
+    const filter = this.options.filter;
     // Collected first: a store may not allow writes while a listing cursor is open.
     const gone: string[] = [];
-    for await (const path of store.listFiles()) if (!this.seen.has(path)) gone.push(path);
+    for await (const path of store.listFiles()) {
+      if (!this.seen.has(path) && (!filter || filter.covers(path))) gone.push(path);
+    }
     for (let i = 0; i < gone.length; i += DELETE_GROUP) {
       const group = gone.slice(i, i + DELETE_GROUP);
-      this.summary.chunks.deleted += await store.deleteFiles(group);
-      this.summary.files.deleted += group.length;
+      this.summary.chunks.deleted += this.options.dryRun ? await store.countChunks(group) : await store.deleteFiles(group);
+      for (const path of group) {
+        if (await existsOnDisk(join(root, path))) this.summary.files.out_of_scope++;
+        else this.summary.files.deleted++;
+      }
+    }
+  }
+
+  private warnUnmatchedFilter(): void {
+    const filter = this.options.filter;
+    if (!filter) return;
+    if (filter.include.length > 0 && !filter.includeMatched) {
+      this.deps.onWarning?.(`--include ${filter.include.join(' ')} matches no file in the index's scope — nothing was indexed; check the globs`);
+    }
+    if (filter.exclude.length > 0 && !filter.excludeMatched) {
+      this.deps.onWarning?.(`--exclude ${filter.exclude.join(' ')} matches no file — it changed nothing; check the globs`);
     }
   }
 
@@ -478,6 +526,15 @@ function toFileWrite(job: FileJob): FileWrite {
 /** Errors after which no other batch can succeed: stop the run instead of failing file by file. */
 function isFatal(err: unknown): boolean {
   return err instanceof AuthError || (err instanceof CodeweaverError && err.exitCode === 2);
+}
+
+async function existsOnDisk(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The error an aborted signal, fetch or walk throws. */

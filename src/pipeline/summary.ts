@@ -13,8 +13,13 @@ export interface RunSummary {
     /** New or changed files whose chunks were all written. */
     indexed: number;
     unchanged: number;
-    /** Files removed from the index because they are gone (or now skipped). */
+    /** Files removed from the index because they are gone from disk. */
     deleted: number;
+    /**
+     * Files removed from the index because they left its scope: still on disk, but now ignored
+     * (.gitignore, .cwignore, `indexing.exclude`/`include`) or skipped (too large, binary, …).
+     */
+    out_of_scope: number;
     skipped: Partial<Record<SkipReason, number>>;
     failed: number;
   };
@@ -54,7 +59,7 @@ export const MAX_LISTED_FAILURES = 100;
 
 export function emptySummary(): RunSummary {
   return {
-    files: { scanned: 0, indexed: 0, unchanged: 0, deleted: 0, skipped: {}, failed: 0 },
+    files: { scanned: 0, indexed: 0, unchanged: 0, deleted: 0, out_of_scope: 0, skipped: {}, failed: 0 },
     chunks: { embedded: 0, reused: 0, written: 0, deleted: 0 },
     tokens: 0,
     bytes_read: 0,

@@ -143,6 +143,26 @@ export class EmbeddedStore implements VectorStore {
     return this.writable().delete(paths, this.timestamp());
   }
 
+  async planWrite(files: FileWrite[]): Promise<WriteResult> {
+    const db = this.readable();
+    const chunksWritten = files.reduce((n, f) => n + f.chunks.length, 0);
+    if (!db) return { chunksWritten, chunksDeleted: 0 };
+    const keep = new Set(files.flatMap((f) => f.chunks.map((c) => c.id)));
+    const query = new InListQuery<[string]>(db, 'SELECT id FROM chunks WHERE path IN (?)');
+    let chunksDeleted = 0;
+    for (const [id] of query.rows(files.map((f) => f.path))) if (!keep.has(id)) chunksDeleted++;
+    return { chunksWritten, chunksDeleted };
+  }
+
+  async countChunks(paths: string[]): Promise<number> {
+    const db = this.readable();
+    if (!db) return 0;
+    const query = new InListQuery<[number]>(db, 'SELECT count(*) FROM chunks WHERE path IN (?)');
+    let n = 0;
+    for (const [count] of query.rows(paths)) n += count;
+    return n;
+  }
+
   async search(query: SearchQuery): Promise<SearchHit[]> {
     if (!this.readable()) return [];
     return this.searcher!.search(query);

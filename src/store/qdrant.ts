@@ -205,6 +205,22 @@ export class QdrantStore implements VectorStore {
     return count;
   }
 
+  async planWrite(files: FileWrite[]): Promise<WriteResult> {
+    const chunksWritten = files.reduce((n, f) => n + f.chunks.length, 0);
+    if (files.length === 0 || !this.meta) return { chunksWritten, chunksDeleted: 0 };
+    const keep = new Set(files.flatMap((f) => f.chunks.map((c) => c.id)));
+    let chunksDeleted = 0;
+    const filter = { must: [match('kind', 'chunk'), matchAny('path', files.map((f) => f.path))] };
+    for await (const point of this.scrollAll(filter, false, false)) if (!keep.has(String(point.id))) chunksDeleted++;
+    return { chunksWritten, chunksDeleted };
+  }
+
+  async countChunks(paths: string[]): Promise<number> {
+    if (paths.length === 0 || !this.meta) return 0;
+    const filter = { must: [match('kind', 'chunk'), matchAny('path', paths)] };
+    return (await this.call('count', () => this.client.count(this.name, { filter, exact: true }))).count;
+  }
+
   async search(query: SearchQuery): Promise<SearchHit[]> {
     const must: unknown[] = [match('kind', 'chunk')];
     const prefix = query.pathPrefix?.replace(/^(\.\/)+/, '').replace(/^\/+|\/+$/g, '');

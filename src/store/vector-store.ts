@@ -90,6 +90,10 @@ export interface VectorStore {
   writeFiles(files: FileWrite[]): Promise<WriteResult>;
   /** Removes files and all their chunks; resolves with the number of chunks removed. */
   deleteFiles(paths: string[]): Promise<number>;
+  /** What `writeFiles` would report for these files, without writing anything (a dry run). */
+  planWrite(files: FileWrite[]): Promise<WriteResult>;
+  /** The chunks recorded for these files: what `deleteFiles` would remove (a dry run). */
+  countChunks(paths: string[]): Promise<number>;
   search(query: SearchQuery): Promise<SearchHit[]>;
   status(): Promise<StoreStatus>;
   /** Request/operation counters for the run summary (e.g. Qdrant requests). */

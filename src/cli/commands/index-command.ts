@@ -3,6 +3,7 @@ import { createChunker, type Chunker, type ChunkerOptions } from '../../chunking
 import { createWorkerChunker } from '../../chunking/worker-chunker.js';
 import { createEmbedder } from '../../embedding/create.js';
 import { ExitCode, IndexMismatchError, UsageError } from '../../errors.js';
+import { RunFilter } from '../../discovery/run-filter.js';
 import { IndexRun } from '../../pipeline/index-run.js';
 import { emptySummary, type RunSummary } from '../../pipeline/summary.js';
 import { createStore } from '../../store/create.js';
@@ -28,8 +29,8 @@ export function indexCommand(setExit: (code: number) => void): Command {
     .option('--full', 're-embed every file; with a changed model or dimension, rebuild the index')
     .option('--recreate', 'with --full on Qdrant: delete and recreate the collection')
     .option('--dry-run', 'discover and chunk only: report what would be embedded, write nothing')
-    .option('--include <glob...>', 'index only files matching these globs (adds to indexing.include)')
-    .option('--exclude <glob...>', 'never index files matching these globs (adds to indexing.exclude)');
+    .option('--include <glob...>', 'this run looks only at files matching these globs (others are neither indexed nor removed)')
+    .option('--exclude <glob...>', 'this run skips files matching these globs (they are neither indexed nor removed)');
   addEmbeddingOptions(cmd);
   addStoreOptions(cmd);
   addCommonOptions(cmd);
@@ -122,13 +123,12 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
         onProgress: (p) => view.update(p),
         onSkip: (path, reason) => out.debug(`skipped ${path} (${reason})`),
         onFileFailed: (path, error) => out.warn(`${path}: ${error}`),
+        onWarning: (message) => out.warn(message),
       },
       {
-        indexing: {
-          ...config.indexing,
-          include: [...config.indexing.include, ...(opts.include ?? [])],
-          exclude: [...config.indexing.exclude, ...(opts.exclude ?? [])],
-        },
+        // The configuration says what the index covers; the flags narrow this run only.
+        indexing: config.indexing,
+        filter: opts.include?.length || opts.exclude?.length ? new RunFilter(opts.include ?? [], opts.exclude ?? []) : undefined,
         batchSize: config.embedding.batch_size,
         concurrency: config.embedding.concurrency,
         full,
