@@ -22,6 +22,15 @@ export class CodeweaverError extends Error {
     this.name = new.target.name;
     this.exitCode = exitCode;
   }
+
+  /**
+   * No other piece of the same run can succeed after this error (a refused key, a wrong
+   * configuration): the run stops instead of failing file by file. Configuration and
+   * credential errors are; a failure of one batch or one file is not.
+   */
+  get fatal(): boolean {
+    return this.exitCode === ExitCode.Usage;
+  }
 }
 
 /** Bad flags or arguments. */

@@ -74,6 +74,7 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
     provider: name,
     model,
     wire,
+    endpoint: displayUrl(baseUrl),
     client,
     dimensions: size.vectorLength,
     limits: spec?.limits ?? UNKNOWN_MODEL_LIMITS,

@@ -30,6 +30,8 @@ export interface EmbedderStats {
 export interface Embedder {
   readonly provider: EmbeddingProviderName;
   readonly model: string;
+  /** Where requests go, for messages (credentials removed); null when nothing is sent anywhere. */
+  readonly endpoint: string | null;
   /** Vector size; null means lexical only (the `local` provider): no vectors at all. */
   readonly dimensions: number | null;
   readonly limits: EmbedderLimits;

@@ -1,4 +1,4 @@
-import { ServiceError } from '../errors.js';
+import { CodeweaverError, ExitCode, ServiceError } from '../errors.js';
 import type { MaybeRetryable } from '../http/retry.js';
 
 /**
@@ -29,12 +29,17 @@ export class VectorCountMismatchError extends ServiceError {
   }
 }
 
-/** A vector of another size than the model's (or the rest of the batch's). */
-export class VectorDimensionError extends ServiceError {
+/**
+ * A vector of another size than the model's (or the rest of the batch's). A configuration
+ * error, not a batch's failure: every other batch would get the same answer, so the run
+ * stops at the first one (exit 2) instead of paying for each.
+ */
+export class VectorDimensionError extends CodeweaverError {
   constructor(provider: string, expected: number, received: number) {
     super(
-      `${provider}: expected vectors of ${expected} dimensions but received ${received}; ` +
-        'check embedding.model / embedding.dimensions',
+      `${provider}: the model returned ${received}-dimension vectors, expected ${expected} — set embedding.dimensions to ${received} ` +
+        '(or check embedding.model); an index built at another size needs --full',
+      ExitCode.Usage,
     );
   }
 }

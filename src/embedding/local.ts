@@ -8,6 +8,7 @@ export class LocalLexicalEmbedder implements Embedder {
   readonly provider = 'local' as const;
   readonly model = 'bm25';
   readonly dimensions = null;
+  readonly endpoint = null;
   readonly pricePerMillionTokens = 0;
   // Lexical chunks are never sent anywhere; the limits only bound chunk size.
   readonly limits = { maxInputTokens: 8192, maxBatchItems: 1024, maxBatchTokens: 1_000_000 };

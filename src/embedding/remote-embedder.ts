@@ -34,6 +34,8 @@ export interface RemoteEmbedderOptions {
   provider: EmbeddingProviderName;
   model: string;
   wire: WireFormat;
+  /** Where the wire sends requests, for messages (credentials removed). */
+  endpoint: string | null;
   /** The pooled client the wire format sends through (for connection figures). */
   client: HttpClient;
   /** Length of every returned vector; null = probe once in init(). */
@@ -63,6 +65,7 @@ export class RemoteEmbedder implements Embedder {
   readonly model: string;
   readonly limits: EmbedderLimits;
   readonly pricePerMillionTokens: number | null;
+  readonly endpoint: string | null;
   readonly #o: RemoteEmbedderOptions;
   readonly #policy: RetryPolicy;
   readonly #concurrency: AdaptiveConcurrency;
@@ -80,6 +83,7 @@ export class RemoteEmbedder implements Embedder {
     this.model = options.model;
     this.limits = options.limits;
     this.pricePerMillionTokens = options.pricePerMillionTokens;
+    this.endpoint = options.endpoint;
     this.#dimensions = options.dimensions;
     this.#policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.#concurrency = new AdaptiveConcurrency({ max: options.concurrency });

@@ -10,6 +10,7 @@ import type { SkipReason } from '../discovery/skip-reasons.js';
 import { walkFiles, type DiscoveredFile } from '../discovery/walk.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { AuthError, CodeweaverError } from '../errors.js';
+import { RetriesExhaustedError, retryVerdict } from '../http/retry.js';
 import type { FileWrite, StoredChunk, VectorStore } from '../store/vector-store.js';
 import { Batcher } from './batcher.js';
 import { inGroups, mapConcurrent } from './concurrent.js';
@@ -22,6 +23,12 @@ const READ_CONCURRENCY = 16;
 const LOOKUP_GROUP = 64;
 /** Files removed from the index per store call. */
 const DELETE_GROUP = 500;
+/**
+ * Batches in a row that failed because the provider is unreachable or erroring (after their
+ * retries), with no success between: the provider is down, and the run stops rather than
+ * paying every remaining batch's retry budget.
+ */
+const OUTAGE_BATCHES = 3;
 
 export interface IndexRunDeps {
   root: string;
@@ -121,6 +128,8 @@ export class IndexRun {
   private writeQueueChunks = 0;
   private writeChain: Promise<void> = Promise.resolve();
   private fatal: unknown = null;
+  /** Batches failed in a row on connection errors, timeouts or 5xx (reset by any success). */
+  private outageStreak = 0;
   private filesTotal = 0;
   private filesDone = 0;
   private discoveryDone = false;
@@ -129,6 +138,10 @@ export class IndexRun {
   private readonly writeBatchChunks: number;
   /** Aborted on the first signal or on a fatal error. */
   private readonly stop = new AbortController();
+  /** Aborted when nothing in flight can help any more (fatal error, provider down): requests are cancelled. */
+  private readonly cancel = new AbortController();
+  /** What embedding requests listen to: the forced stop, or our own cancellation. */
+  private readonly requestSignal: AbortSignal;
 
   constructor(
     private readonly deps: IndexRunDeps,
@@ -147,6 +160,7 @@ export class IndexRun {
     this.writeBatchChunks = options.writeBatchChunks ?? (this.dense ? Math.max(256, batchItems) : 2000);
     // Enough chunks in flight to keep every embedding slot busy with a batch queued behind it.
     this.pending = new Semaphore(Math.max(batchItems * (options.concurrency + 2) * 2, this.writeBatchChunks * 2));
+    this.requestSignal = deps.forceSignal ? AbortSignal.any([deps.forceSignal, this.cancel.signal]) : this.cancel.signal;
     if (deps.signal.aborted) this.stop.abort();
     else deps.signal.addEventListener('abort', () => this.stop.abort(), { once: true });
   }
@@ -327,12 +341,13 @@ export class IndexRun {
       // After a fatal error nothing more can succeed. After Ctrl-C, batches already formed still
       // run: they belong to files already admitted, and finishing those files is what keeps
       // their embedding work (paid for) from being thrown away; the grace period bounds it.
-      if (this.fatal) {
+      if (this.fatal || this.summary.aborted) {
         for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
         return;
       }
       const vectors = await this.vectorsFor(batch.map((b) => b.chunk));
-      if (this.deps.forceSignal?.aborted) throw abortReasonOf(this.deps.forceSignal);
+      if (this.requestSignal.aborted) throw abortReasonOf(this.requestSignal);
+      this.outageStreak = 0;
       batch.forEach((item, i) => {
         item.chunk.vector = vectors[i]!;
       });
@@ -340,6 +355,11 @@ export class IndexRun {
         if (--item.job.waiting === 0 && !item.job.failed) this.enqueueWrite(item.job);
       }
     } catch (err) {
+      if (this.cancel.signal.aborted && isAbort(err)) {
+        // Cancelled by us after the run was stopped: not the file's failure.
+        for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
+        return;
+      }
       if (this.deps.signal.aborted) {
         // Interrupted: a batch cut off by the forced stop is not the file's fault. It is not
         // recorded, and the next run does it again.
@@ -353,7 +373,15 @@ export class IndexRun {
         return;
       }
       const message = oneLine(err);
-      for (const job of new Set(batch.map((b) => b.job))) this.failFile(job, message);
+      const jobs = new Set(batch.map((b) => b.job));
+      if (isOutage(err)) {
+        // One line per batch, not per file: a provider outage is not each file's problem.
+        for (const job of jobs) this.failFile(job, message, false);
+        if (++this.outageStreak >= OUTAGE_BATCHES && !this.summary.aborted) this.abortRun(this.outageReason(message));
+        else if (!this.summary.aborted) this.deps.onWarning?.(`${message} — ${jobs.size} file${jobs.size === 1 ? '' : 's'} left for the next run`);
+        return;
+      }
+      for (const job of jobs) this.failFile(job, message);
     } finally {
       this.embedSlots.release();
     }
@@ -395,7 +423,7 @@ export class IndexRun {
         this.summary.chunks.reused += reusedCount;
         return chunks.map(() => new Float32Array(0));
       }
-      const vectors = await embedder.embed(texts, 'document', this.deps.forceSignal);
+      const vectors = await embedder.embed(texts, 'document', this.requestSignal);
       if (vectors.length !== texts.length) {
         throw new CodeweaverError(`${embedder.provider}: returned ${vectors.length} vectors for ${texts.length} texts`);
       }
@@ -442,14 +470,30 @@ export class IndexRun {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
-  private failFile(job: FileJob, message: string): void {
+  private failFile(job: FileJob, message: string, announce = true): void {
     if (job.failed) return;
     job.failed = true;
     this.summary.files.failed++;
     this.filesDone++;
     if (this.summary.failures.length < MAX_LISTED_FAILURES) this.summary.failures.push({ path: job.path, error: message });
-    this.deps.onFileFailed?.(job.path, message);
+    if (announce) this.deps.onFileFailed?.(job.path, message);
     this.pending.release(job.permits);
+  }
+
+  /**
+   * Stops the run for a reason that is not a file's fault (the provider is down): no new file
+   * is taken, batches not yet sent are dropped, the files already complete are written. The
+   * run still returns its summary, with `aborted` saying why.
+   */
+  private abortRun(reason: string): void {
+    this.summary.aborted = reason;
+    this.stop.abort();
+    this.cancel.abort(new DOMException(reason, 'AbortError'));
+  }
+
+  private outageReason(lastError: string): string {
+    const { provider, endpoint } = this.deps.embedder;
+    return `${provider}${endpoint ? ` at ${endpoint}` : ''} is not answering: ${OUTAGE_BATCHES} batches in a row failed after their retries (last: ${lastError}) — check the service or embedding.base_url, then rerun cw index to finish`;
   }
 
   /** Drops a file from this run without recording it (interrupted or fatal): the next run redoes it. */
@@ -462,6 +506,7 @@ export class IndexRun {
   private fail(err: unknown): void {
     if (!this.fatal) this.fatal = err;
     this.stop.abort();
+    this.cancel.abort(new DOMException('the run failed', 'AbortError'));
   }
 
   private skip(path: string, reason: SkipReason, afterRead: boolean): void {
@@ -525,7 +570,12 @@ function toFileWrite(job: FileJob): FileWrite {
 
 /** Errors after which no other batch can succeed: stop the run instead of failing file by file. */
 function isFatal(err: unknown): boolean {
-  return err instanceof AuthError || (err instanceof CodeweaverError && err.exitCode === 2);
+  return err instanceof AuthError || (err instanceof CodeweaverError && err.fatal);
+}
+
+/** The provider itself is failing (unreachable, timing out, 5xx) after the retry layer gave up. */
+function isOutage(err: unknown): boolean {
+  return err instanceof RetriesExhaustedError && retryVerdict(err.lastError) === 'retry';
 }
 
 async function existsOnDisk(path: string): Promise<boolean> {

@@ -51,6 +51,11 @@ export interface RunSummary {
   /** USD, for --dry-run where the provider has a public price; null when unknown. */
   estimated_cost_usd: number | null;
   interrupted: boolean;
+  /**
+   * Why the run stopped before the end on its own (e.g. the provider is down), or null. Files
+   * already complete were written; the next run does the rest.
+   */
+  aborted: string | null;
   /** Files that failed, with one line each (bounded to the first 100). */
   failures: Array<{ path: string; error: string }>;
 }
@@ -76,6 +81,7 @@ export function emptySummary(): RunSummary {
     dry_run: false,
     estimated_cost_usd: null,
     interrupted: false,
+    aborted: null,
     failures: [],
   };
 }

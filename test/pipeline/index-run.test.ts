@@ -18,6 +18,7 @@ class FakeEmbedder implements Embedder {
   readonly provider = 'openai-compatible' as const;
   readonly model = 'fake';
   readonly dimensions = 3;
+  readonly endpoint = 'http://127.0.0.1:1/v1';
   readonly pricePerMillionTokens = null;
   readonly limits = { maxInputTokens: 8192, maxBatchItems: 4, maxBatchTokens: 100_000 };
   inFlight = 0;

@@ -141,6 +141,10 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
     out.result(summary);
     if (!out.quiet) out.print(formatSummary(summary, out));
     if (summary.interrupted) return ExitCode.Interrupted;
+    if (summary.aborted) {
+      out.error(summary.aborted);
+      return ExitCode.PartialFailure;
+    }
     return summary.files.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok;
   } catch (err) {
     // Once the user has interrupted, whatever the run ended with is an interruption: exit 130
