@@ -129,6 +129,11 @@ export interface RetryOptions {
   label: string;
   policy?: RetryPolicy;
   signal?: AbortSignal;
+  /**
+   * Absolute time (ms since the epoch) after which no new attempt starts: attempts and
+   * backoff share this one budget, so a stalled service costs one deadline, not one per attempt.
+   */
+  deadline?: number;
   random?: () => number;
   /** Called before each backoff sleep: the place to count retries and slow the provider down. */
   onRetry?: (event: RetryEvent) => void;
@@ -152,6 +157,9 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, opts: R
       if (n >= policy.maxAttempts) throw new RetriesExhaustedError(opts.label, n, `max ${policy.maxAttempts} attempts`, err);
       const asked = err instanceof HttpStatusError ? err.retryAfterMs : null;
       const delayMs = asked ?? fullJitterDelay(n - 1, policy, random);
+      if (opts.deadline !== undefined && Date.now() + delayMs >= opts.deadline) {
+        throw new RetriesExhaustedError(opts.label, n, 'deadline reached', err);
+      }
       if (waited + delayMs > policy.maxTotalWaitMs) {
         const why =
           asked !== null

@@ -3,7 +3,7 @@ import { uuidFromName } from '../chunking/chunk.js';
 import { IndexMismatchError, ServiceError } from '../errors.js';
 import { withRetries, type RetryPolicy } from '../http/retry.js';
 import { displayUrl } from '../redact.js';
-import { isConflict, isNotFound, toRetryable, toUserError } from './qdrant/errors.js';
+import { beforeDeadline, isConflict, isNotFound, isUnavailable, toRetryable, toUserError } from './qdrant/errors.js';
 import { documentSparseVector, querySparseVector } from './qdrant/sparse.js';
 import type { FileWrite, IndexMeta, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
 
@@ -58,6 +58,8 @@ export class QdrantStore implements VectorStore {
   private readonly client: QdrantClient;
   private readonly counters: Record<string, number> = { requests: 0 };
   private meta: StoredMeta | null = null;
+  /** Set once Qdrant proved unreachable or stalled: later calls fail at once with it. */
+  private broken: Error | null = null;
   /** The URL as printed: without credentials. */
   private readonly displayUrl: string;
   /** Files were written since the meta point's last_indexed_at was last updated. */
@@ -291,7 +293,7 @@ export class QdrantStore implements VectorStore {
 
   /** Records when the index was last written (once per run, not per write). */
   async close(): Promise<void> {
-    if (this.metaDirty && this.meta) {
+    if (this.metaDirty && this.meta && !this.broken) {
       this.metaDirty = false;
       this.meta.last_indexed_at = new Date().toISOString();
       await this.writeMeta();
@@ -332,7 +334,11 @@ export class QdrantStore implements VectorStore {
 
   private async readMetaPayload(): Promise<Payload | null> {
     try {
-      const [point] = await this.call('retrieve', () => this.client.retrieve(this.name, { ids: [META_ID], with_payload: true, with_vector: false }));
+      const [point] = await this.call(
+        'retrieve',
+        () => this.client.retrieve(this.name, { ids: [META_ID], with_payload: true, with_vector: false }),
+        { missingOk: true },
+      );
       return (point?.payload as Payload | undefined) ?? null;
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -435,30 +441,47 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  /** One Qdrant request: counted, retried where safe (all of ours are idempotent), one clear line on failure. */
-  private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * One Qdrant operation: counted, retried where safe (all of ours are idempotent), one clear
+   * line on failure. Its attempts and backoff share one deadline (the read timeout), so a
+   * Qdrant that accepts connections but never answers costs one timeout, not one per attempt.
+   * Once Qdrant is unreachable or stalled, the store is broken: every later call (the meta
+   * write on close included) fails at once with the same line.
+   */
+  private async call<T>(op: string, fn: () => Promise<T>, opts: { missingOk?: boolean } = {}): Promise<T> {
+    if (this.broken) throw this.broken;
+    const deadline = Date.now() + this.options.timeoutMs;
     try {
       return await withRetries(
         async () => {
           this.counters.requests!++;
           this.counters[op] = (this.counters[op] ?? 0) + 1;
           try {
-            return await fn();
+            return await beforeDeadline(fn(), deadline);
           } catch (err) {
             throw toRetryable(err);
           }
         },
-        { label: 'qdrant', policy: this.options.retryPolicy ?? QDRANT_RETRY_POLICY },
+        { label: 'qdrant', policy: this.options.retryPolicy ?? QDRANT_RETRY_POLICY, deadline },
       );
     } catch (err) {
-      // A missing collection, or one created meanwhile, is an answer callers handle.
-      if (isNotFound(err) || isConflict(err)) throw err;
-      throw toUserError(err, this.ctx(op));
+      // A missing collection (where the caller expects one may be missing), or one created
+      // meanwhile, is an answer callers handle.
+      if ((opts.missingOk && isNotFound(err)) || isConflict(err)) throw err;
+      const userError = toUserError(err, this.ctx(op));
+      if (isUnavailable(err)) this.broken = userError;
+      throw userError;
     }
   }
 
   private ctx(op: string) {
-    return { url: this.displayUrl, apiKeyEnv: this.options.apiKeyEnv, op: op.replace(/_/g, ' ') };
+    return {
+      url: this.displayUrl,
+      apiKeyEnv: this.options.apiKeyEnv,
+      op: op.replace(/_/g, ' '),
+      collection: this.name,
+      timeoutSeconds: this.options.timeoutMs / 1000,
+    };
   }
 }
 

@@ -40,8 +40,54 @@ export function isConflict(err: unknown): boolean {
   return err instanceof HttpStatusError && (err.status === 409 || (err.status === 400 && /already exists/i.test(err.detail)));
 }
 
+/** No answer before the operation's deadline (our own timer; the client's may fire too). */
+export class QdrantDeadlineError extends Error {
+  readonly retryable = true;
+  constructor() {
+    super('no answer before the deadline');
+    this.name = 'QdrantClientTimeoutError';
+  }
+}
+
+/** Resolves as `promise` does, or rejects with QdrantDeadlineError at `deadline` (ms since the epoch). */
+export function beforeDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  const ms = deadline - Date.now();
+  if (ms <= 0) {
+    promise.catch(() => {});
+    return Promise.reject(new QdrantDeadlineError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new QdrantDeadlineError()), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Qdrant could not be reached or did not answer in time (after retries): the store cannot go on. */
+export function isUnavailable(err: unknown): boolean {
+  const last = err instanceof RetriesExhaustedError ? err.lastError : err;
+  const kind = classifyHttpError(last);
+  return kind === 'connection' || kind === 'timeout' || (last instanceof Error && last.name === 'QdrantClientTimeoutError');
+}
+
+export interface UserErrorContext {
+  url: string;
+  apiKeyEnv: string;
+  op: string;
+  collection: string;
+  timeoutSeconds: number;
+}
+
 /** The one line a user sees, naming the problem and the fix. Never includes the API key. */
-export function toUserError(err: unknown, ctx: { url: string; apiKeyEnv: string; op: string }): Error {
+export function toUserError(err: unknown, ctx: UserErrorContext): Error {
   const last = err instanceof RetriesExhaustedError ? err.lastError : err;
   if (last instanceof HttpStatusError && (last.status === 401 || last.status === 403)) {
     return new AuthError(
@@ -57,9 +103,16 @@ export function toUserError(err: unknown, ctx: { url: string; apiKeyEnv: string;
     );
   }
   if (classifyHttpError(last) === 'timeout' || (last instanceof Error && last.name === 'QdrantClientTimeoutError')) {
-    return new ServiceError(`qdrant: ${ctx.op} timed out at ${ctx.url} — raise http_pool.providers.qdrant.read_timeout or check the server`, {
-      cause: err,
-    });
+    return new ServiceError(
+      `qdrant: no answer from ${ctx.url} within ${ctx.timeoutSeconds} s (${ctx.op}) — check the server, or raise http_pool.providers.qdrant.read_timeout`,
+      { cause: err },
+    );
+  }
+  if (last instanceof HttpStatusError && last.status === 404) {
+    return new ServiceError(
+      `qdrant: collection "${ctx.collection}" no longer exists at ${ctx.url} (${ctx.op}) — Qdrant lost its data (restarted without storage?) or the collection was deleted; rerun cw index to rebuild it`,
+      { cause: err },
+    );
   }
   const what = last instanceof HttpStatusError ? `HTTP ${last.status}${last.detail ? `: ${last.detail}` : ''}` : messageOf(last);
   const tries = err instanceof RetriesExhaustedError ? ` after ${err.attempts} attempts` : '';
