@@ -56,6 +56,8 @@ export interface RunSummary {
    * already complete were written; the next run does the rest.
    */
   aborted: string | null;
+  /** `--full`: the rebuilt index was completed and is now the live one (false: not a rebuild, or not finished). */
+  rebuilt: boolean;
   /** Files that failed, with one line each (bounded to the first 100). */
   failures: Array<{ path: string; error: string }>;
 }
@@ -82,6 +84,7 @@ export function emptySummary(): RunSummary {
     estimated_cost_usd: null,
     interrupted: false,
     aborted: null,
+    rebuilt: false,
     failures: [],
   };
 }

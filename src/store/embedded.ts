@@ -5,7 +5,7 @@
  * Every write batch is one transaction, so an interrupted run leaves the file consistent: a file
  * is recorded (with its hash) only together with all its chunks.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { CodeweaverError, IndexMismatchError } from '../errors.js';
@@ -19,7 +19,9 @@ import type {
   WriteResult,
 } from './vector-store.js';
 import { InListQuery } from './embedded/in-batches.js';
-import { mismatchError, readMeta, sameMeta, writeMeta, type MetaRow } from './embedded/meta.js';
+import { sameMeta } from './compatibility.js';
+import { mismatchError, readMeta, writeMeta, type MetaRow } from './embedded/meta.js';
+import { corruptIndexError, fileSystemError, isCorrupt, QUICK_CHECK_MAX_BYTES } from './embedded/damage.js';
 import {
   applyReadPragmas,
   applyWritePragmas,
@@ -53,6 +55,8 @@ export class EmbeddedStore implements VectorStore {
   private db: Db | null = null;
   private writer: ChunkWriter | null = null;
   private searcher: Searcher | null = null;
+  /** While a rebuild is open: the file being filled beside the live index (`<index>.rebuild`). */
+  private buildPath: string | null = null;
   private readonly counters: WriteCounters = { transactions: 0, rows_written: 0, rows_deleted: 0 };
 
   constructor(options: EmbeddedStoreOptions) {
@@ -63,41 +67,110 @@ export class EmbeddedStore implements VectorStore {
 
   async open(meta: IndexMeta, options: { rebuild: boolean }): Promise<void> {
     this.closeDb();
-    prepareDirectory(this.location);
-    this.lock.acquire();
+    try {
+      prepareDirectory(this.location);
+      this.lock.acquire();
+    } catch (err) {
+      throw fileSystemError(err, displayPath(this.location)) ?? err;
+    }
     let db: Db;
     try {
-      db = this.openWritable(options.rebuild);
+      db = options.rebuild ? this.openBuild(meta) : this.openLive(meta);
     } catch (err) {
       this.lock.release();
-      throw err;
-    }
-    try {
-      db.transaction(() => {
-        const stored = readMeta(db);
-        if (stored && !sameMeta(stored, meta) && !options.rebuild) {
-          throw mismatchError(displayPath(this.location), stored, meta);
-        }
-        if (options.rebuild) clearIndex(db);
-        if (!stored || options.rebuild) writeMeta(db, meta, this.timestamp());
-      }).immediate();
-    } catch (err) {
-      db.close();
-      this.lock.release();
-      throw err;
+      throw this.explain(err);
     }
     this.attach(db);
     this.writer = new ChunkWriter(db, meta.dimensions, this.counters);
   }
 
+  /** The live index, checked: created when missing, refused when built with another model or damaged. */
+  private openLive(meta: IndexMeta): Db {
+    const db = this.openWritable(this.location);
+    try {
+      // A damaged page may sit where an incremental run never reads; SQLite's own check finds
+      // it while the file is small enough for that to be cheap.
+      if (statSync(this.location).size <= QUICK_CHECK_MAX_BYTES) {
+        const verdict = db.pragma('quick_check(1)', { simple: true });
+        if (verdict !== 'ok') throw corruptIndexError(displayPath(this.location), String(verdict));
+      }
+      db.transaction(() => {
+        const stored = readMeta(db);
+        if (stored && !sameMeta(stored, meta)) throw mismatchError(displayPath(this.location), stored, meta);
+        if (!stored) writeMeta(db, meta, this.timestamp());
+      }).immediate();
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /**
+   * The rebuild's own file beside the live index, which is never opened (so a damaged one is
+   * no obstacle). An unfinished rebuild of the same model is resumed; anything else there
+   * (another model, a damaged file) is discarded.
+   */
+  private openBuild(meta: IndexMeta): Db {
+    const buildPath = `${this.location}.rebuild`;
+    let db: Db | null = null;
+    try {
+      db = this.openWritable(buildPath);
+      const stored = readMeta(db);
+      if (stored && sameMeta(stored, meta) && db.pragma('quick_check(1)', { simple: true }) === 'ok') {
+        this.buildPath = buildPath;
+        return db;
+      }
+    } catch (err) {
+      if (!isCorrupt(err)) throw err;
+    }
+    db?.close();
+    removeDatabaseFiles(buildPath);
+    db = this.openWritable(buildPath);
+    try {
+      db.transaction(() => writeMeta(db!, meta, this.timestamp())).immediate();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.buildPath = buildPath;
+    return db;
+  }
+
+  /**
+   * Makes the rebuild live: the finished file is renamed over the index in one step. Readers
+   * that have the old file open keep reading it; every later open sees the new one.
+   */
+  async publish(): Promise<void> {
+    const buildPath = this.buildPath;
+    if (!buildPath || !this.db) return;
+    const meta = readMeta(this.db)!;
+    // One self-contained file: its WAL folded in and rollback journaling, so no -wal of the old
+    // index can ever be read as this file's.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.pragma('journal_mode = DELETE');
+    this.closeDb();
+    settleOldIndex(this.location);
+    renameSync(buildPath, this.location);
+    syncDirectory(dirname(this.location));
+    this.buildPath = null;
+    const db = this.openWritable(this.location);
+    this.attach(db);
+    this.writer = new ChunkWriter(db, meta.dimensions, this.counters);
+  }
+
   async openReadOnly(): Promise<IndexMeta | null> {
-    const db = this.db ?? this.openExistingReadOnly();
+    const db = this.guard(() => this.db ?? this.openExistingReadOnly());
     if (!db) return null;
     const meta = readMeta(db);
     return meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions };
   }
 
   async fileHashes(paths: string[]): Promise<Map<string, string>> {
+    return this.guard(() => this.fileHashesNow(paths));
+  }
+
+  private fileHashesNow(paths: string[]): Map<string, string> {
     const out = new Map<string, string>();
     const db = this.readable();
     if (!db) return out;
@@ -122,6 +195,10 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async reusableVectors(contentHashes: string[]): Promise<Map<string, Float32Array>> {
+    return this.guard(() => this.reusableVectorsNow(contentHashes));
+  }
+
+  private reusableVectorsNow(contentHashes: string[]): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
     const db = this.readable();
     if (!db) return out;
@@ -136,11 +213,11 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async writeFiles(files: FileWrite[]): Promise<WriteResult> {
-    return this.writable().write(files, this.timestamp());
+    return this.guard(() => this.writable().write(files, this.timestamp()));
   }
 
   async deleteFiles(paths: string[]): Promise<number> {
-    return this.writable().delete(paths, this.timestamp());
+    return this.guard(() => this.writable().delete(paths, this.timestamp()));
   }
 
   async planWrite(files: FileWrite[]): Promise<WriteResult> {
@@ -164,11 +241,14 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
-    if (!this.readable()) return [];
-    return this.searcher!.search(query);
+    return this.guard(() => (this.readable() ? this.searcher!.search(query) : []));
   }
 
   async status(): Promise<StoreStatus> {
+    return this.guard(() => this.statusNow());
+  }
+
+  private statusNow(): StoreStatus {
     const db = this.readable();
     const meta: MetaRow | null = db ? readMeta(db) : null;
     const count = (sql: string): number => (db ? (db.prepare(sql).pluck().get() as number) : 0);
@@ -188,36 +268,43 @@ export class EmbeddedStore implements VectorStore {
     return { ...this.counters };
   }
 
+  /** Closes the index; an unpublished rebuild stays on disk for the next rebuild to resume. */
   async close(): Promise<void> {
     this.closeDb();
+    this.buildPath = null;
     this.lock.release();
   }
 
-  private openWritable(rebuild: boolean): Db {
-    try {
-      return this.openAndMigrate();
-    } catch (err) {
-      if (!isNotADatabase(err)) throw err;
-      if (!rebuild) {
-        throw new IndexMismatchError(
-          `the file at ${displayPath(this.location)} is not a codeweaver index — rerun with --full to replace it`,
-          { cause: err },
-        );
-      }
-      for (const suffix of ['', '-wal', '-shm']) rmSync(this.location + suffix, { force: true });
-      return this.openAndMigrate();
-    }
-  }
-
-  private openAndMigrate(): Db {
-    const db = new Database(this.location);
+  private openWritable(file: string): Db {
+    const db = new Database(file);
     try {
       applyWritePragmas(db);
-      migrate(db, displayPath(this.location));
+      migrate(db, displayPath(file));
       return db;
     } catch (err) {
       db.close();
       throw err;
+    }
+  }
+
+  /** One line naming the file and the fix, for what SQLite and the file system say. */
+  private explain(err: unknown): unknown {
+    if (err instanceof IndexMismatchError || err instanceof CodeweaverError) return err;
+    if (isNotADatabase(err) && !isCorrupt(err)) {
+      return new IndexMismatchError(`the file at ${displayPath(this.location)} is not a codeweaver index — rerun with --full to replace it`, {
+        cause: err,
+      });
+    }
+    if (isCorrupt(err)) return corruptIndexError(displayPath(this.location), (err as Error).message);
+    return fileSystemError(err, displayPath(this.location)) ?? err;
+  }
+
+  /** Runs a store operation; SQLite's and the file system's errors become one line each. */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw this.explain(err);
     }
   }
 
@@ -235,12 +322,6 @@ export class EmbeddedStore implements VectorStore {
       assertKnownVersion(version, displayPath(this.location));
     } catch (err) {
       db.close();
-      if (isNotADatabase(err)) {
-        throw new IndexMismatchError(
-          `the file at ${displayPath(this.location)} is not a codeweaver index — rerun cw index with --full to replace it`,
-          { cause: err },
-        );
-      }
       throw err;
     }
     this.attach(db);
@@ -283,9 +364,43 @@ function prepareDirectory(file: string): void {
   }
 }
 
-/** Empties chunks, FTS and files; the caller's transaction makes it all-or-nothing. */
-function clearIndex(db: Db): void {
-  db.exec(`DELETE FROM chunks; DELETE FROM files; INSERT INTO chunks_fts(chunks_fts) VALUES('delete-all');`);
+function removeDatabaseFiles(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+}
+
+/**
+ * Before a rebuilt file takes the old one's name: the old index's WAL is folded into it (so a
+ * reader opening it meanwhile sees it whole), then its -wal and -shm go, so that they can never
+ * be applied to the new file. A damaged old index is simply replaced.
+ */
+function settleOldIndex(file: string): void {
+  if (existsSync(file)) {
+    try {
+      const old = new Database(file, { fileMustExist: true });
+      try {
+        old.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        old.close();
+      }
+    } catch {
+      // damaged or not a database: it is being replaced anyway
+    }
+  }
+  for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true });
+}
+
+/** Makes a rename durable: the directory entry itself is flushed. */
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // not supported here (e.g. Windows): the rename is still atomic
+  }
 }
 
 function isNotADatabase(err: unknown): boolean {

@@ -1,19 +1,37 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { uuidFromName } from '../chunking/chunk.js';
 import { IndexMismatchError, ServiceError } from '../errors.js';
 import { withRetries, type RetryPolicy } from '../http/retry.js';
 import { displayUrl } from '../redact.js';
+import { describeMeta, sameMeta } from './compatibility.js';
 import { beforeDeadline, isConflict, isNotFound, isUnavailable, toRetryable, toUserError } from './qdrant/errors.js';
-import { documentSparseVector, querySparseVector } from './qdrant/sparse.js';
+import {
+  chunkPoint,
+  DENSE,
+  fileId,
+  intentPoint,
+  LAYOUT_VERSION,
+  LEXICAL,
+  manifestPoint,
+  match,
+  matchAny,
+  META_ID,
+  RECORDED_FILES,
+  type Filter,
+  type Payload,
+  type Point,
+} from './qdrant/points.js';
+import { querySparseVector } from './qdrant/sparse.js';
 import type { FileWrite, IndexMeta, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
 
 export { defaultCollectionName } from './qdrant/collection-name.js';
+export { directoryPrefixes } from './qdrant/points.js';
 
 export interface QdrantStoreOptions {
   url: string;
   apiKey?: string;
   /** The variable the key comes from, for messages (never the key itself). */
   apiKeyEnv: string;
+  /** The name users and searches use: an alias of the live collection (or, for indexes made by an older cw, the collection itself). */
   collection: string;
   upsertBatchSize: number;
   /** Sizes the client's own undici Agent: it accepts no injected dispatcher. */
@@ -22,12 +40,10 @@ export interface QdrantStoreOptions {
   onWarning?: (message: string) => void;
   /** Retry limits (tests shorten them). */
   retryPolicy?: RetryPolicy;
+  /** Clock for build names (tests pass a fixed one). */
+  now?: () => Date;
 }
 
-const DENSE = 'dense';
-const LEXICAL = 'lexical';
-/** Bumped when the point layout changes; an index of another version is refused. */
-const LAYOUT_VERSION = 1;
 /** Upserts in flight at once for one write. */
 const UPSERT_CONCURRENCY = 4;
 const PAGE = 1000;
@@ -40,17 +56,18 @@ const LOOKUP_GROUP = 256;
  */
 const QDRANT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, maxTotalWaitMs: 15_000, baseDelayMs: 250, maxDelayMs: 4_000 };
 
-type Payload = Record<string, unknown>;
-/** The meta point as read: what the index was built with, and when. */
-type StoredMeta = IndexMeta & { created_at: string; last_indexed_at: string | null };
-type Filter = { must?: unknown[]; must_not?: unknown[]; should?: unknown[] };
+/** The meta point as read: what the index was built with, when, and whether it is a rebuild not yet published. */
+type StoredMeta = IndexMeta & { created_at: string; last_indexed_at: string | null; building: boolean };
 
 /**
- * The Qdrant store: one collection per repository, holding three kinds of points —
- * `chunk` (dense + sparse vectors, payload with the chunk), `file` (the manifest: path and
- * content hash, written only after the file's chunks) and one `meta` point (provider, model,
- * dimensions). Everything an incremental run needs lives in Qdrant, so a CI runner with an empty
- * disk re-embeds only what changed.
+ * The Qdrant store: one collection per repository behind an alias, holding `chunk`, `file`
+ * (manifest) and `meta` points (see qdrant/points.ts). Everything an incremental run needs
+ * lives in Qdrant, so a CI runner with an empty disk re-embeds only what changed.
+ *
+ * Rebuilds (`--full`) never touch the live collection: they fill a new one
+ * (`<alias>.cw-<time>`), and `publish()` switches the alias to it in one request, then drops the
+ * old one. Searches see the old index until the switch. An interrupted rebuild is resumed by
+ * the next one (its meta point says `building`).
  */
 export class QdrantStore implements VectorStore {
   readonly kind = 'qdrant' as const;
@@ -58,17 +75,24 @@ export class QdrantStore implements VectorStore {
   private readonly client: QdrantClient;
   private readonly counters: Record<string, number> = { requests: 0 };
   private meta: StoredMeta | null = null;
-  /** Set once Qdrant proved unreachable or stalled: later calls fail at once with it. */
-  private broken: Error | null = null;
   /** The URL as printed: without credentials. */
   private readonly displayUrl: string;
   /** Files were written since the meta point's last_indexed_at was last updated. */
   private metaDirty = false;
+  /** Set once Qdrant proved unreachable or stalled: later calls fail at once with it. */
+  private broken: Error | null = null;
+  /** The collection reads and writes go to: the live one, or the rebuild being filled. */
+  private target: string;
+  /** The live collection behind the alias when this store opened (null: none yet). */
+  private live: { collection: string; viaAlias: boolean } | null = null;
+  /** Set while a rebuild is open: publish() makes `target` live. */
+  private rebuilding = false;
 
   constructor(private readonly options: QdrantStoreOptions) {
     const url = new URL(options.url);
     this.displayUrl = displayUrl(url.href);
     this.location = `${this.displayUrl} collection ${options.collection}`;
+    this.target = options.collection;
     const prefix = url.pathname.replace(/\/+$/, '');
     this.client = new QdrantClient({
       // The client drops a URL's path unless it comes as `prefix` (e.g. behind a proxy).
@@ -87,52 +111,69 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  private get name(): string {
+  private get alias(): string {
     return this.options.collection;
   }
 
   async open(meta: IndexMeta, { rebuild }: { rebuild: boolean }): Promise<void> {
-    const exists = await this.call('exists', () => this.client.collectionExists(this.name)).then((r) => r.exists);
-    if (exists && rebuild) await this.call('delete_collection', () => this.client.deleteCollection(this.name));
-    if (!exists || rebuild) {
-      try {
-        await this.createCollection(meta);
-        return;
-      } catch (err) {
-        // Another runner (a parallel CI job) created it first: join it like an existing one.
-        if (!isConflict(err)) throw err;
-      }
+    this.live = await this.resolveLive();
+    if (rebuild) {
+      await this.openRebuild(meta);
+      return;
     }
-    const stored = await this.readMeta();
+    if (!this.live) {
+      await this.createFirst(meta);
+      return;
+    }
+    this.target = this.live.collection;
+    const stored = await this.readMeta(this.target);
     if (stored && !sameMeta(stored, meta)) {
       throw new IndexMismatchError(
-        `the Qdrant collection "${this.name}" was built with ${describe(stored)}; this run uses ${describe(meta)} — rerun with --full --recreate to rebuild it, or pick another --collection`,
+        `the Qdrant collection "${this.alias}" was built with ${describeMeta(stored)}; this run uses ${describeMeta(meta)} — rerun with --full to rebuild it (searches keep the old index until the new one is complete), or pick another --collection`,
       );
     }
     if (!stored) {
       await this.assertVectorLayout(meta);
-      await this.adoptCollection(meta);
+      await this.adoptCollection(meta, false);
     } else this.meta = stored;
   }
 
-  /** A collection without our meta point (made by hand, or a crash mid-create) must still fit. */
-  private async assertVectorLayout(meta: IndexMeta): Promise<void> {
-    const info = await this.call('get_collection', () => this.client.getCollection(this.name));
-    const vectors = info.config.params.vectors as Record<string, { size?: number }> | undefined;
-    const size = vectors?.[DENSE]?.size ?? null;
-    const sparse = (info.config.params.sparse_vectors ?? {}) as Record<string, unknown>;
-    if (size !== meta.dimensions || !(LEXICAL in sparse)) {
-      throw new IndexMismatchError(
-        `the Qdrant collection "${this.name}" has ${size === null ? 'no' : `a ${size}-dim`} "${DENSE}" vector${LEXICAL in sparse ? '' : ` and no "${LEXICAL}" sparse vector`}, not the layout this run needs (${describe(meta)}) — rerun with --full --recreate, or pick another --collection`,
-      );
-    }
+  async openReadOnly(): Promise<IndexMeta | null> {
+    this.live = await this.resolveLive();
+    if (!this.live) return null;
+    this.target = this.live.collection;
+    this.meta = await this.readMeta(this.target);
+    return this.meta && { provider: this.meta.provider, model: this.meta.model, dimensions: this.meta.dimensions };
   }
 
-  async openReadOnly(): Promise<IndexMeta | null> {
-    const exists = await this.call('exists', () => this.client.collectionExists(this.name)).then((r) => r.exists);
-    if (!exists) return null;
-    this.meta = await this.readMeta();
-    return this.meta && { provider: this.meta.provider, model: this.meta.model, dimensions: this.meta.dimensions };
+  /**
+   * Makes an open rebuild the live index: one alias switch (atomic in Qdrant), then the old
+   * collection is dropped. A no-op when this store was not opened for a rebuild.
+   */
+  async publish(): Promise<void> {
+    if (!this.rebuilding || !this.meta) return;
+    const build = this.target;
+    this.meta = { ...this.meta, building: false, last_indexed_at: new Date().toISOString() };
+    await this.writeMeta();
+    const live = this.live;
+    if (live?.viaAlias) {
+      await this.call('update_aliases', () =>
+        this.client.updateCollectionAliases({
+          actions: [{ delete_alias: { alias_name: this.alias } }, { create_alias: { alias_name: this.alias, collection_name: build } }],
+        }),
+      );
+    } else {
+      // An index made by an older cw is a plain collection under the name itself: it must go
+      // before the name can become an alias (two requests; every later rebuild switches in one).
+      if (live) await this.call('delete_collection', () => this.client.deleteCollection(live.collection));
+      await this.createAlias(build);
+    }
+    if (live?.viaAlias && live.collection !== build) {
+      await this.call('delete_collection', () => this.client.deleteCollection(live.collection));
+    }
+    this.live = { collection: build, viaAlias: true };
+    this.rebuilding = false;
+    this.metaDirty = false;
   }
 
   async fileHashes(paths: string[]): Promise<Map<string, string>> {
@@ -140,7 +181,7 @@ export class QdrantStore implements VectorStore {
     for (let i = 0; i < paths.length; i += LOOKUP_GROUP) {
       const group = paths.slice(i, i + LOOKUP_GROUP);
       const points = await this.call('retrieve', () =>
-        this.client.retrieve(this.name, { ids: group.map(fileId), with_payload: ['path', 'file_hash'], with_vector: false }),
+        this.client.retrieve(this.target, { ids: group.map(fileId), with_payload: ['path', 'file_hash'], with_vector: false }),
       );
       for (const p of points) {
         const payload = p.payload as Payload | null;
@@ -150,6 +191,7 @@ export class QdrantStore implements VectorStore {
     return out;
   }
 
+  /** Every manifest, recorded or still an intent: a file interrupted mid-write is listed too. */
   async *listFiles(): AsyncIterable<string> {
     for await (const point of this.scrollAll({ must: [match('kind', 'file')] }, ['path'], false)) {
       const path = (point.payload as Payload | null)?.path;
@@ -175,24 +217,20 @@ export class QdrantStore implements VectorStore {
 
   async writeFiles(files: FileWrite[]): Promise<WriteResult> {
     if (files.length === 0) return { chunksWritten: 0, chunksDeleted: 0 };
+    const now = new Date().toISOString();
+    const points = files.flatMap((f) => f.chunks.map((c) => this.checkedChunkPoint(f, c)));
+    // 0. The intent: a manifest without a hash for every file, before any of its chunks.
+    await this.upsertAll(files.map((f) => intentPoint(f, now)));
     // 1. Every chunk of these files, idempotently (ids derive from the chunks).
-    const points = files.flatMap((f) => f.chunks.map((c) => this.chunkPoint(f, c)));
     await this.upsertAll(points);
     // 2. Their stale chunks (from an earlier version of the file).
     const keep = new Set(points.map((p) => p.id));
     const stale: string[] = [];
     const filter = { must: [match('kind', 'chunk'), matchAny('path', files.map((f) => f.path))] };
     for await (const point of this.scrollAll(filter, false, false)) if (!keep.has(String(point.id))) stale.push(String(point.id));
-    if (stale.length > 0) await this.call('delete', () => this.client.delete(this.name, { wait: true, points: stale }));
-    // 3. Only now the manifest: a file is recorded once all its chunks are stored.
-    const now = new Date().toISOString();
-    await this.upsertAll(
-      files.map((f) => ({
-        id: fileId(f.path),
-        vector: {},
-        payload: { kind: 'file', path: f.path, file_hash: f.fileHash, language: f.language, chunk_count: f.chunks.length, indexed_at: now },
-      })),
-    );
+    if (stale.length > 0) await this.call('delete', () => this.client.delete(this.target, { wait: true, points: stale }));
+    // 3. Only now the manifest with its hash: a file is recorded once all its chunks are stored.
+    await this.upsertAll(files.map((f) => manifestPoint(f, now)));
     this.metaDirty = true;
     return { chunksWritten: points.length, chunksDeleted: stale.length };
   }
@@ -200,9 +238,10 @@ export class QdrantStore implements VectorStore {
   async deleteFiles(paths: string[]): Promise<number> {
     if (paths.length === 0) return 0;
     const filter = { must: [match('kind', 'chunk'), matchAny('path', paths)] };
-    const { count } = await this.call('count', () => this.client.count(this.name, { filter, exact: true }));
-    await this.call('delete', () => this.client.delete(this.name, { wait: true, filter }));
-    await this.call('delete', () => this.client.delete(this.name, { wait: true, points: paths.map(fileId) }));
+    const { count } = await this.call('count', () => this.client.count(this.target, { filter, exact: true }));
+    // Chunks first, manifests last: interrupted in between, the manifests make the next run do it again.
+    await this.call('delete', () => this.client.delete(this.target, { wait: true, filter }));
+    await this.call('delete', () => this.client.delete(this.target, { wait: true, points: paths.map(fileId) }));
     this.metaDirty = true;
     return count;
   }
@@ -220,7 +259,7 @@ export class QdrantStore implements VectorStore {
   async countChunks(paths: string[]): Promise<number> {
     if (paths.length === 0 || !this.meta) return 0;
     const filter = { must: [match('kind', 'chunk'), matchAny('path', paths)] };
-    return (await this.call('count', () => this.client.count(this.name, { filter, exact: true }))).count;
+    return (await this.call('count', () => this.client.count(this.target, { filter, exact: true }))).count;
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
@@ -235,7 +274,7 @@ export class QdrantStore implements VectorStore {
     const candidates = Math.max(query.limit * 4, 20);
     const result = await this.call('query', () =>
       vector
-        ? this.client.query(this.name, {
+        ? this.client.query(this.target, {
             prefetch: [
               { query: Array.from(vector), using: DENSE, limit: candidates, filter },
               ...(sparse.indices.length ? [{ query: sparse, using: LEXICAL, limit: candidates, filter }] : []),
@@ -246,7 +285,7 @@ export class QdrantStore implements VectorStore {
           })
         : sparse.indices.length === 0
           ? Promise.resolve({ points: [] })
-          : this.client.query(this.name, { query: sparse, using: LEXICAL, filter, limit: query.limit, with_payload: true }),
+          : this.client.query(this.target, { query: sparse, using: LEXICAL, filter, limit: query.limit, with_payload: true }),
     );
     return result.points.map((p) => {
       const payload = (p.payload ?? {}) as Payload;
@@ -272,9 +311,9 @@ export class QdrantStore implements VectorStore {
     if (!meta) {
       return { kind: 'qdrant', location: this.location, meta: null, files: 0, chunks: 0, vectors: 0, createdAt: null, lastIndexedAt: null };
     }
-    const countOf = (kind: string) =>
-      this.call('count', () => this.client.count(this.name, { filter: { must: [match('kind', kind)] }, exact: true })).then((r) => r.count);
-    const [files, chunks] = await Promise.all([countOf('file'), countOf('chunk')]);
+    const countOf = (filter: Filter) =>
+      this.call('count', () => this.client.count(this.target, { filter, exact: true })).then((r) => r.count);
+    const [files, chunks] = await Promise.all([countOf(RECORDED_FILES), countOf({ must: [match('kind', 'chunk')] })]);
     return {
       kind: 'qdrant',
       location: this.location,
@@ -302,11 +341,106 @@ export class QdrantStore implements VectorStore {
     // the CLI exits explicitly once done.
   }
 
-  // --- internals -----------------------------------------------------------------------
+  // --- collections and the alias -----------------------------------------------------------
 
-  private async createCollection(meta: IndexMeta): Promise<void> {
+  /** What the alias points to; for an index made by an older cw, the plain collection of that name. */
+  private async resolveLive(): Promise<{ collection: string; viaAlias: boolean } | null> {
+    const { aliases } = await this.call('get_aliases', () => this.client.getAliases());
+    const found = aliases.find((a) => a.alias_name === this.alias);
+    if (found) return { collection: found.collection_name, viaAlias: true };
+    const exists = await this.call('exists', () => this.client.collectionExists(this.alias)).then((r) => r.exists);
+    return exists ? { collection: this.alias, viaAlias: false } : null;
+  }
+
+  /**
+   * The first index of this name: collection `<alias>.cw-1` and the alias to it. The name is
+   * fixed so that parallel runners (CI jobs) racing to create it end up in one collection.
+   */
+  private async createFirst(meta: IndexMeta): Promise<void> {
+    const collection = `${this.alias}.cw-1`;
+    this.target = collection;
+    let created = false;
+    try {
+      await this.createCollection(collection, meta, false);
+      created = true;
+    } catch (err) {
+      // Another runner created it first: join it like an existing one.
+      if (!isConflict(err)) throw err;
+    }
+    if (!created) {
+      const stored = await this.readMeta(collection);
+      if (stored && !sameMeta(stored, meta)) {
+        throw new IndexMismatchError(
+          `the Qdrant collection "${collection}" was built with ${describeMeta(stored)}; this run uses ${describeMeta(meta)} — rerun with --full to rebuild it`,
+        );
+      }
+      if (stored) this.meta = stored;
+      else {
+        await this.assertVectorLayout(meta);
+        await this.adoptCollection(meta, false);
+      }
+    }
+    await this.createAlias(collection);
+    this.live = { collection, viaAlias: true };
+  }
+
+  /** Creates the alias; a runner that lost the race follows the alias the winner created. */
+  private async createAlias(collection: string): Promise<void> {
+    try {
+      await this.call('update_aliases', () =>
+        this.client.updateCollectionAliases({ actions: [{ create_alias: { alias_name: this.alias, collection_name: collection } }] }),
+      );
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      const live = await this.resolveLive();
+      if (live?.viaAlias && live.collection === collection) return;
+      throw new ServiceError(
+        `qdrant: the alias "${this.alias}" was created for another collection (${live?.collection ?? 'none'}) by a concurrent run — rerun cw index`,
+      );
+    }
+  }
+
+  /**
+   * Opens a rebuild: resumes an unfinished one of the same model, or starts a new collection.
+   * Unfinished rebuilds of another model, or finished ones never published, are dropped.
+   */
+  private async openRebuild(meta: IndexMeta): Promise<void> {
+    const prefix = `${this.alias}.cw-`;
+    const { collections } = await this.call('get_collections', () => this.client.getCollections());
+    let resume: { name: string; meta: StoredMeta } | null = null;
+    for (const { name } of collections) {
+      if (!name.startsWith(prefix) || name === this.live?.collection) continue;
+      const stored = await this.readMeta(name).catch(() => null);
+      if (!resume && stored?.building && sameMeta(stored, meta)) resume = { name, meta: stored };
+      else await this.call('delete_collection', () => this.client.deleteCollection(name));
+    }
+    this.rebuilding = true;
+    if (resume) {
+      this.target = resume.name;
+      this.meta = resume.meta;
+      return;
+    }
+    const name = `${prefix}${(this.options.now?.() ?? new Date()).getTime().toString(36)}`;
+    this.target = name;
+    await this.createCollection(name, meta, true);
+  }
+
+  /** A collection without our meta point (made by hand, or a crash mid-create) must still fit. */
+  private async assertVectorLayout(meta: IndexMeta): Promise<void> {
+    const info = await this.call('get_collection', () => this.client.getCollection(this.target));
+    const vectors = info.config.params.vectors as Record<string, { size?: number }> | undefined;
+    const size = vectors?.[DENSE]?.size ?? null;
+    const sparse = (info.config.params.sparse_vectors ?? {}) as Record<string, unknown>;
+    if (size !== meta.dimensions || !(LEXICAL in sparse)) {
+      throw new IndexMismatchError(
+        `the Qdrant collection "${this.alias}" has ${size === null ? 'no' : `a ${size}-dim`} "${DENSE}" vector${LEXICAL in sparse ? '' : ` and no "${LEXICAL}" sparse vector`}, not the layout this run needs (${describeMeta(meta)}) — rerun with --full, or pick another --collection`,
+      );
+    }
+  }
+
+  private async createCollection(name: string, meta: IndexMeta, building: boolean): Promise<void> {
     await this.call('create_collection', () =>
-      this.client.createCollection(this.name, {
+      this.client.createCollection(name, {
         vectors: meta.dimensions ? { [DENSE]: { size: meta.dimensions, distance: 'Cosine' } } : {},
         sparse_vectors: { [LEXICAL]: { modifier: 'idf' } },
       }),
@@ -320,38 +454,35 @@ export class QdrantStore implements VectorStore {
       ['file_hash', 'keyword'],
     ];
     for (const [field_name, field_schema] of indexes) {
-      await this.call('create_index', () => this.client.createPayloadIndex(this.name, { field_name, field_schema, wait: true }));
+      await this.call('create_index', () => this.client.createPayloadIndex(name, { field_name, field_schema, wait: true }));
     }
-    await this.adoptCollection(meta);
+    await this.adoptCollection(meta, building);
   }
 
-  /** Writes the meta point into a collection that has none (new, or made by hand). */
-  private async adoptCollection(meta: IndexMeta): Promise<void> {
+  /** Writes the meta point into the target collection, which has none (new, or made by hand). */
+  private async adoptCollection(meta: IndexMeta, building: boolean): Promise<void> {
     const now = new Date().toISOString();
-    this.meta = { ...meta, created_at: now, last_indexed_at: now };
+    this.meta = { ...meta, created_at: now, last_indexed_at: now, building };
     await this.writeMeta();
   }
 
-  private async readMetaPayload(): Promise<Payload | null> {
+  private async readMeta(collection: string): Promise<StoredMeta | null> {
+    let p: Payload | null;
     try {
       const [point] = await this.call(
         'retrieve',
-        () => this.client.retrieve(this.name, { ids: [META_ID], with_payload: true, with_vector: false }),
+        () => this.client.retrieve(collection, { ids: [META_ID], with_payload: true, with_vector: false }),
         { missingOk: true },
       );
-      return (point?.payload as Payload | undefined) ?? null;
+      p = (point?.payload as Payload | undefined) ?? null;
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
     }
-  }
-
-  private async readMeta(): Promise<StoredMeta | null> {
-    const p = await this.readMetaPayload();
     if (!p || p.kind !== 'meta') return null;
     if (p.layout_version !== LAYOUT_VERSION) {
       throw new IndexMismatchError(
-        `the Qdrant collection "${this.name}" has layout version ${String(p.layout_version)}, this cw writes ${LAYOUT_VERSION} — rerun with --full --recreate`,
+        `the Qdrant collection "${this.alias}" has layout version ${String(p.layout_version)}, this cw writes ${LAYOUT_VERSION} — rerun with --full`,
       );
     }
     return {
@@ -360,6 +491,7 @@ export class QdrantStore implements VectorStore {
       dimensions: typeof p.dimensions === 'number' ? p.dimensions : null,
       created_at: String(p.created_at),
       last_indexed_at: typeof p.last_indexed_at === 'string' ? p.last_indexed_at : null,
+      building: p.building === true,
     };
   }
 
@@ -377,12 +509,15 @@ export class QdrantStore implements VectorStore {
           dimensions: m.dimensions,
           created_at: m.created_at,
           last_indexed_at: m.last_indexed_at,
+          building: m.building,
         },
       },
     ]);
   }
 
-  private chunkPoint(file: FileWrite, c: FileWrite['chunks'][number]) {
+  // --- points ----------------------------------------------------------------------------
+
+  private checkedChunkPoint(file: FileWrite, c: FileWrite['chunks'][number]): Point {
     const dims = this.meta?.dimensions ?? null;
     if ((c.vector?.length ?? null) !== dims) {
       // A chunk without its vector would silently drop out of dense search and reuse.
@@ -390,34 +525,17 @@ export class QdrantStore implements VectorStore {
         `qdrant: chunk ${c.path}:${c.startLine} has ${c.vector ? `a ${c.vector.length}-dim vector` : 'no vector'}, the collection holds ${dims === null ? 'none' : `${dims}-dim vectors`}`,
       );
     }
-    const vector: Record<string, unknown> = { [LEXICAL]: documentSparseVector(`${c.symbol ?? ''}\n${c.content}`) };
-    if (c.vector) vector[DENSE] = Array.from(c.vector);
-    return {
-      id: c.id,
-      vector,
-      payload: {
-        kind: 'chunk',
-        path: file.path,
-        dirs: directoryPrefixes(file.path),
-        language: c.language,
-        symbol: c.symbol,
-        start_line: c.startLine,
-        end_line: c.endLine,
-        content_hash: c.contentHash,
-        tokens: c.tokens,
-        content: c.content,
-      },
-    };
+    return chunkPoint(file, c);
   }
 
   /** Upserts in batches, a few in flight, each waited for: a file is recorded only after. */
-  private async upsertAll(points: Array<{ id: string; vector: Record<string, unknown>; payload: Payload }>): Promise<void> {
+  private async upsertAll(points: Point[]): Promise<void> {
     const size = this.options.upsertBatchSize;
     let next = 0;
     const worker = async () => {
       while (next < points.length) {
         const batch = points.slice(next, (next += size));
-        await this.call('upsert', () => this.client.upsert(this.name, { wait: true, points: batch as never }));
+        await this.call('upsert', () => this.client.upsert(this.target, { wait: true, points: batch as never }));
       }
     };
     await Promise.all(Array.from({ length: Math.min(UPSERT_CONCURRENCY, Math.ceil(points.length / size)) }, worker));
@@ -432,7 +550,7 @@ export class QdrantStore implements VectorStore {
     let offset: string | number | undefined;
     for (;;) {
       const page = await this.call('scroll', () =>
-        this.client.scroll(this.name, { filter, limit: PAGE, offset, with_payload: withPayload, with_vector: withVector }),
+        this.client.scroll(this.target, { filter, limit: PAGE, offset, with_payload: withPayload, with_vector: withVector }),
       );
       for (const p of page.points) yield p as { id: string | number; payload?: unknown; vector?: unknown };
       const nextOffset = page.next_page_offset;
@@ -479,39 +597,10 @@ export class QdrantStore implements VectorStore {
       url: this.displayUrl,
       apiKeyEnv: this.options.apiKeyEnv,
       op: op.replace(/_/g, ' '),
-      collection: this.name,
+      collection: this.alias,
       timeoutSeconds: this.options.timeoutMs / 1000,
     };
   }
-}
-
-// Manifest and meta points have deterministic ids too, so their upserts are idempotent.
-const META_ID = uuidFromName('codeweaver:meta');
-
-function fileId(path: string): string {
-  return uuidFromName(`codeweaver:file:${path}`);
-}
-
-/** "src/http/pool.ts" → ["src", "src/http"]: what a directory filter matches on. */
-export function directoryPrefixes(path: string): string[] {
-  const parts = path.split('/').slice(0, -1);
-  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-}
-
-function match(key: string, value: string) {
-  return { key, match: { value } };
-}
-
-function matchAny(key: string, values: string[]) {
-  return { key, match: { any: values } };
-}
-
-function sameMeta(a: IndexMeta, b: IndexMeta): boolean {
-  return a.provider === b.provider && a.model === b.model && a.dimensions === b.dimensions;
-}
-
-function describe(m: IndexMeta): string {
-  return `${m.provider}/${m.model} (${m.dimensions === null ? 'lexical only' : `${m.dimensions} dims`})`;
 }
 
 

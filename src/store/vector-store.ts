@@ -75,9 +75,19 @@ export interface VectorStore {
   readonly location: string;
   /**
    * Opens for indexing. Creates the index if missing. Throws IndexMismatchError when the
-   * existing index has another provider/model/dimensions, unless `rebuild` (then it is emptied).
+   * existing index has another provider/model/dimensions.
+   *
+   * With `rebuild`, writes go to a new index beside the live one, which stays whole and
+   * searchable: an unfinished rebuild with the same meta is resumed, anything else there is
+   * discarded. Nothing of the live index is read, so a damaged one is no obstacle.
    */
   open(meta: IndexMeta, options: { rebuild: boolean }): Promise<void>;
+  /**
+   * Makes the rebuild opened with `rebuild: true` the live index, in one atomic switch (a file
+   * rename; an alias update). A no-op for an ordinary open. Until it is called, an interrupted
+   * rebuild leaves the live index exactly as it was.
+   */
+  publish(): Promise<void>;
   /** Opens for search/status; resolves with the index's meta, or null when there is no index. */
   openReadOnly(): Promise<IndexMeta | null>;
   /** Recorded hashes of these (repository-relative) paths; paths not recorded are absent. */

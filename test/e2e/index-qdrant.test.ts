@@ -157,17 +157,18 @@ describe('cw index into Qdrant (loopback double validating every request)', () =
     expectSameContents('int', 'clean');
   });
 
-  it('a model change is refused unless --full --recreate', async () => {
+  it('a model change is refused unless --full, which rebuilds beside and switches (--recreate still accepted)', async () => {
     const repo = await makeRepo();
     await index(repo, 'm');
     const refused = await runCli(['index', repo, '--collection', 'm', '--provider', 'local'], { env: env() });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/collection "m" was built with voyage\/voyage-code-3.*--full --recreate/);
-    const fullOnly = await runCli(['index', repo, '--collection', 'm', '--provider', 'local', '--full'], { env: env() });
-    expect(fullOnly.code).toBe(2);
-    const rebuilt = await runCli(['index', repo, '--collection', 'm', '--provider', 'local', '--full', '--recreate', '--json'], { env: env() });
+    expect(refused.stderr).toMatch(/collection "m" was built with voyage\/voyage-code-3.*--full/);
+    const rebuilt = await runCli(['index', repo, '--collection', 'm', '--provider', 'local', '--full', '--json'], { env: env() });
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
-    expect(onlyJson(rebuilt).search_mode).toBe('lexical');
+    expect(onlyJson(rebuilt)).toMatchObject({ search_mode: 'lexical', rebuilt: true });
+    const again = await runCli(['index', repo, '--collection', 'm', '--provider', 'local', '--full', '--recreate', '--json'], { env: env() });
+    expect(again.code, again.stderr).toBe(0);
+    expect(onlyJson(again).rebuilt).toBe(true);
   });
 
   it('Qdrant unreachable: one line, exit 1, nothing half-written', async () => {

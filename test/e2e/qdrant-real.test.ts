@@ -32,7 +32,11 @@ describe.skipIf(!URL_)('against a real Qdrant (QDRANT_URL)', () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'cw-real-qdrant-'));
   });
   afterAll(async () => {
-    for (const c of collections) await client.deleteCollection(c).catch(() => {});
+    // cw keeps each index in `<name>.cw-…` behind the alias `<name>`: drop those collections.
+    const { collections: all } = await client.getCollections();
+    for (const { name: existing } of all) {
+      if (collections.some((c) => existing === c || existing.startsWith(`${c}.cw-`))) await client.deleteCollection(existing).catch(() => {});
+    }
     await voyage?.close();
     if (work) await rm(work, { recursive: true, force: true });
   });

@@ -81,18 +81,44 @@ describe('EmbeddedStore: opening', () => {
     expect(dims).toBeInstanceOf(IndexMismatchError);
   });
 
-  it('rebuild empties the index and takes the new meta', async () => {
+  it('a rebuild fills a new file beside the live index, which stays whole until publish() renames it over', async () => {
     const w = t.make();
     await w.open(DENSE3, { rebuild: false });
     await w.writeFiles([file('a.ts', [chunk('a.ts', 1, 'const a = 1', [1, 0, 0])])]);
     await w.close();
     const r = t.make();
     await r.open(LEXICAL, { rebuild: true });
-    const status = await r.status();
-    expect(status).toMatchObject({ meta: LEXICAL, files: 0, chunks: 0, vectors: 0 });
-    expect(counts(t.path).fts).toBe(0);
+    expect(await r.status()).toMatchObject({ meta: LEXICAL, files: 0, chunks: 0, vectors: 0 });
     await r.writeFiles([file('b.ts', [chunk('b.ts', 1, 'const b = 2')])]);
+    // The live file is untouched: other readers still see the old index.
+    expect(counts(t.path)).toEqual({ chunks: 1, fts: 1, files: 1 });
+    await r.publish();
+    expect(counts(t.path)).toEqual({ chunks: 1, fts: 1, files: 1 });
     expect((await r.search({ text: 'const', vector: null, limit: 5 })).map((h) => h.path)).toEqual(['b.ts']);
+    expect(existsSync(`${t.path}.rebuild`)).toBe(false);
+    await r.close();
+    const again = t.make();
+    expect(await again.openReadOnly()).toEqual(LEXICAL);
+  });
+
+  it('an unpublished rebuild is resumed by the next rebuild of the same meta, and discarded by one of another', async () => {
+    const w = t.make();
+    await w.open(LEXICAL, { rebuild: false });
+    await w.writeFiles([file('live.ts', [chunk('live.ts', 1, 'live')])]);
+    await w.close();
+    const first = t.make();
+    await first.open(LEXICAL, { rebuild: true });
+    await first.writeFiles([file('b.ts', [chunk('b.ts', 1, 'built before the interruption')])]);
+    await first.close(); // interrupted: never published
+    expect(counts(t.path).files).toBe(1);
+    const resumed = t.make();
+    await resumed.open(LEXICAL, { rebuild: true });
+    expect(await resumed.fileHashes(['b.ts'])).toEqual(new Map([['b.ts', expect.any(String)]]));
+    await resumed.close();
+    const other = t.make();
+    await other.open(DENSE3, { rebuild: true });
+    expect((await other.status()).files).toBe(0);
+    await other.close();
   });
 
   it('reopening with the same meta keeps the data', async () => {

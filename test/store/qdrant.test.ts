@@ -114,16 +114,26 @@ describe('QdrantStore against the OpenAPI-validating double', () => {
     expect(Array.from(reuse.get(a.chunks[0]!.contentHash)!).map((x) => Number(x.toFixed(6)))).toEqual([0.6, 0.8, 0, 0]);
   });
 
-  it('refuses another model or size unless rebuilding, which recreates the collection', async () => {
+  it('refuses another model or size unless rebuilding, which fills a new collection and switches the alias on publish', async () => {
     const s = store();
     await s.open(META, { rebuild: false });
     await s.writeFiles([file('a.ts', [chunk('a.ts', 1, 'function alpha() {}', [1, 0, 0, 0])])]);
+    expect(q.aliases().get('repo')).toBe('repo.cw-1');
     const other = store();
     await expect(other.open({ ...META, dimensions: 8 }, { rebuild: false })).rejects.toThrow(IndexMismatchError);
-    await expect(other.open({ ...META, dimensions: 8 }, { rebuild: false })).rejects.toThrow(/voyage\/voyage-code-3 \(4 dims\).*--full --recreate/);
+    await expect(other.open({ ...META, dimensions: 8 }, { rebuild: false })).rejects.toThrow(/voyage\/voyage-code-3 \(4 dims\).*--full/);
     await other.open({ ...META, dimensions: 8 }, { rebuild: true });
+    await other.writeFiles([file('b.ts', [chunk('b.ts', 1, 'function beta() {}', [0, 1, 0, 0, 0, 0, 0, 0])])]);
+    // Until publish, the alias (and every search through it) still sees the old collection.
+    expect(q.collection('repo')!.config.vectors).toMatchObject({ dense: { size: 4 } });
+    expect(pointsOf('chunk').map((p) => p.payload.path)).toEqual(['a.ts']);
+    await other.publish();
+    expect(q.aliases().get('repo')).toMatch(/^repo\.cw-/);
+    expect(q.aliases().get('repo')).not.toBe('repo.cw-1');
+    expect(q.collection('repo.cw-1')).toBeUndefined();
     expect(q.collection('repo')!.config.vectors).toMatchObject({ dense: { size: 8 } });
-    expect(pointsOf('chunk')).toHaveLength(0);
+    expect(pointsOf('chunk').map((p) => p.payload.path)).toEqual(['b.ts']);
+    expect(q.violations).toEqual([]);
   });
 
   it('searches lexically (sparse + idf) and hybrid (rrf), with a directory filter', async () => {
@@ -147,7 +157,8 @@ describe('QdrantStore against the OpenAPI-validating double', () => {
     const a = store();
     const b = store();
     await Promise.all([a.open(META, { rebuild: false }), b.open(META, { rebuild: false })]);
-    expect(q.requests.filter((r) => r.method === 'PUT' && r.path === '/collections/repo').map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(q.requests.filter((r) => r.method === 'PUT' && r.path === '/collections/repo.cw-1').map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(q.aliases().get('repo')).toBe('repo.cw-1');
     await b.writeFiles([file('a.ts', [chunk('a.ts', 1, 'function alpha() {}', [1, 0, 0, 0])])]);
     expect(await a.fileHashes(['a.ts'])).toEqual(new Map([['a.ts', expect.any(String)]]));
   });

@@ -2,12 +2,14 @@ import { Command } from 'commander';
 import { createChunker, type Chunker, type ChunkerOptions } from '../../chunking/chunker.js';
 import { createWorkerChunker } from '../../chunking/worker-chunker.js';
 import { createEmbedder } from '../../embedding/create.js';
-import { ExitCode, IndexMismatchError, UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { RunFilter } from '../../discovery/run-filter.js';
 import { IndexRun } from '../../pipeline/index-run.js';
 import { emptySummary, type RunSummary } from '../../pipeline/summary.js';
+import { sameMeta } from '../../store/compatibility.js';
 import { createStore } from '../../store/create.js';
-import type { IndexMeta } from '../../store/vector-store.js';
+import type { IndexMeta, VectorStore } from '../../store/vector-store.js';
+import type { Output } from '../output.js';
 import { Shutdown } from '../lifecycle.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { ProgressView } from '../progress.js';
@@ -26,8 +28,8 @@ export function indexCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('index')
     .description('index a repository: discover, chunk, embed and store (incremental by content hash)')
     .argument('[path]', 'repository to index', '.')
-    .option('--full', 're-embed every file; with a changed model or dimension, rebuild the index')
-    .option('--recreate', 'with --full on Qdrant: delete and recreate the collection')
+    .option('--full', 'rebuild the index from scratch beside the live one (searchable meanwhile), then switch to it; needed after a model change')
+    .option('--recreate', 'accepted with --full for compatibility: --full always builds a new index (Qdrant: a new collection)')
     .option('--dry-run', 'discover and chunk only: report what would be embedded, write nothing')
     .option('--include <glob...>', 'this run looks only at files matching these globs (others are neither indexed nor removed)')
     .option('--exclude <glob...>', 'this run skips files matching these globs (they are neither indexed nor removed)');
@@ -83,24 +85,17 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
     }
     const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions };
 
-    if (opts.recreate && !(opts.full && store.kind === 'qdrant')) {
-      out.warn('--recreate only applies with --full on a Qdrant store; ignored');
-    }
-    let full = Boolean(opts.full);
+    if (opts.recreate && !opts.full) out.warn('--recreate only applies with --full; ignored');
+    // --full builds a new index beside the live one (which stays searchable) and switches to it
+    // at the end; the run fills the new index incrementally, so an interrupted rebuild resumes.
+    const rebuild = Boolean(opts.full);
+    let full = false;
     if (opts.dryRun) {
       // Nothing may be written: read what exists, if it fits this run, to report only what is new.
-      const existing = await store.openReadOnly();
+      const existing = rebuild ? null : await store.openReadOnly();
       if (!existing || !sameMeta(existing, meta)) full = true;
     } else {
-      const rebuild = store.kind === 'qdrant' ? Boolean(opts.full && opts.recreate) : full;
-      try {
-        await store.open(meta, { rebuild });
-      } catch (err) {
-        if (err instanceof IndexMismatchError && store.kind === 'qdrant' && opts.full && !opts.recreate) {
-          throw new IndexMismatchError(`${err.message.replace(/ — .*$/, '')} — rerun with --full --recreate to rebuild the collection`);
-        }
-        throw err;
-      }
+      await store.open(meta, { rebuild });
     }
     if (embedder.provider === 'local') {
       out.info('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
@@ -136,6 +131,7 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
       },
     );
     const summary: RunSummary = await run.run();
+    if (rebuild && !opts.dryRun) await publishRebuild(store, summary, out);
     summary.http = rt.pool.stats();
     out.stopProgress();
     out.result(summary);
@@ -163,6 +159,27 @@ async function runIndexCommand(rootArg: string, opts: IndexOptions): Promise<num
 }
 
 /**
+ * A complete rebuild becomes the live index; one that was interrupted, stopped or has failed
+ * files stays where it is (the next --full resumes it) and the previous index stays live.
+ */
+async function publishRebuild(store: VectorStore, summary: RunSummary, out: Output): Promise<void> {
+  const why = summary.interrupted
+    ? 'interrupted'
+    : summary.aborted
+      ? 'stopped'
+      : summary.files.failed > 0
+        ? `${summary.files.failed} file${summary.files.failed === 1 ? '' : 's'} failed`
+        : null;
+  if (why) {
+    out.warn(`the rebuilt index is not live yet (${why}) — rerun cw index --full to finish it; searches keep using the previous index`);
+    return;
+  }
+  await store.publish();
+  summary.rebuilt = true;
+  out.info('the rebuilt index is now live');
+}
+
+/**
  * Chunking runs on the main thread unless CODEWEAVER_CHUNK_THREADS asks for worker threads.
  * Measured on 2 cores (bench/README.md): one thread made a dense run 27% faster and a lexical
  * one ~10%, but peak memory rose from a flat ~285 MB to 350–445 MB, still creeping at 8× the
@@ -179,8 +196,4 @@ async function startChunker(options: ChunkerOptions, env: NodeJS.ProcessEnv): Pr
 
 function oneLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-}
-
-function sameMeta(a: IndexMeta, b: IndexMeta): boolean {
-  return a.provider === b.provider && a.model === b.model && a.dimensions === b.dimensions;
 }

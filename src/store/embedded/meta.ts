@@ -1,6 +1,7 @@
 /** The single meta row: what the index was built with and when. */
 import type Database from 'better-sqlite3';
 import { IndexMismatchError } from '../../errors.js';
+import { describeMeta } from '../compatibility.js';
 import type { IndexMeta } from '../vector-store.js';
 
 type Db = Database.Database;
@@ -39,17 +40,9 @@ export function writeMeta(db: Db, meta: IndexMeta, now: string): void {
   ).run(meta.provider, meta.model, meta.dimensions, now);
 }
 
-export function sameMeta(a: IndexMeta, b: IndexMeta): boolean {
-  return a.provider === b.provider && a.model === b.model && a.dimensions === b.dimensions;
-}
-
-export function describeMeta(meta: IndexMeta): string {
-  const dims = meta.dimensions === null ? 'lexical only' : `${meta.dimensions} dims`;
-  return `${meta.provider}/${meta.model} (${dims})`;
-}
 
 export function mismatchError(location: string, stored: IndexMeta, wanted: IndexMeta): IndexMismatchError {
   return new IndexMismatchError(
-    `the index at ${location} was built with ${describeMeta(stored)}; this run uses ${describeMeta(wanted)} — rerun with --full to rebuild it`,
+    `the index at ${location} was built with ${describeMeta(stored)}; this run uses ${describeMeta(wanted)} — rerun with --full to rebuild it (searches keep the old index until the new one is complete)`,
   );
 }

@@ -48,6 +48,15 @@ export interface QdrantDouble {
   /** Requests a real Qdrant would reject (schema, vector size/name), unknown paths, and operations the double does not implement. */
   readonly violations: Violation[];
   failNext(n: number, status: number, match?: RequestPredicate): void;
+  /**
+   * Called before each request is answered (after it is recorded); the answer waits for the
+   * returned promise. Tests hold a request here, e.g. to kill the client at that very point.
+   */
+  beforeAnswer: ((req: RecordedRequest) => Promise<void> | void) | null;
+  /** Alias name → collection name. */
+  aliases(): Map<string, string>;
+  /** Drops every collection and alias, as a Qdrant restarted without storage would. */
+  wipe(): void;
   collection(name: string): { config: any; points: Map<string, StoredPointView>; payloadIndexes: Record<string, any> } | undefined;
   counts(): Record<string, number>;
   close(): Promise<void>;
@@ -67,12 +76,15 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startQdrantDouble(options: QdrantDoubleOptions = {}): Promise<QdrantDouble> {
   const spec = qdrantSpec();
   const collections = new Map<string, Collection>();
-  const handlers = createHandlers(collections);
+  const aliases = new Map<string, string>();
+  const handlers = createHandlers(collections, aliases);
   const faults = new FaultPlan();
   const requests: RecordedRequest[] = [];
   const violations: Violation[] = [];
   const counts: Record<string, number> = {};
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  // Filled in once the server listens; handlers read `beforeAnswer` from it.
+  const double = { beforeAnswer: null } as unknown as QdrantDouble;
   if (prefix && !prefix.startsWith('/')) throw new RangeError(`prefix must start with "/", got "${options.prefix}"`);
 
   const send = (res: ServerResponse, status: number, payload: unknown) => {
@@ -122,6 +134,7 @@ export async function startQdrantDouble(options: QdrantDoubleOptions = {}): Prom
     }
     if (invalid) violation(invalid.message);
 
+    if (double.beforeAnswer) await double.beforeAnswer(entry);
     // 2. Injected faults, 3. authentication.
     const injected = faults.take(method, path);
     if (injected !== undefined) return reply(injected, errorBody(`Injected failure ${injected} (Qdrant test double)`, started));
@@ -163,14 +176,19 @@ export async function startQdrantDouble(options: QdrantDoubleOptions = {}): Prom
   });
   const { port } = server.address() as AddressInfo;
 
-  return {
+  Object.assign(double, {
     url: `http://127.0.0.1:${port}${prefix}`,
     requests,
     violations,
     failNext: (n, status, match) => faults.add(n, status, match),
-    collection: (name) => {
-      const c = collections.get(name);
+    collection: (name: string) => {
+      const c = collections.get(name) ?? collections.get(aliases.get(name) ?? '');
       return c && { config: c.config, points: c.points, payloadIndexes: c.payloadIndexes };
+    },
+    aliases: () => new Map(aliases),
+    wipe: () => {
+      collections.clear();
+      aliases.clear();
     },
     counts: () => ({ ...counts }),
     close: () =>
@@ -179,5 +197,6 @@ export async function startQdrantDouble(options: QdrantDoubleOptions = {}): Prom
         // The client keeps connections alive; without this close() would wait for them to idle out.
         server.closeAllConnections();
       }),
-  };
+  } satisfies Omit<QdrantDouble, 'beforeAnswer'>);
+  return double;
 }

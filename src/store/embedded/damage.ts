@@ -1,0 +1,70 @@
+/**
+ * What goes wrong with the index file itself — damage, a full disk, a read-only or missing
+ * directory — as one line naming the file and the fix, instead of SQLite's or the OS's words.
+ */
+import Database from 'better-sqlite3';
+import { CodeweaverError, ExitCode } from '../../errors.js';
+
+/**
+ * `PRAGMA quick_check` reads every page: on a file up to this size it takes well under a
+ * second, so a writing run checks the whole index before trusting it. Larger files rely on
+ * SQLITE_CORRUPT being reported by whatever reads a damaged page.
+ */
+export const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
+
+/** The index file is damaged: nothing it says can be trusted, and only a rebuild repairs it. */
+export class IndexCorruptError extends CodeweaverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.Usage, options);
+  }
+}
+
+export function corruptIndexError(location: string, detail: string): IndexCorruptError {
+  return new IndexCorruptError(
+    `the index at ${location} is damaged (${detail.split('\n')[0]}) — rebuild it with cw index --full, which replaces the file`,
+  );
+}
+
+export function isCorrupt(err: unknown): boolean {
+  return err instanceof Database.SqliteError && (err.code === 'SQLITE_CORRUPT' || err.code.startsWith('SQLITE_CORRUPT_'));
+}
+
+/** A file-system or SQLite I/O error as a one-line CodeweaverError, or null when it is none of those. */
+export function fileSystemError(err: unknown, location: string): CodeweaverError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  const fix = 'set store.path to a writable location, or fix the permissions';
+  switch (code) {
+    case 'SQLITE_FULL':
+    case 'ENOSPC':
+      return new CodeweaverError(
+        `no space left for the index at ${location} (disk full) — free some disk space, or set store.path to another disk; nothing recorded so far is lost`,
+        ExitCode.PartialFailure,
+        { cause: err },
+      );
+    case 'EROFS':
+      return new CodeweaverError(`cannot write the index at ${location}: read-only file system — ${fix}`, ExitCode.Usage, { cause: err });
+    case 'EACCES':
+    case 'EPERM':
+    case 'SQLITE_READONLY':
+    case 'SQLITE_READONLY_DIRECTORY':
+      return new CodeweaverError(`cannot write the index at ${location}: permission denied — ${fix}`, ExitCode.Usage, { cause: err });
+    case 'ENOENT':
+    case 'ENOTDIR':
+    case 'SQLITE_CANTOPEN':
+      return new CodeweaverError(
+        `cannot create or open the index at ${location} (${(err as Error).message.split('\n')[0]}) — check that its directory can be created and written, or set store.path`,
+        ExitCode.Usage,
+        { cause: err },
+      );
+    case 'SQLITE_IOERR':
+      return new CodeweaverError(`I/O error on the index at ${location} (${(err as Error).message}) — check the disk`, ExitCode.PartialFailure, {
+        cause: err,
+      });
+    default:
+      if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY')) {
+        return fileSystemError({ ...(err as object), code: code.replace(/_[A-Z]+$/, ''), message: (err as Error).message }, location);
+      }
+      return null;
+  }
+}
