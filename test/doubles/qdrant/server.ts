@@ -50,7 +50,8 @@ export interface QdrantDouble {
   failNext(n: number, status: number, match?: RequestPredicate): void;
   /**
    * Called before each request is answered (after it is recorded); the answer waits for the
-   * returned promise. Tests hold a request here, e.g. to kill the client at that very point.
+   * returned promise. Tests hold a request here, e.g. to kill the client at that very point;
+   * a rejected promise drops the request unapplied (the client died before it was sent).
    */
   beforeAnswer: ((req: RecordedRequest) => Promise<void> | void) | null;
   /** Alias name → collection name. */
@@ -134,7 +135,16 @@ export async function startQdrantDouble(options: QdrantDoubleOptions = {}): Prom
     }
     if (invalid) violation(invalid.message);
 
-    if (double.beforeAnswer) await double.beforeAnswer(entry);
+    if (double.beforeAnswer) {
+      try {
+        await double.beforeAnswer(entry);
+      } catch {
+        // The hook dropped the request: never applied, never answered (as if it was never sent).
+        entry.status = -1;
+        res.destroy();
+        return;
+      }
+    }
     // 2. Injected faults, 3. authentication.
     const injected = faults.take(method, path);
     if (injected !== undefined) return reply(injected, errorBody(`Injected failure ${injected} (Qdrant test double)`, started));
