@@ -51,6 +51,7 @@ export function fileSystemError(err: unknown, location: string): CodeweaverError
       return new CodeweaverError(`cannot write the index at ${location}: permission denied — ${fix}`, ExitCode.Usage, { cause: err });
     case 'ENOENT':
     case 'ENOTDIR':
+    case 'EEXIST': // mkdir of the index directory where a file of that name stands
     case 'SQLITE_CANTOPEN':
       return new CodeweaverError(
         `cannot create or open the index at ${location} (${(err as Error).message.split('\n')[0]}) — check that its directory can be created and written, or set store.path`,
