@@ -5,7 +5,7 @@
  * Every write batch is one transaction, so an interrupted run leaves the file consistent: a file
  * is recorded (with its hash) only together with all its chunks.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { CodeweaverError, IndexMismatchError } from '../errors.js';
@@ -21,7 +21,7 @@ import type {
 import { InListQuery } from './embedded/in-batches.js';
 import { sameMeta } from './compatibility.js';
 import { mismatchError, readMeta, writeMeta, type MetaRow } from './embedded/meta.js';
-import { corruptIndexError, fileSystemError, isCorrupt, QUICK_CHECK_MAX_BYTES } from './embedded/damage.js';
+import { corruptIndexError, fileSystemError, isCorrupt, QUICK_CHECK_INTERVAL_MS } from './embedded/damage.js';
 import {
   applyReadPragmas,
   applyWritePragmas,
@@ -88,12 +88,7 @@ export class EmbeddedStore implements VectorStore {
   private openLive(meta: IndexMeta): Db {
     const db = this.openWritable(this.location);
     try {
-      // A damaged page may sit where an incremental run never reads; SQLite's own check finds
-      // it while the file is small enough for that to be cheap.
-      if (statSync(this.location).size <= QUICK_CHECK_MAX_BYTES) {
-        const verdict = db.pragma('quick_check(1)', { simple: true });
-        if (verdict !== 'ok') throw corruptIndexError(displayPath(this.location), String(verdict));
-      }
+      this.checkIntegrityIfDue(db);
       db.transaction(() => {
         const stored = readMeta(db);
         if (stored && !sameMeta(stored, meta)) throw mismatchError(displayPath(this.location), stored, meta);
@@ -104,6 +99,21 @@ export class EmbeddedStore implements VectorStore {
       db.close();
       throw err;
     }
+  }
+
+  /**
+   * A damaged page may sit where an incremental run never reads: SQLite's own check reads them
+   * all, on the first reopen of a new index and then once a day (see QUICK_CHECK_INTERVAL_MS).
+   */
+  private checkIntegrityIfDue(db: Db): void {
+    const row = db.prepare('SELECT last_checked_at FROM meta WHERE id = 1').get() as { last_checked_at: string | null } | undefined;
+    if (!row) return; // a new, empty index
+    const last = row.last_checked_at ? Date.parse(row.last_checked_at) : NaN;
+    const now = this.now().getTime();
+    if (Number.isFinite(last) && now - last >= 0 && now - last < QUICK_CHECK_INTERVAL_MS) return;
+    const verdict = db.pragma('quick_check(1)', { simple: true });
+    if (verdict !== 'ok') throw corruptIndexError(displayPath(this.location), String(verdict));
+    db.prepare('UPDATE meta SET last_checked_at = ? WHERE id = 1').run(this.timestamp());
   }
 
   /**

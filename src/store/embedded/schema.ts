@@ -54,6 +54,8 @@ const MIGRATIONS: ((db: Db) => void)[] = [
         tokenize="unicode61 tokenchars '_$'"
       );
     `),
+  // v2: when SQLite's own integrity check last passed (it reads every page, so it is spaced out).
+  (db) => db.exec('ALTER TABLE meta ADD COLUMN last_checked_at TEXT'),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
