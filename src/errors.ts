@@ -71,13 +71,6 @@ export class ServiceError extends CodeweaverError {
   }
 }
 
-/** The run was stopped by a signal. */
-export class InterruptedError extends CodeweaverError {
-  constructor(message = 'interrupted', options?: { cause?: unknown }) {
-    super(message, ExitCode.Interrupted, options);
-  }
-}
-
 export function exitCodeOf(err: unknown): ExitCode {
   return err instanceof CodeweaverError ? err.exitCode : ExitCode.PartialFailure;
 }

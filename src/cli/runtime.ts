@@ -5,39 +5,29 @@ import type { Config } from '../config/schema.js';
 import { PROVIDERS } from '../embedding/providers.js';
 import { UsageError } from '../errors.js';
 import { addSecret, addSecretsFromEnv } from '../redact.js';
-import { HttpClientPool, setDefaultPool } from '../http/pool.js';
+import { Session } from '../session/session.js';
 import type { CommonOptions } from './options.js';
 import { Output } from './output.js';
 
 /** How long in-flight work may finish after the first Ctrl-C (CODEWEAVER_GRACE_SECONDS overrides). */
 export const DEFAULT_GRACE_SECONDS = 10;
-/** How long closing the pool may take before its sockets are destroyed. */
-export const POOL_CLOSE_DEADLINE_MS = 3000;
 
 export interface Runtime {
   out: Output;
   root: string;
   loaded: LoadedConfig;
-  pool: HttpClientPool;
   env: NodeJS.ProcessEnv;
   graceMs: number;
-  /** Closes everything this runtime opened; idempotent. */
-  close(): Promise<void>;
-  /** Runs `fn` at close (stores, etc.), before the pool is closed. */
-  onClose(fn: () => Promise<void> | void): void;
+  /** The index core this command runs on; closed by `withSession`. */
+  session: Session;
 }
 
 export function createOutput(opts: CommonOptions): Output {
   return new Output({ json: Boolean(opts.json), quiet: Boolean(opts.quiet), verbose: Boolean(opts.verbose) });
 }
 
-/** Resolves the root, loads configuration and creates the one pool of the process. */
-export async function createRuntime(
-  out: Output,
-  rootArg: string | undefined,
-  opts: CommonOptions,
-  flags: ConfigFlags,
-): Promise<Runtime> {
+/** Resolves the root, loads configuration and opens the session (its pool, store and chunkers). */
+export async function createRuntime(out: Output, rootArg: string | undefined, opts: CommonOptions, flags: ConfigFlags): Promise<Runtime> {
   const root = path.resolve(rootArg ?? '.');
   const info = await stat(root).catch(() => null);
   if (!info?.isDirectory()) throw new UsageError(`${rootArg ?? root}: not a directory — give the repository's path`);
@@ -45,32 +35,27 @@ export async function createRuntime(
   const env = process.env;
   const loaded = await loadConfig({ searchFrom: root, configFile: opts.config, flags, env });
   registerSecrets(loaded.config, env);
-  const pool = new HttpClientPool(loaded.config.http_pool, { onWarning: (m) => out.warn(m) });
-  setDefaultPool(pool);
-
-  const closers: Array<() => Promise<void> | void> = [];
-  let closing: Promise<void> | null = null;
   const graceSeconds = Number(env.CODEWEAVER_GRACE_SECONDS);
+  const session = new Session({
+    root,
+    loaded,
+    env,
+    hooks: {
+      onWarning: (m) => out.warn(m),
+      onInfo: (m) => out.info(m),
+      onRetry: (provider, e) =>
+        out.debug(
+          `${provider}: attempt ${e.attempt} failed (${e.verdict === 'rate-limited' ? 'rate limited' : oneLine(e.error)}); retrying in ${(e.delayMs / 1000).toFixed(1)} s`,
+        ),
+    },
+  });
   return {
     out,
     root,
     loaded,
-    pool,
     env,
     graceMs: (Number.isFinite(graceSeconds) && graceSeconds > 0 ? graceSeconds : DEFAULT_GRACE_SECONDS) * 1000,
-    onClose: (fn) => closers.push(fn),
-    close: () =>
-      (closing ??= (async () => {
-        for (const fn of closers.reverse()) {
-          try {
-            await fn();
-          } catch (err) {
-            out.debug(`while closing: ${err instanceof Error ? err.message : String(err)}`);
-          }
-        }
-        await pool.closeAll(POOL_CLOSE_DEADLINE_MS);
-        setDefaultPool(null);
-      })()),
+    session,
   };
 }
 
@@ -92,10 +77,10 @@ function registerSecrets(config: Config, env: NodeJS.ProcessEnv): void {
 }
 
 /**
- * Runs a command body with a runtime for `rootArg`, closing it (store, pool) however the body
- * ends. The body resolves with the exit code.
+ * Runs a command body with a session for `rootArg`, closing it (store, chunkers, pool) however
+ * the body ends. The body resolves with the exit code.
  */
-export async function withRuntime(
+export async function withSession(
   rootArg: string | undefined,
   opts: CommonOptions,
   flags: ConfigFlags,
@@ -105,6 +90,10 @@ export async function withRuntime(
   try {
     return await body(rt);
   } finally {
-    await rt.close();
+    await rt.session.close();
   }
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 }

@@ -1,4 +1,4 @@
-import type { EmbeddingConfig, HttpPoolConfig } from '../config/schema.js';
+import type { EmbeddingConfig } from '../config/schema.js';
 import { addSecret, displayUrl, REDACTED } from '../redact.js';
 import { UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
@@ -14,7 +14,6 @@ import { VoyageWire } from './voyage.js';
 
 export interface CreateEmbedderDeps {
   pool: HttpClientPool;
-  httpPool: HttpPoolConfig;
   env: NodeJS.ProcessEnv;
   /** Retry limits; tests pass tiny backoffs. Defaults: DEFAULT_RETRY_POLICY. */
   retryPolicy?: RetryPolicy;

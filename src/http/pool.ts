@@ -128,18 +128,3 @@ async function closeWithin(client: PooledHttpClient, deadlineMs: number): Promis
 function definedOnly(overrides: HttpPoolOverrides | undefined): Partial<HttpPoolSettings> {
   return Object.fromEntries(Object.entries(overrides ?? {}).filter(([, v]) => v !== undefined));
 }
-
-let defaultPool: HttpClientPool | null = null;
-
-/** Process-wide accessor for code that cannot take the pool as a parameter. The CLI sets it once. */
-export function setDefaultPool(pool: HttpClientPool | null): void {
-  defaultPool = pool;
-}
-
-/** The pool the CLI set; throws when none was set (a wiring bug, not a user error). */
-export function getDefaultPool(): HttpClientPool {
-  if (!defaultPool) {
-    throw new Error('no default HttpClientPool: call setDefaultPool(pool) at startup before using getDefaultPool()');
-  }
-  return defaultPool;
-}

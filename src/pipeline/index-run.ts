@@ -45,6 +45,11 @@ export interface IndexRunDeps {
    * flight are cancelled, and the run finishes by writing the files already complete.
    */
   forceSignal?: AbortSignal;
+  /**
+   * The files to look at: by default a walk of the whole tree under the configured scope. A
+   * watcher passes the paths that changed, a sharded run its part of the tree.
+   */
+  files?: (signal: AbortSignal) => AsyncIterable<DiscoveredFile>;
   onProgress?: (progress: IndexProgress) => void;
   onSkip?: (path: string, reason: SkipReason) => void;
   onFileFailed?: (path: string, error: string) => void;
@@ -217,15 +222,17 @@ export class IndexRun {
   private async indexFiles(): Promise<void> {
     const { root } = this.deps;
     const { indexing } = this.options;
-    const walk = walkFiles(root, {
-      include: indexing.include,
-      exclude: indexing.exclude,
-      maxFileSize: indexing.max_file_size,
-      respectGitignore: indexing.respect_gitignore,
-      filter: this.options.filter,
-      signal: this.stop.signal,
-      onSkip: (path, reason) => this.skip(path, reason, false),
-    });
+    const walk =
+      this.deps.files?.(this.stop.signal) ??
+      walkFiles(root, {
+        include: indexing.include,
+        exclude: indexing.exclude,
+        maxFileSize: indexing.max_file_size,
+        respectGitignore: indexing.respect_gitignore,
+        filter: this.options.filter,
+        signal: this.stop.signal,
+        onSkip: (path, reason) => this.skip(path, reason, false),
+      });
     const counted = this.countDiscovered(walk);
     // Reads are checked against the real root on the opened descriptor (a path swapped for a
     // symlink after the walk is not followed out of the repository).

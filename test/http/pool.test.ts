@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTP_POOL_DEFAULTS, PROVIDER_POOL_DEFAULTS } from '../../src/config/schema.js';
-import { HttpClientPool, HttpPoolClosedError, getDefaultPool, setDefaultPool } from '../../src/http/pool.js';
+import { HttpClientPool, HttpPoolClosedError } from '../../src/http/pool.js';
 
 const pools: HttpClientPool[] = [];
 function newPool(...args: ConstructorParameters<typeof HttpClientPool>): HttpClientPool {
@@ -10,7 +10,6 @@ function newPool(...args: ConstructorParameters<typeof HttpClientPool>): HttpCli
 }
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.destroyAll()));
-  setDefaultPool(null);
 });
 
 describe('HttpClientPool.getClient', () => {
@@ -60,16 +59,5 @@ describe('HttpClientPool.getClient', () => {
     pool.getClient('voyage');
     await pool.closeAll();
     expect(() => pool.getClient('voyage')).toThrow(HttpPoolClosedError);
-  });
-});
-
-describe('default pool accessor', () => {
-  it('throws until set, then returns the pool that was set', () => {
-    expect(() => getDefaultPool()).toThrow(/setDefaultPool/);
-    const pool = newPool({});
-    setDefaultPool(pool);
-    expect(getDefaultPool()).toBe(pool);
-    setDefaultPool(null);
-    expect(() => getDefaultPool()).toThrow(/setDefaultPool/);
   });
 });

@@ -3,7 +3,7 @@
  * never be followed, a FIFO must never block, and each run ends in bounded time.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,10 +68,12 @@ describe('a file swapped during the walk', () => {
     } finally {
       swapper.child.kill('SIGKILL');
     }
-    // Settled: both paths regular again; the next run equals a clean index of the same tree.
+    await new Promise((r) => swapper.child.once('exit', r));
+    // Settled: both paths regular again (removed first: opening a FIFO left behind for writing
+    // would block); the next run equals a clean index of the same tree.
+    for (const p of [link, fifo]) for (const suffix of ['', '.tmp', '.tmp2']) await rm(p + suffix, { force: true });
     await writeFile(link, 'export const regular = 0;\n');
     await writeFile(fifo, 'export const plain = 0;\n');
-    for (const leftover of ['.tmp', '.tmp2']) for (const p of [link, fifo]) await import('node:fs/promises').then((fs) => fs.rm(p + leftover, { force: true }));
     expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
     const clean = await makeRepo(work.dir, CORPORA.small);
     await writeFile(path.join(clean, 'lib', 'handler', 'swap.ts'), 'export const regular = 0;\n');

@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema.js';
 import { resolveHttpPoolSettings } from '../../config/schema.js';
 import { PROVIDERS } from '../../embedding/providers.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
-import { withRuntime } from '../runtime.js';
+import { withSession } from '../runtime.js';
 
 export function configCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('config')
@@ -14,7 +14,7 @@ export function configCommand(setExit: (code: number) => void): Command {
   addCommonOptions(cmd);
   return cmd.action(async (rootArg: string, opts: OverrideOptions) =>
     setExit(
-      await withRuntime(rootArg, opts, configFlags(opts), async ({ out, loaded, env }) => {
+      await withSession(rootArg, opts, configFlags(opts), async ({ out, loaded, env }) => {
         const { config, filepath, origins } = loaded;
         const doc = {
           file: filepath,

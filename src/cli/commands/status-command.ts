@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { createStore } from '../../store/create.js';
 import { formatStatus, statusDocument } from '../format.js';
 import { addCommonOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
-import { withRuntime } from '../runtime.js';
+import { withSession } from '../runtime.js';
 
 export function statusCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('status')
@@ -12,11 +11,10 @@ export function statusCommand(setExit: (code: number) => void): Command {
   addCommonOptions(cmd);
   return cmd.action(async (rootArg: string, opts: OverrideOptions) =>
     setExit(
-      await withRuntime(rootArg, opts, configFlags(opts), async ({ out, loaded, root, env, onClose }) => {
-        const store = await createStore(loaded.config, root, { env, onWarning: (m) => out.warn(m) });
-        onClose(() => store.close());
-        const meta = await store.openReadOnly();
-        const doc = statusDocument(meta ? await store.status() : null, store.location, store.kind);
+      await withSession(rootArg, opts, configFlags(opts), async ({ out, session }) => {
+        const status = await session.status();
+        const store = await session.openStore();
+        const doc = statusDocument(status, store.location, store.kind);
         out.result(doc);
         out.print(formatStatus(doc));
         return 0;

@@ -21,9 +21,9 @@ export class IndexCorruptError extends CodeweaverError {
 }
 
 export function corruptIndexError(location: string, detail: string): IndexCorruptError {
-  return new IndexCorruptError(
-    `the index at ${location} is damaged (${detail.split('\n')[0]}) — rebuild it with cw index --full, which replaces the file`,
-  );
+  // quick_check's report starts with a banner line ("*** in database main ***").
+  const first = detail.split('\n').find((l) => l.trim() && !/^\*\*\*.*\*\*\*$/.test(l.trim())) ?? 'integrity check failed';
+  return new IndexCorruptError(`the index at ${location} is damaged (${first.trim()}) — rebuild it with cw index --full, which replaces the file`);
 }
 
 export function isCorrupt(err: unknown): boolean {

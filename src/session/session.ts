@@ -1,0 +1,283 @@
+/**
+ * The long-lived index core. A session owns everything a front end needs for as long as it
+ * needs it — configuration, the HTTP pool, the store, chunkers — and offers `index`, `search`,
+ * `status` and `close`. `cw index`, `cw search` and `cw status` are thin front ends over it; a
+ * server or a watcher keeps one open for hours and runs many indexes through it.
+ *
+ * Policy lives here, not in front ends: which embedder a run or a search uses, when a rebuild
+ * is published, what a run reports. Each `index()` gets a fresh embedder (an auth failure ends
+ * that run, not the session) and reports its own figures, never cumulative totals.
+ */
+import { createChunker, type Chunker, type ChunkerOptions } from '../chunking/chunker.js';
+import { createWorkerChunker } from '../chunking/worker-chunker.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { RunFilter } from '../discovery/run-filter.js';
+import type { SkipReason } from '../discovery/skip-reasons.js';
+import type { DiscoveredFile } from '../discovery/walk.js';
+import { createEmbedder } from '../embedding/create.js';
+import type { Embedder } from '../embedding/embedder.js';
+import { UsageError } from '../errors.js';
+import { HttpClientPool } from '../http/pool.js';
+import type { RetryEvent } from '../http/retry.js';
+import { IndexRun, type IndexProgress } from '../pipeline/index-run.js';
+import { emptySummary, type RunSummary } from '../pipeline/summary.js';
+import { sameMeta } from '../store/compatibility.js';
+import { createStore } from '../store/create.js';
+import type { IndexMeta, SearchHit, StoreStatus, VectorStore } from '../store/vector-store.js';
+import { perClientDelta, counterDelta } from './stats.js';
+import { queryEmbedderConfig } from './build-info.js';
+
+/** How long closing the pool may take before its sockets are destroyed. */
+export const POOL_CLOSE_DEADLINE_MS = 3000;
+
+export interface SessionHooks {
+  /** One line for the user (pool and store warnings, rebuild notes). */
+  onWarning?: (message: string) => void;
+  /** A status line (e.g. "the rebuilt index is now live"). */
+  onInfo?: (message: string) => void;
+  /** Told of each provider retry. */
+  onRetry?: (provider: string, event: RetryEvent) => void;
+}
+
+export interface SessionOptions {
+  root: string;
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  hooks?: SessionHooks;
+}
+
+export interface IndexRequest {
+  /** Rebuild beside the live index and switch to it when complete. */
+  full?: boolean;
+  /** Discover and chunk only: report what a real run would do, write nothing. */
+  dryRun?: boolean;
+  /** This run's --include/--exclude. */
+  filter?: RunFilter;
+  /** The files to look at (default: a walk of the whole tree). */
+  files?: (signal: AbortSignal) => AsyncIterable<DiscoveredFile>;
+  /** First Ctrl-C: stop taking files. */
+  signal?: AbortSignal;
+  /** Forced stop: cancel requests in flight. */
+  forceSignal?: AbortSignal;
+  onProgress?: (progress: IndexProgress) => void;
+  onSkip?: (path: string, reason: SkipReason) => void;
+  onFileFailed?: (path: string, error: string) => void;
+  onWarning?: (message: string) => void;
+}
+
+export interface SearchRequest {
+  query: string;
+  limit: number;
+  /** Only results below this repository-relative directory. */
+  under?: string;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  searchMode: 'lexical' | 'hybrid';
+}
+
+export class Session {
+  readonly root: string;
+  readonly config: Config;
+  readonly loaded: LoadedConfig;
+  readonly env: NodeJS.ProcessEnv;
+  readonly pool: HttpClientPool;
+  private readonly hooks: SessionHooks;
+  private store: VectorStore | null = null;
+  private readonly chunkers = new Map<string, Promise<Chunker & { close?(): Promise<void> }>>();
+  private running: IndexRun | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: SessionOptions) {
+    this.root = options.root;
+    this.loaded = options.loaded;
+    this.config = options.loaded.config;
+    this.env = options.env;
+    this.hooks = options.hooks ?? {};
+    this.pool = new HttpClientPool(this.config.http_pool, { onWarning: (m) => this.hooks.onWarning?.(m) });
+  }
+
+  /** The run in progress, for a forced stop's partial summary. */
+  get currentRun(): IndexRun | null {
+    return this.running;
+  }
+
+  /** The store, created on first use and kept for the session's life. */
+  async openStore(): Promise<VectorStore> {
+    this.store ??= await createStore(this.config, this.root, { env: this.env, onWarning: (m) => this.hooks.onWarning?.(m) });
+    return this.store;
+  }
+
+  /** One index run: new, changed and deleted files of the tree (or of `request.files`). */
+  async index(request: IndexRequest = {}): Promise<RunSummary> {
+    const signal = request.signal ?? new AbortController().signal;
+    const dryRun = Boolean(request.dryRun);
+    const rebuild = Boolean(request.full);
+    const httpBefore = this.pool.stats();
+    const store = await this.openStore();
+    const storeBefore = store.stats();
+    const embedder = this.createEmbedder(dryRun);
+    if (dryRun && embedder.dimensions === null && embedder.provider !== 'local') {
+      // Probing an unknown model's size takes a request; a dry run estimates without one.
+      this.hooks.onWarning?.(`${embedder.provider}/${embedder.model}: vector size unknown until the first real run (set embedding.dimensions)`);
+    } else {
+      await embedder.init(signal);
+    }
+    const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions };
+
+    // --full builds a new index beside the live one (which stays searchable) and switches to it
+    // at the end; the run fills the new index incrementally, so an interrupted rebuild resumes.
+    let full = false;
+    if (dryRun) {
+      // Nothing may be written: read what exists, if it fits this run, to report only what is new.
+      const existing = rebuild ? null : await store.openReadOnly();
+      if (!existing || !sameMeta(existing, meta)) full = true;
+    } else {
+      await store.open(meta, { rebuild });
+    }
+    if (embedder.provider === 'local') {
+      this.hooks.onInfo?.('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
+    }
+    try {
+      const chunker = await this.chunkerFor({
+        targetTokens: this.config.indexing.chunk_tokens,
+        maxTokens: Math.min(this.config.indexing.chunk_tokens, embedder.limits.maxInputTokens),
+      });
+      const run = new IndexRun(
+        {
+          root: this.root,
+          store,
+          embedder,
+          chunker,
+          signal,
+          forceSignal: request.forceSignal,
+          files: request.files,
+          onProgress: request.onProgress,
+          onSkip: request.onSkip,
+          onFileFailed: request.onFileFailed,
+          onWarning: request.onWarning ?? this.hooks.onWarning,
+        },
+        {
+          indexing: this.config.indexing,
+          filter: request.filter,
+          batchSize: this.config.embedding.batch_size,
+          concurrency: this.config.embedding.concurrency,
+          full,
+          dryRun,
+        },
+      );
+      this.running = run;
+      const summary = await run.run();
+      if (rebuild && !dryRun) await this.publishRebuild(store, summary);
+      summary.http = perClientDelta(this.pool.stats(), httpBefore);
+      summary.store_requests = counterDelta(store.stats(), storeBefore);
+      return summary;
+    } finally {
+      this.running = null;
+      // The write lock is held only while a run writes: between runs, readers and other
+      // writers (a `cw index` next to a server) are free to open the index.
+      if (!dryRun) await store.close();
+    }
+  }
+
+  /** The partial summary of the run in progress (a forced exit prints it), or an empty interrupted one. */
+  snapshot(dryRun = false): RunSummary {
+    const summary = this.running?.snapshot() ?? { ...emptySummary(), interrupted: true, dry_run: dryRun };
+    summary.http = this.pool.stats();
+    return summary;
+  }
+
+  async search(request: SearchRequest): Promise<SearchResult> {
+    const query = request.query.trim();
+    if (!query) throw new UsageError('search: the query is empty — give words to look for');
+    const store = await this.openStore();
+    const meta = await store.openReadOnly();
+    if (!meta) throw new UsageError(`no index at ${store.location} — run \`cw index\` first`);
+    let vector: Float32Array | null = null;
+    if (meta.dimensions !== null) {
+      // The query must be embedded by the model that built the index.
+      const embedder = createEmbedder(queryEmbedderConfig(this.config.embedding, meta), { pool: this.pool, env: this.env });
+      [vector] = await embedder.embed([query], 'query');
+    }
+    const hits = await store.search({ text: query, vector: vector ?? null, limit: request.limit, pathPrefix: request.under });
+    return { hits, searchMode: vector ? 'hybrid' : 'lexical' };
+  }
+
+  /** What is indexed; null when there is no index yet. */
+  async status(): Promise<StoreStatus | null> {
+    const store = await this.openStore();
+    const meta = await store.openReadOnly();
+    return meta ? store.status() : null;
+  }
+
+  /** Closes the store, the chunkers and the pool (idempotent). */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      const errors: unknown[] = [];
+      await this.store?.close().catch((e: unknown) => errors.push(e));
+      for (const chunker of this.chunkers.values()) await (await chunker.catch(() => null))?.close?.().catch((e: unknown) => errors.push(e));
+      await this.pool.closeAll(POOL_CLOSE_DEADLINE_MS);
+      if (errors.length > 0) this.hooks.onWarning?.(`while closing: ${errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')}`);
+    })());
+  }
+
+  /** Cuts every connection at once (a forced stop). */
+  async destroyConnections(): Promise<void> {
+    await this.pool.destroyAll().catch(() => {});
+  }
+
+  private createEmbedder(keyOptional: boolean): Embedder {
+    const provider = this.config.embedding.provider;
+    return createEmbedder(this.config.embedding, {
+      pool: this.pool,
+      env: this.env,
+      keyOptional,
+      onRetry: (event) => this.hooks.onRetry?.(provider, event),
+    });
+  }
+
+  /**
+   * A complete rebuild becomes the live index; one that was interrupted, stopped or has failed
+   * files stays where it is (the next --full resumes it) and the previous index stays live.
+   */
+  private async publishRebuild(store: VectorStore, summary: RunSummary): Promise<void> {
+    const why = summary.interrupted
+      ? 'interrupted'
+      : summary.aborted
+        ? 'stopped'
+        : summary.files.failed > 0
+          ? `${summary.files.failed} file${summary.files.failed === 1 ? '' : 's'} failed`
+          : null;
+    if (why) {
+      this.hooks.onWarning?.(`the rebuilt index is not live yet (${why}) — rerun cw index --full to finish it; searches keep using the previous index`);
+      return;
+    }
+    await store.publish();
+    summary.rebuilt = true;
+    this.hooks.onInfo?.('the rebuilt index is now live');
+  }
+
+  /**
+   * Chunking runs on the main thread unless CODEWEAVER_CHUNK_THREADS asks for worker threads.
+   * Measured on 2 cores (bench/README.md): one thread made a dense run 27% faster and a lexical
+   * one ~10%, but peak memory rose from a flat ~285 MB to 350–445 MB, still creeping at 8× the
+   * corpus; flat memory is the default until that is understood. One chunker per settings,
+   * kept for the session (grammars load once).
+   */
+  private chunkerFor(options: ChunkerOptions): Promise<Chunker & { close?(): Promise<void> }> {
+    const raw = this.env.CODEWEAVER_CHUNK_THREADS;
+    const threads = raw === undefined || raw === '' ? 0 : Number(raw);
+    if (!(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
+      throw new UsageError(`CODEWEAVER_CHUNK_THREADS: expected a whole number from 0 to 64, got "${raw}"`);
+    }
+    const key = `${options.targetTokens}/${options.maxTokens}/${threads}`;
+    let chunker = this.chunkers.get(key);
+    if (!chunker) {
+      chunker = threads === 0 ? createChunker(options) : createWorkerChunker(options, threads);
+      this.chunkers.set(key, chunker);
+    }
+    return chunker;
+  }
+}

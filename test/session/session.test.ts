@@ -1,0 +1,89 @@
+import { appendFile, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { AuthError } from '../../src/errors.js';
+import { Session } from '../../src/session/session.js';
+import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
+import { PROJECT_ROOT } from '../e2e/cli-harness.js';
+
+const CORPUS = path.join(PROJECT_ROOT, 'node_modules', 'undici', 'lib', 'handler');
+
+let dir: string;
+let server: ProviderServer;
+let session: Session | null = null;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'cw-session-'));
+  await cp(CORPUS, path.join(dir, 'lib'), { recursive: true });
+  server = await startVoyageServer({ dims: 256 });
+  await writeFile(
+    path.join(dir, 'codeweaver.config.json'),
+    JSON.stringify({ embedding: { provider: 'voyage', base_url: server.baseUrl, batch_size: 8, concurrency: 2, dimensions: 256 } }),
+  );
+});
+afterEach(async () => {
+  await session?.close();
+  session = null;
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function open(): Promise<Session> {
+  const env = { VOYAGE_API_KEY: 'pa-session-test-key' };
+  const loaded = await loadConfig({ searchFrom: dir, env });
+  session = new Session({ root: dir, loaded, env });
+  return session;
+}
+
+describe('Session', () => {
+  it('runs many indexes in one process, each reporting its own figures, and searches between them', async () => {
+    const s = await open();
+    const first = await s.index();
+    const afterFirst = server.requests.length;
+    expect(first.files.indexed).toBeGreaterThan(0);
+    expect(first.http.voyage!.requests).toBe(afterFirst);
+    expect(first.providers.voyage!.requests).toBe(afterFirst);
+
+    const found = await s.search({ query: 'retry handler', limit: 3 });
+    expect(found.searchMode).toBe('hybrid');
+    expect(found.hits.length).toBeGreaterThan(0);
+    const afterSearch = server.requests.length; // the query was embedded
+
+    await appendFile(path.join(dir, 'lib', 'retry-handler.js'), '\nfunction addedLater () { return 42 }\n');
+    const second = await s.index();
+    const secondRequests = server.requests.length - afterSearch;
+    expect(second.files).toMatchObject({ indexed: 1, unchanged: first.files.indexed - 1 });
+    expect(secondRequests).toBeGreaterThan(0);
+    expect(second.http.voyage!.requests).toBe(secondRequests);
+    expect(second.providers.voyage!.requests).toBe(secondRequests);
+    expect(second.store_requests.transactions).toBeLessThan(first.store_requests.transactions! + 1);
+
+    const third = await s.index();
+    expect(third.files.indexed).toBe(0);
+    expect(third.http.voyage).toBeUndefined(); // no request this run
+  });
+
+  it('a refused key fails that run, not the session: the next run with a working key succeeds', async () => {
+    const s = await open();
+    server.respond = () => ({ status: 401, json: { detail: 'Provided API key is invalid.' } });
+    await expect(s.index()).rejects.toThrow(AuthError);
+    server.respond = (req) => server.ok(req);
+    const next = await s.index();
+    expect(next.files.failed).toBe(0);
+    expect(next.files.indexed).toBeGreaterThan(0);
+  });
+
+  it('releases the write lock between runs: another writer can open the index while the session lives', async () => {
+    const s = await open();
+    await s.index();
+    const other = await loadConfig({ searchFrom: dir, env: { VOYAGE_API_KEY: 'k' } });
+    const second = new Session({ root: dir, loaded: other, env: { VOYAGE_API_KEY: 'pa-session-test-key' } });
+    try {
+      const summary = await second.index();
+      expect(summary.files.unchanged).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+    }
+  });
+});
