@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { PROVIDERS } from '../embedding/providers.js';
 import { UsageError } from '../errors.js';
 import { addSecret, addSecretsFromEnv } from '../redact.js';
+import { locateRepositoryRoot } from '../session/locate.js';
 import { Session } from '../session/session.js';
 import type { CommonOptions } from './options.js';
 import { Output } from './output.js';
@@ -26,11 +27,15 @@ export function createOutput(opts: CommonOptions): Output {
   return new Output({ json: Boolean(opts.json), quiet: Boolean(opts.quiet), verbose: Boolean(opts.verbose) });
 }
 
-/** Resolves the root, loads configuration and opens the session (its pool, store and chunkers). */
+/**
+ * Resolves the root, loads configuration and opens the session (its pool, store and chunkers).
+ * Without a path, the repository is found upwards from the working directory, as git does.
+ */
 export async function createRuntime(out: Output, rootArg: string | undefined, opts: CommonOptions, flags: ConfigFlags): Promise<Runtime> {
-  const root = path.resolve(rootArg ?? '.');
-  const info = await stat(root).catch(() => null);
-  if (!info?.isDirectory()) throw new UsageError(`${rootArg ?? root}: not a directory — give the repository's path`);
+  const given = path.resolve(rootArg ?? '.');
+  const info = await stat(given).catch(() => null);
+  if (!info?.isDirectory()) throw new UsageError(`${rootArg ?? given}: not a directory — give the repository's path`);
+  const root = rootArg === undefined ? locateRepositoryRoot(given) : given;
 
   const env = process.env;
   const loaded = await loadConfig({ searchFrom: root, configFile: opts.config, flags, env });

@@ -1,14 +1,60 @@
-import { EMBEDDING_PROVIDERS, type EmbeddingConfig, type EmbeddingProviderName } from '../config/schema.js';
+/**
+ * An index remembers how it was built (provider, model, size, endpoint, the name of the key
+ * variable, chunk size), so that `cw search` and a plain `cw index` need no flags: wherever the
+ * user set nothing explicitly, the index's own settings apply. An explicit choice that
+ * conflicts (another provider or model) is kept, and the store refuses it with the fix.
+ */
+import type { LoadedConfig } from '../config/load.js';
+import { EMBEDDING_PROVIDERS, type Config, type EmbeddingConfig, type EmbeddingProviderName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import type { IndexMeta } from '../store/vector-store.js';
+import type { BuildSettings, IndexMeta } from '../store/vector-store.js';
+
+/** What this configuration records with the index it builds. */
+export function buildSettingsOf(config: Config): BuildSettings {
+  const { base_url, api_key_env } = config.embedding;
+  return { ...(base_url ? { base_url } : {}), ...(api_key_env ? { api_key_env } : {}), chunk_tokens: config.indexing.chunk_tokens };
+}
+
+/** The configuration with the index's settings wherever the user set nothing explicitly. */
+export function adoptIndexSettings(loaded: LoadedConfig, stored: IndexMeta | null): Config {
+  const config = loaded.config;
+  if (!stored || !isProvider(stored.provider)) return config;
+  const explicit = (key: string) => key in loaded.origins;
+  // Another provider asked for on purpose: nothing of the index's settings applies to it.
+  if (explicit('embedding.provider') && config.embedding.provider !== stored.provider) return config;
+  if (explicit('embedding.model') && config.embedding.model !== stored.model) return config;
+  const build = stored.build ?? {};
+  const embedding: EmbeddingConfig = {
+    ...config.embedding,
+    provider: stored.provider,
+    model: stored.provider === 'local' ? config.embedding.model : stored.model,
+    dimensions: explicit('embedding.dimensions') ? config.embedding.dimensions : (stored.dimensions ?? undefined),
+    base_url: explicit('embedding.base_url') ? config.embedding.base_url : (build.base_url ?? config.embedding.base_url),
+    api_key_env: explicit('embedding.api_key_env') ? config.embedding.api_key_env : (build.api_key_env ?? config.embedding.api_key_env),
+  };
+  const chunkTokens = explicit('indexing.chunk_tokens') ? config.indexing.chunk_tokens : (build.chunk_tokens ?? config.indexing.chunk_tokens);
+  return { ...config, embedding, indexing: { ...config.indexing, chunk_tokens: chunkTokens } };
+}
 
 /**
  * The embedding settings a query must use: the index's own provider, model and size (a query
- * embedded by another model would be compared with vectors it cannot match).
+ * embedded by another model would be compared with vectors it cannot match), and its endpoint
+ * and key variable unless set explicitly.
  */
-export function queryEmbedderConfig(config: EmbeddingConfig, meta: IndexMeta): EmbeddingConfig {
-  if (!(EMBEDDING_PROVIDERS as readonly string[]).includes(meta.provider)) {
+export function queryEmbedderConfig(loaded: LoadedConfig, meta: IndexMeta): EmbeddingConfig {
+  if (!isProvider(meta.provider)) {
     throw new UsageError(`the index was built with unknown provider "${meta.provider}" — rebuild it with cw index --full`);
   }
-  return { ...config, provider: meta.provider as EmbeddingProviderName, model: meta.model, dimensions: meta.dimensions ?? undefined };
+  const adopted = adoptIndexSettings({ ...loaded, origins: withoutModelChoice(loaded.origins) }, meta).embedding;
+  return { ...adopted, provider: meta.provider, model: meta.model, dimensions: meta.dimensions ?? undefined };
+}
+
+/** For a query the index's model always wins: a configured provider or model does not apply. */
+function withoutModelChoice(origins: Record<string, string>): Record<string, string> {
+  const { 'embedding.provider': _p, 'embedding.model': _m, 'embedding.dimensions': _d, ...rest } = origins;
+  return rest;
+}
+
+function isProvider(name: string): name is EmbeddingProviderName {
+  return (EMBEDDING_PROVIDERS as readonly string[]).includes(name);
 }

@@ -26,7 +26,8 @@ import { sameMeta } from '../store/compatibility.js';
 import { createStore } from '../store/create.js';
 import type { IndexMeta, SearchHit, StoreStatus, VectorStore } from '../store/vector-store.js';
 import { perClientDelta, counterDelta } from './stats.js';
-import { queryEmbedderConfig } from './build-info.js';
+import { addSecretsFromEnv } from '../redact.js';
+import { adoptIndexSettings, buildSettingsOf, queryEmbedderConfig } from './build-info.js';
 
 /** How long closing the pool may take before its sockets are destroyed. */
 export const POOL_CLOSE_DEADLINE_MS = 3000;
@@ -118,14 +119,22 @@ export class Session {
     const httpBefore = this.pool.stats();
     const store = await this.openStore();
     const storeBefore = store.stats();
-    const embedder = this.createEmbedder(dryRun);
+    // Wherever nothing was set explicitly, the index's own settings apply (no flags needed).
+    // A rebuild must not depend on the old index being readable (it may be damaged).
+    const stored = await store.openReadOnly().catch((err: unknown) => {
+      if (rebuild) return null;
+      throw err;
+    });
+    const config = adoptIndexSettings(this.loaded, stored);
+    addSecretsFromEnv(this.env, config.embedding.api_key_env ? [config.embedding.api_key_env] : []);
+    const embedder = this.createEmbedder(config, dryRun);
     if (dryRun && embedder.dimensions === null && embedder.provider !== 'local') {
       // Probing an unknown model's size takes a request; a dry run estimates without one.
       this.hooks.onWarning?.(`${embedder.provider}/${embedder.model}: vector size unknown until the first real run (set embedding.dimensions)`);
     } else {
       await embedder.init(signal);
     }
-    const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions };
+    const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions, build: buildSettingsOf(config) };
 
     // --full builds a new index beside the live one (which stays searchable) and switches to it
     // at the end; the run fills the new index incrementally, so an interrupted rebuild resumes.
@@ -137,13 +146,13 @@ export class Session {
     } else {
       await store.open(meta, { rebuild });
     }
-    if (embedder.provider === 'local') {
+    if (embedder.provider === 'local' && !this.loaded.origins['embedding.provider']) {
       this.hooks.onInfo?.('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
     }
     try {
       const chunker = await this.chunkerFor({
-        targetTokens: this.config.indexing.chunk_tokens,
-        maxTokens: Math.min(this.config.indexing.chunk_tokens, embedder.limits.maxInputTokens),
+        targetTokens: config.indexing.chunk_tokens,
+        maxTokens: Math.min(config.indexing.chunk_tokens, embedder.limits.maxInputTokens),
       });
       const run = new IndexRun(
         {
@@ -160,10 +169,10 @@ export class Session {
           onWarning: request.onWarning ?? this.hooks.onWarning,
         },
         {
-          indexing: this.config.indexing,
+          indexing: config.indexing,
           filter: request.filter,
-          batchSize: this.config.embedding.batch_size,
-          concurrency: this.config.embedding.concurrency,
+          batchSize: config.embedding.batch_size,
+          concurrency: config.embedding.concurrency,
           full,
           dryRun,
         },
@@ -198,7 +207,9 @@ export class Session {
     let vector: Float32Array | null = null;
     if (meta.dimensions !== null) {
       // The query must be embedded by the model that built the index.
-      const embedder = createEmbedder(queryEmbedderConfig(this.config.embedding, meta), { pool: this.pool, env: this.env });
+      const embedding = queryEmbedderConfig(this.loaded, meta);
+      addSecretsFromEnv(this.env, embedding.api_key_env ? [embedding.api_key_env] : []);
+      const embedder = createEmbedder(embedding, { pool: this.pool, env: this.env });
       [vector] = await embedder.embed([query], 'query');
     }
     const hits = await store.search({ text: query, vector: vector ?? null, limit: request.limit, pathPrefix: request.under });
@@ -228,9 +239,9 @@ export class Session {
     await this.pool.destroyAll().catch(() => {});
   }
 
-  private createEmbedder(keyOptional: boolean): Embedder {
-    const provider = this.config.embedding.provider;
-    return createEmbedder(this.config.embedding, {
+  private createEmbedder(config: Config, keyOptional: boolean): Embedder {
+    const provider = config.embedding.provider;
+    return createEmbedder(config.embedding, {
       pool: this.pool,
       env: this.env,
       keyOptional,

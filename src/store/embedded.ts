@@ -20,7 +20,7 @@ import type {
 } from './vector-store.js';
 import { InListQuery } from './embedded/in-batches.js';
 import { sameMeta } from './compatibility.js';
-import { mismatchError, readMeta, writeMeta, type MetaRow } from './embedded/meta.js';
+import { mismatchError, readMeta, updateBuild, writeMeta, type MetaRow } from './embedded/meta.js';
 import { corruptIndexError, fileSystemError, isCorrupt, QUICK_CHECK_INTERVAL_MS } from './embedded/damage.js';
 import {
   applyReadPragmas,
@@ -93,6 +93,7 @@ export class EmbeddedStore implements VectorStore {
         const stored = readMeta(db);
         if (stored && !sameMeta(stored, meta)) throw mismatchError(displayPath(this.location), stored, meta);
         if (!stored) writeMeta(db, meta, this.timestamp());
+        else updateBuild(db, meta.build);
       }).immediate();
       return db;
     } catch (err) {
@@ -173,7 +174,7 @@ export class EmbeddedStore implements VectorStore {
     const db = this.guard(() => this.db ?? this.openExistingReadOnly());
     if (!db) return null;
     const meta = readMeta(db);
-    return meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions };
+    return meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions, ...(meta.build ? { build: meta.build } : {}) };
   }
 
   async fileHashes(paths: string[]): Promise<Map<string, string>> {

@@ -21,7 +21,7 @@ import {
   type Point,
 } from './qdrant/points.js';
 import { querySparseVector } from './qdrant/sparse.js';
-import type { FileWrite, IndexMeta, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
+import type { BuildSettings, FileWrite, IndexMeta, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
 
 export { defaultCollectionName } from './qdrant/collection-name.js';
 export { directoryPrefixes } from './qdrant/points.js';
@@ -135,7 +135,11 @@ export class QdrantStore implements VectorStore {
     if (!stored) {
       await this.assertVectorLayout(meta);
       await this.adoptCollection(meta, false);
-    } else this.meta = stored;
+    } else {
+      // This run's settings are kept with the index (written with the meta point on close).
+      this.meta = { ...stored, ...(meta.build ? { build: meta.build } : {}) };
+      if (meta.build && JSON.stringify(meta.build) !== JSON.stringify(stored.build)) this.metaDirty = true;
+    }
   }
 
   async openReadOnly(): Promise<IndexMeta | null> {
@@ -143,7 +147,8 @@ export class QdrantStore implements VectorStore {
     if (!this.live) return null;
     this.target = this.live.collection;
     this.meta = await this.readMeta(this.target);
-    return this.meta && { provider: this.meta.provider, model: this.meta.model, dimensions: this.meta.dimensions };
+    const m = this.meta;
+    return m && { provider: m.provider, model: m.model, dimensions: m.dimensions, ...(m.build ? { build: m.build } : {}) };
   }
 
   /**
@@ -492,6 +497,7 @@ export class QdrantStore implements VectorStore {
       created_at: String(p.created_at),
       last_indexed_at: typeof p.last_indexed_at === 'string' ? p.last_indexed_at : null,
       building: p.building === true,
+      ...(p.build && typeof p.build === 'object' ? { build: p.build as BuildSettings } : {}),
     };
   }
 
@@ -510,6 +516,7 @@ export class QdrantStore implements VectorStore {
           created_at: m.created_at,
           last_indexed_at: m.last_indexed_at,
           building: m.building,
+          build: m.build ?? null,
         },
       },
     ]);

@@ -7,6 +7,18 @@ export interface IndexMeta {
   model: string;
   /** null: lexical-only index (the `local` provider). */
   dimensions: number | null;
+  /**
+   * How to reach the model again, so that a search or a plain `cw index` needs no flags: the
+   * endpoint, the *name* of the key variable (never the key), the chunk size. Absent in indexes
+   * made by an older cw.
+   */
+  build?: BuildSettings;
+}
+
+export interface BuildSettings {
+  base_url?: string;
+  api_key_env?: string;
+  chunk_tokens?: number;
 }
 
 export interface StoredChunk extends Chunk {

@@ -8,11 +8,11 @@ import { withSession } from '../runtime.js';
 export function configCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('config')
     .description('print the resolved configuration and where each value came from (API keys redacted)')
-    .argument('[path]', 'repository whose configuration to resolve', '.');
+    .argument('[path]', 'repository whose configuration to resolve (default: the one around the working directory)');
   addEmbeddingOptions(cmd);
   addStoreOptions(cmd);
   addCommonOptions(cmd);
-  return cmd.action(async (rootArg: string, opts: OverrideOptions) =>
+  return cmd.action(async (rootArg: string | undefined, opts: OverrideOptions) =>
     setExit(
       await withSession(rootArg, opts, configFlags(opts), async ({ out, loaded, env }) => {
         const { config, filepath, origins } = loaded;

@@ -18,7 +18,7 @@ interface IndexOptions extends OverrideOptions {
 export function indexCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('index')
     .description('index a repository: discover, chunk, embed and store (incremental by content hash)')
-    .argument('[path]', 'repository to index', '.')
+    .argument('[path]', 'repository to index (default: the one around the working directory)')
     .option('--full', 'rebuild the index from scratch beside the live one (searchable meanwhile), then switch to it; needed after a model change')
     .option('--recreate', 'accepted with --full for compatibility: --full always builds a new index (Qdrant: a new collection)')
     .option('--dry-run', 'discover and chunk only: report what would be embedded, written and removed; write nothing')
@@ -27,7 +27,7 @@ export function indexCommand(setExit: (code: number) => void): Command {
   addEmbeddingOptions(cmd);
   addStoreOptions(cmd);
   addCommonOptions(cmd);
-  return cmd.action(async (rootArg: string, opts: IndexOptions) => setExit(await withSession(rootArg, opts, configFlags(opts), (rt) => runIndex(rt, opts))));
+  return cmd.action(async (rootArg: string | undefined, opts: IndexOptions) => setExit(await withSession(rootArg, opts, configFlags(opts), (rt) => runIndex(rt, opts))));
 }
 
 async function runIndex({ out, session, graceMs }: Runtime, opts: IndexOptions): Promise<number> {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { formatHits } from '../format.js';
 import { addCommonOptions, addStoreOptions, configFlags, parsePositiveInt, type OverrideOptions } from '../options.js';
+import { locateRepositoryRoot } from '../../session/locate.js';
 import { withSession } from '../runtime.js';
 
 interface SearchOptions extends OverrideOptions {
@@ -13,7 +14,7 @@ export function searchCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('search')
     .description('search the index (hybrid dense + BM25, or BM25 for a lexical index)')
     .argument('<query...>', 'what to look for: words, identifiers, a description (quotes optional)')
-    .option('-p, --path <dir>', 'repository whose index to search', '.')
+    .option('-p, --path <dir>', 'repository whose index to search (default: the one around the working directory)')
     .option('-n, --limit <n>', 'most results', '10')
     .option('--under <dir>', 'only results below this directory of the repository (e.g. src/http)');
   addStoreOptions(cmd);
@@ -23,7 +24,8 @@ export function searchCommand(setExit: (code: number) => void): Command {
     // An unquoted multi-word query is one query.
     const query = words.join(' ');
     setExit(
-      await withSession(opts.path, opts, configFlags(opts), async ({ out, session }) => {
+      // A search is about the repository around the path, wherever inside it the path is.
+      await withSession(locateRepositoryRoot(opts.path ?? '.'), opts, configFlags(opts), async ({ out, session }) => {
         const { hits, searchMode } = await session.search({ query, limit, under: opts.under });
         out.result({
           results: hits.map((h) => ({

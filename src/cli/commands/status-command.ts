@@ -6,10 +6,10 @@ import { withSession } from '../runtime.js';
 export function statusCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('status')
     .description('show what is indexed, with which provider/model and when')
-    .argument('[path]', 'repository', '.');
+    .argument('[path]', 'repository (default: the one around the working directory)');
   addStoreOptions(cmd);
   addCommonOptions(cmd);
-  return cmd.action(async (rootArg: string, opts: OverrideOptions) =>
+  return cmd.action(async (rootArg: string | undefined, opts: OverrideOptions) =>
     setExit(
       await withSession(rootArg, opts, configFlags(opts), async ({ out, session }) => {
         const status = await session.status();

@@ -56,6 +56,8 @@ const MIGRATIONS: ((db: Db) => void)[] = [
     `),
   // v2: when SQLite's own integrity check last passed (it reads every page, so it is spaced out).
   (db) => db.exec('ALTER TABLE meta ADD COLUMN last_checked_at TEXT'),
+  // v3: the settings the index was built with (JSON), so that searches need no flags.
+  (db) => db.exec('ALTER TABLE meta ADD COLUMN build TEXT'),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

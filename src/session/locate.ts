@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CONFIG_SEARCH_PLACES } from '../config/load.js';
+
+/** What marks a repository root, nearest first: an index, a codeweaver config file, a git checkout. */
+const MARKERS = ['.codeweaver', ...CONFIG_SEARCH_PLACES.filter((f) => f !== 'package.json'), '.git'];
+
+/**
+ * The repository a command run from `start` is about, found as git finds its work tree: the
+ * nearest directory at or above `start` holding an index, a codeweaver configuration or a
+ * `.git`. So `cd lib && cw search cookie` uses the index at the root instead of asking for a
+ * second one in lib/. The search stops below the home directory (a stray config file there must
+ * not make all of $HOME a repository); without any marker, `start` itself is the root.
+ */
+export function locateRepositoryRoot(start: string, home: string = os.homedir()): string {
+  const from = path.resolve(start);
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (dir === home && dir !== from) break;
+    if (MARKERS.some((m) => existsSync(path.join(dir, m)))) return dir;
+    if (path.dirname(dir) === dir) break;
+  }
+  return from;
+}

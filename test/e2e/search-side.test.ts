@@ -1,0 +1,69 @@
+/**
+ * The search side as a user meets it: the index is found from anywhere inside the repository,
+ * and an index built with flags is searched (and refreshed) without them.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startOpenAIServer, type ProviderServer } from '../embedding/servers/index.js';
+import { CORPORA, makeRepo, onlyOneJson, workDir } from '../reliability/harness.js';
+import { assertBuilt, cleanEnv, runCli } from './cli-harness.js';
+
+let work: Awaited<ReturnType<typeof workDir>>;
+let server: ProviderServer | undefined;
+beforeAll(async () => {
+  assertBuilt();
+  work = await workDir('search-side');
+});
+afterAll(() => work.cleanup());
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('finding the index', () => {
+  it('from a subdirectory, search and status use the index at the repository root; cw index there refreshes it', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small);
+    await mkdir(path.join(repo, '.git'));
+    expect((await runCli(['index'], { cwd: repo, env: cleanEnv() })).code).toBe(0);
+    const sub = path.join(repo, 'lib', 'handler');
+    const found = await runCli(['search', 'retry', 'after', '--json'], { cwd: sub, env: cleanEnv() });
+    expect(found.code, found.stderr).toBe(0);
+    expect(onlyOneJson(found.stdout).results.length).toBeGreaterThan(0);
+    const status = await runCli(['status', '--json'], { cwd: sub, env: cleanEnv() });
+    expect(onlyOneJson(status.stdout)).toMatchObject({ indexed: true });
+    const again = await runCli(['index', '--json'], { cwd: sub, env: cleanEnv() });
+    expect(onlyOneJson(again.stdout).files.indexed).toBe(0); // the root's index, unchanged
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(path.join(sub, '.codeweaver'))).toBe(false); // no second, nested index
+  });
+});
+
+describe('an index built with flags', () => {
+  it('is searched, and refreshed by a plain cw index, without them', async () => {
+    server = await startOpenAIServer({ dims: 16 });
+    const repo = await makeRepo(work.dir, CORPORA.small);
+    await writeFile(path.join(repo, 'codeweaver.config.json'), '{}');
+    const env = cleanEnv({ MY_KEY: 'sk-flags-test-000000' });
+    const flags = ['--provider', 'openai-compatible', '--base-url', server.baseUrl, '--model', 'my-embedder'];
+    const built = await runCli(['index', repo, ...flags, '--json'], { env });
+    expect(built.code, built.stderr).toBe(0);
+    expect(onlyOneJson(built.stdout)).toMatchObject({ provider: 'openai-compatible', model: 'my-embedder', search_mode: 'hybrid' });
+
+    const before = server.requests.length;
+    const found = await runCli(['search', 'retry handler', '--path', repo, '--json'], { env });
+    expect(found.code, found.stderr).toBe(0);
+    expect(onlyOneJson(found.stdout).search_mode).toBe('hybrid');
+    expect(server.requests.length).toBe(before + 1); // the query, embedded by the index's own model
+    expect(server.requests.at(-1)!.body).toMatchObject({ model: 'my-embedder' });
+
+    const plain = await runCli(['index', repo, '--json'], { env });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(onlyOneJson(plain.stdout)).toMatchObject({ provider: 'openai-compatible', files: { indexed: 0 } });
+
+    // An explicit conflicting choice is still refused, with how to switch.
+    const other = await runCli(['index', repo, '--provider', 'local'], { env });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/built with openai-compatible\/my-embedder .* this run uses local\/bm25 .* --full/);
+  });
+});
