@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { RunSummary } from '../pipeline/summary.js';
 import type { SearchHit, StoreStatus } from '../store/vector-store.js';
 import type { Output } from './output.js';
@@ -32,21 +33,54 @@ export function formatSummary(s: RunSummary, out: Output): string {
   return lines.join('\n');
 }
 
-export function formatHits(hits: SearchHit[], out: Output): string {
+export interface HitsContext {
+  /** The repository root (paths in hits are relative to it). */
+  root: string;
+  /** Where the user stands: printed paths are relative to it, so terminals make them clickable. */
+  cwd: string;
+  /** Highlighted in snippets on a TTY. */
+  query: string;
+}
+
+/**
+ * Human text for `cw search`: hits grouped by file (a file's hits together, files in the order
+ * of their best hit), each as `path:line` relative to the working directory, its snippet with
+ * line numbers and, on a TTY, the query's words highlighted.
+ */
+export function formatHits(hits: SearchHit[], out: Output, ctx: HitsContext): string {
   if (hits.length === 0) return 'no results';
-  return hits
-    .map((h, i) => {
-      const head = `${String(i + 1).padStart(2)}. ${out.style('cyan', `${h.path}:${h.startLine}-${h.endLine}`)}${
-        h.symbol ? ` ${out.style('bold', h.symbol)}` : ''
-      } ${out.style('dim', `(score ${h.score.toFixed(4)})`)}`;
-      const body = h.snippet
-        .split('\n')
-        .slice(0, 6)
-        .map((l) => `      ${l}`)
-        .join('\n');
-      return `${head}\n${body}`;
-    })
-    .join('\n\n');
+  const groups = new Map<string, SearchHit[]>();
+  for (const h of hits) groups.set(h.path, [...(groups.get(h.path) ?? []), h]);
+  const highlight = highlighter(ctx.query, out);
+  const blocks: string[] = [];
+  for (const [file, fileHits] of groups) {
+    const shown = displayPath(ctx.root, ctx.cwd, file);
+    for (const h of fileHits) {
+      const head = `${out.style('cyan', `${shown}:${h.snippetStartLine}`)}${h.symbol ? ` ${out.style('bold', h.symbol)}` : ''} ${out.style(
+        'dim',
+        `(lines ${h.startLine}-${h.endLine}, score ${h.score.toFixed(4)})`,
+      )}`;
+      const lines = h.snippet.split('\n').slice(0, 6);
+      const width = String(h.snippetStartLine + lines.length - 1).length;
+      const body = lines.map((l, i) => `  ${out.style('dim', `${String(h.snippetStartLine + i).padStart(width)} │`)} ${highlight(l)}`).join('\n');
+      blocks.push(`${head}\n${body}`);
+    }
+  }
+  return blocks.join('\n\n');
+}
+
+/** A repository path as the user would type it from where they stand. */
+function displayPath(root: string, cwd: string, file: string): string {
+  const rel = path.relative(cwd, path.join(root, file));
+  return rel === '' ? file : rel.split(path.sep).join('/');
+}
+
+/** Marks the query's words (case-insensitive) in a line; identity when colours are off. */
+function highlighter(query: string, out: Output): (line: string) => string {
+  const words = [...new Set(query.toLowerCase().split(/[^\p{L}\p{N}_$]+/u).filter((w) => w.length >= 2))];
+  if (words.length === 0 || out.style('bold', 'x') === 'x') return (l) => l;
+  const pattern = new RegExp(`(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'giu');
+  return (line) => line.replace(pattern, (m) => out.style(['bold', 'yellow'], m));
 }
 
 /** snake_case JSON for `cw status --json`. */

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { CodeweaverError, ExitCode, exitCodeOf } from '../errors.js';
 import { addSecretsFromEnv, redact } from '../redact.js';
+import { cleanCommand } from './commands/clean-command.js';
 import { configCommand } from './commands/config-command.js';
 import { indexCommand } from './commands/index-command.js';
 import { searchCommand } from './commands/search-command.js';
@@ -31,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run cw --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
-  for (const cmd of [indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), configCommand(setExit)]) {
+  for (const cmd of [indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
     cmd.version(version(), '-V, --version').addHelpText('after', EXIT_CODES_HELP).exitOverride();
     program.addCommand(cmd);
   }

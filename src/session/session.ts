@@ -12,7 +12,7 @@ import { createChunker, type Chunker, type ChunkerOptions } from '../chunking/ch
 import { createWorkerChunker } from '../chunking/worker-chunker.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { RunFilter } from '../discovery/run-filter.js';
+import { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import type { DiscoveredFile } from '../discovery/walk.js';
 import { createEmbedder } from '../embedding/create.js';
@@ -72,7 +72,15 @@ export interface SearchRequest {
   limit: number;
   /** Only results below this repository-relative directory. */
   under?: string;
+  /** Only results in these languages (as `cw search --json` names them: typescript, python, …). */
+  languages?: string[];
+  /** Only results in files matching these globs (.gitignore syntax), and none matching `exclude`. */
+  include?: string[];
+  exclude?: string[];
 }
+
+/** Candidates fetched per wanted hit when filters may drop some; widened until enough pass. */
+const FILTER_WIDENING = [4, 16, 64];
 
 export interface SearchResult {
   hits: SearchHit[];
@@ -212,8 +220,26 @@ export class Session {
       const embedder = createEmbedder(embedding, { pool: this.pool, env: this.env });
       [vector] = await embedder.embed([query], 'query');
     }
-    const hits = await store.search({ text: query, vector: vector ?? null, limit: request.limit, pathPrefix: request.under });
-    return { hits, searchMode: vector ? 'hybrid' : 'lexical' };
+    const searchMode = vector ? 'hybrid' : 'lexical';
+    const base = { text: query, vector: vector ?? null, pathPrefix: request.under };
+    const languages = new Set((request.languages ?? []).map((l) => l.toLowerCase()));
+    const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
+    if (languages.size === 0 && !globs) return { hits: await store.search({ ...base, limit: request.limit }), searchMode };
+    // Filters apply to the ranked candidates; fetch more until enough pass (or none are left).
+    const keep = (h: SearchHit) => (languages.size === 0 || languages.has(h.language)) && (!globs || globs.covers(h.path));
+    let kept: SearchHit[] = [];
+    for (const factor of FILTER_WIDENING) {
+      const limit = request.limit * factor;
+      const hits = await store.search({ ...base, limit });
+      kept = hits.filter(keep);
+      if (kept.length >= request.limit || hits.length < limit) break;
+    }
+    return { hits: kept.slice(0, request.limit), searchMode };
+  }
+
+  /** Removes the whole index (`cw clean`); resolves with what was removed. */
+  async clean(): Promise<string[]> {
+    return (await this.openStore()).drop();
   }
 
   /** What is indexed; null when there is no index yet. */

@@ -279,6 +279,30 @@ export class EmbeddedStore implements VectorStore {
     return { ...this.counters };
   }
 
+  async drop(): Promise<string[]> {
+    this.closeDb();
+    this.buildPath = null;
+    try {
+      this.lock.acquire(); // refused while another cw index writes it
+    } catch (err) {
+      throw fileSystemError(err, displayPath(this.location)) ?? err;
+    }
+    try {
+      const removed: string[] = [];
+      for (const file of [this.location, `${this.location}.rebuild`]) {
+        for (const suffix of ['', '-wal', '-shm', '-journal']) {
+          if (existsSync(file + suffix)) {
+            rmSync(file + suffix, { force: true });
+            removed.push(displayPath(file + suffix));
+          }
+        }
+      }
+      return removed;
+    } finally {
+      this.lock.release();
+    }
+  }
+
   /** Closes the index; an unpublished rebuild stays on disk for the next rebuild to resume. */
   async close(): Promise<void> {
     this.closeDb();

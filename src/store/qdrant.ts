@@ -304,6 +304,7 @@ export class QdrantStore implements VectorStore {
           .slice(0, 8)
           .join('\n')
           .trimEnd(),
+        snippetStartLine: Number(payload.start_line),
         symbol: typeof payload.symbol === 'string' ? payload.symbol : null,
         language: String(payload.language ?? 'text'),
       };
@@ -329,6 +330,25 @@ export class QdrantStore implements VectorStore {
       createdAt: meta.created_at,
       lastIndexedAt: meta.last_indexed_at,
     };
+  }
+
+  async drop(): Promise<string[]> {
+    const live = await this.resolveLive();
+    const removed: string[] = [];
+    if (live?.viaAlias) {
+      await this.call('update_aliases', () => this.client.updateCollectionAliases({ actions: [{ delete_alias: { alias_name: this.alias } }] }));
+      removed.push(`alias ${this.alias}`);
+    }
+    const { collections } = await this.call('get_collections', () => this.client.getCollections());
+    for (const { name } of collections) {
+      if (name === live?.collection || name.startsWith(`${this.alias}.cw-`)) {
+        await this.call('delete_collection', () => this.client.deleteCollection(name));
+        removed.push(`collection ${name}`);
+      }
+    }
+    this.meta = null;
+    this.metaDirty = false;
+    return removed;
   }
 
   stats(): Record<string, number> {

@@ -59,6 +59,8 @@ export interface SearchHit {
   endLine: number;
   score: number;
   snippet: string;
+  /** The line number of the snippet's first line (it is a window of the chunk). */
+  snippetStartLine: number;
   symbol: string | null;
   language: string;
 }
@@ -118,6 +120,12 @@ export interface VectorStore {
   countChunks(paths: string[]): Promise<number>;
   search(query: SearchQuery): Promise<SearchHit[]>;
   status(): Promise<StoreStatus>;
+  /**
+   * Removes the whole index (`cw clean`): the embedded file with its journal, lock and any
+   * unfinished rebuild; the Qdrant collection behind the alias, the alias and any unfinished
+   * rebuild. Refused while another run writes the embedded index. Resolves with what was removed.
+   */
+  drop(): Promise<string[]>;
   /** Request/operation counters for the run summary (e.g. Qdrant requests). */
   stats(): Record<string, number>;
   close(): Promise<void>;

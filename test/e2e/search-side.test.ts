@@ -67,3 +67,55 @@ describe('an index built with flags', () => {
     expect(other.stderr).toMatch(/built with openai-compatible\/my-embedder .* this run uses local\/bm25 .* --full/);
   });
 });
+
+describe('results a person can use', () => {
+  it('path:line relative to the working directory, grouped by file, numbered snippet lines; filters by language and glob', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small);
+    await mkdir(path.join(repo, '.git'));
+    await writeFile(path.join(repo, 'CHANGELOG.md'), '# Changes\n\n- retry after header is now honoured by the retry handler\n');
+    expect((await runCli(['index'], { cwd: repo, env: cleanEnv() })).code).toBe(0);
+    const sub = path.join(repo, 'lib');
+    const human = await runCli(['search', 'retry', 'after', 'header', '-n', '6'], { cwd: sub, env: cleanEnv() });
+    expect(human.code, human.stderr).toBe(0);
+    const heads = human.stdout.split('\n').filter((l) => /^\S+:\d+/.test(l));
+    expect(heads.length).toBeGreaterThan(1);
+    for (const head of heads) expect(head).toMatch(/^(handler|interceptor)\/[\w-]+\.js:\d+ |^\.\.\/CHANGELOG\.md:\d+ /);
+    // A file's hits stand together.
+    const files = heads.map((h) => h.split(':')[0]);
+    expect(files).toEqual([...files].sort((a, b) => files.indexOf(a) - files.indexOf(b)));
+    // Snippet lines carry their line numbers: the header's line is the first numbered one.
+    const first = human.stdout.split('\n\n')[0]!.split('\n');
+    expect(first[1]).toMatch(new RegExp(`^\\s+${first[0]!.split(':')[1]!.split(' ')[0]} │ `));
+
+    const json = onlyOneJson((await runCli(['search', 'retry after header', '--json'], { cwd: sub, env: cleanEnv() })).stdout);
+    expect(json.root).toBe(repo);
+    expect(json.results.some((r: any) => r.path === 'CHANGELOG.md')).toBe(true);
+    const onlyJs = onlyOneJson((await runCli(['search', 'retry after header', '--json', '--lang', 'javascript'], { cwd: sub, env: cleanEnv() })).stdout);
+    expect(onlyJs.results.length).toBeGreaterThan(0);
+    expect(onlyJs.results.every((r: any) => r.language === 'javascript')).toBe(true);
+    const noDocs = onlyOneJson((await runCli(['search', 'retry after header', '--json', '--exclude', '*.md'], { cwd: sub, env: cleanEnv() })).stdout);
+    expect(noDocs.results.some((r: any) => r.path.endsWith('.md'))).toBe(false);
+    const onlyInterceptors = onlyOneJson((await runCli(['search', 'retry', '--json', '--include', 'lib/interceptor/**'], { cwd: sub, env: cleanEnv() })).stdout);
+    expect(onlyInterceptors.results.length).toBeGreaterThan(0);
+    expect(onlyInterceptors.results.every((r: any) => r.path.startsWith('lib/interceptor/'))).toBe(true);
+  });
+});
+
+describe('cw clean', () => {
+  it('removes the embedded index, so the next cw index starts over; a Qdrant collection needs --yes off a terminal', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small);
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const cleaned = await runCli(['clean', repo, '--json'], { env: cleanEnv() });
+    expect(cleaned.code, cleaned.stderr).toBe(0);
+    expect(onlyOneJson(cleaned.stdout).removed.some((r: string) => r.endsWith('index.sqlite'))).toBe(true);
+    const status = onlyOneJson((await runCli(['status', repo, '--json'], { env: cleanEnv() })).stdout);
+    expect(status.indexed).toBe(false);
+    const again = onlyOneJson((await runCli(['index', repo, '--json'], { env: cleanEnv() })).stdout);
+    expect(again.files.unchanged).toBe(0);
+    expect(again.files.indexed).toBeGreaterThan(0);
+
+    const refused = await runCli(['clean', repo, '--store', 'qdrant', '--qdrant-url', 'http://127.0.0.1:1'], { env: cleanEnv() });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/would delete the Qdrant index .* rerun with --yes to confirm/);
+  });
+});

@@ -163,6 +163,23 @@ describe('QdrantStore against the OpenAPI-validating double', () => {
     expect(await a.fileHashes(['a.ts'])).toEqual(new Map([['a.ts', expect.any(String)]]));
   });
 
+  it('drop() removes the alias, the live collection and any unfinished rebuild, and nothing else', async () => {
+    const s = store();
+    await s.open(META, { rebuild: false });
+    await s.writeFiles([file('a.ts', [chunk('a.ts', 1, 'function alpha() {}', [1, 0, 0, 0])])]);
+    const rebuild = store();
+    await rebuild.open(META, { rebuild: true }); // left unfinished
+    const other = store({ collection: 'other-repo' });
+    await other.open(META, { rebuild: false });
+    const removed = await store().drop();
+    expect(removed).toEqual(expect.arrayContaining(['alias repo', 'collection repo.cw-1']));
+    expect(removed.filter((r) => r.startsWith('collection repo.cw-'))).toHaveLength(2);
+    expect(q.aliases().has('repo')).toBe(false);
+    expect(q.collection('repo')).toBeUndefined();
+    expect(q.collection('other-repo')).toBeDefined();
+    expect(await store().openReadOnly()).toBeNull();
+  });
+
   it('retries a 503 and succeeds', async () => {
     const s = store();
     q.failNext(1, 503);

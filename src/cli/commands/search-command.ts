@@ -8,6 +8,9 @@ interface SearchOptions extends OverrideOptions {
   path?: string;
   limit: string;
   under?: string;
+  lang?: string[];
+  include?: string[];
+  exclude?: string[];
 }
 
 export function searchCommand(setExit: (code: number) => void): Command {
@@ -16,7 +19,10 @@ export function searchCommand(setExit: (code: number) => void): Command {
     .argument('<query...>', 'what to look for: words, identifiers, a description (quotes optional)')
     .option('-p, --path <dir>', 'repository whose index to search (default: the one around the working directory)')
     .option('-n, --limit <n>', 'most results', '10')
-    .option('--under <dir>', 'only results below this directory of the repository (e.g. src/http)');
+    .option('--under <dir>', 'only results below this directory of the repository (e.g. src/http)')
+    .option('--lang <language...>', 'only results in these languages (typescript, python, go, markdown, …)')
+    .option('--include <glob...>', 'only results in files matching these globs (.gitignore syntax, e.g. src/** or *.ts)')
+    .option('--exclude <glob...>', 'no results in files matching these globs (e.g. test/ or *.md)');
   addStoreOptions(cmd);
   addCommonOptions(cmd);
   return cmd.action(async (words: string[], opts: SearchOptions) => {
@@ -26,8 +32,17 @@ export function searchCommand(setExit: (code: number) => void): Command {
     setExit(
       // A search is about the repository around the path, wherever inside it the path is.
       await withSession(locateRepositoryRoot(opts.path ?? '.'), opts, configFlags(opts), async ({ out, session }) => {
-        const { hits, searchMode } = await session.search({ query, limit, under: opts.under });
+        const { hits, searchMode } = await session.search({
+          query,
+          limit,
+          under: opts.under,
+          languages: opts.lang?.flatMap((l) => l.split(',')).filter(Boolean),
+          include: opts.include,
+          exclude: opts.exclude,
+        });
         out.result({
+          // Result paths are relative to this root (the repository), whatever the working directory.
+          root: session.root,
           results: hits.map((h) => ({
             path: h.path,
             start_line: h.startLine,
@@ -39,7 +54,7 @@ export function searchCommand(setExit: (code: number) => void): Command {
           })),
           search_mode: searchMode,
         });
-        out.print(formatHits(hits, out));
+        out.print(formatHits(hits, out, { root: session.root, cwd: process.cwd(), query }));
         return 0;
       }),
     );

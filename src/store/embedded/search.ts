@@ -7,7 +7,7 @@ import type { SearchHit, SearchQuery } from '../vector-store.js';
 import { ftsMatchExpression, queryTerms } from './fts-text.js';
 import { pathCondition, pathParams, pathRange, type PathRange } from './path-filter.js';
 import { reciprocalRankFusion, type RankedList } from './rank-fusion.js';
-import { makeSnippet } from './snippet.js';
+import { snippetOf } from './snippet.js';
 import { TopK } from './top-k.js';
 import { decodeVector, dot, vectorNorm } from './vector-codec.js';
 
@@ -97,12 +97,14 @@ export class Searcher {
     const row = this.statement(
       'SELECT path, start_line, end_line, symbol, language, content FROM chunks WHERE rowid = ?',
     ).get(rowid) as HitRow;
+    const snippet = snippetOf(row.content, terms);
     return {
       path: row.path,
       startLine: row.start_line,
       endLine: row.end_line,
       score,
-      snippet: makeSnippet(row.content, terms),
+      snippet: snippet.text,
+      snippetStartLine: row.start_line + snippet.offset,
       symbol: row.symbol,
       language: row.language,
     };

@@ -9,14 +9,22 @@ const LINES_AFTER = 3;
 const MAX_LINE_LENGTH = 160;
 
 export function makeSnippet(content: string, terms: ReadonlySet<string>): string {
+  return snippetOf(content, terms).text;
+}
+
+/** The excerpt and its first line's offset within the chunk (0 = the chunk's first line). */
+export function snippetOf(content: string, terms: ReadonlySet<string>): { text: string; offset: number } {
   const lines = content.split(/\r?\n/);
   const best = bestLine(lines, terms);
-  const start = best < 0 ? 0 : Math.max(0, best - LINES_BEFORE);
+  let start = best < 0 ? 0 : Math.max(0, best - LINES_BEFORE);
   const end = best < 0 ? LINES_BEFORE + LINES_AFTER + 1 : best + LINES_AFTER + 1;
   const window = lines.slice(start, end).map((l) => clip(l.trimEnd()));
-  while (window.length > 0 && window[0].trim() === '') window.shift();
+  while (window.length > 0 && window[0].trim() === '') {
+    window.shift();
+    start++;
+  }
   while (window.length > 0 && window[window.length - 1].trim() === '') window.pop();
-  return dedent(window).join('\n');
+  return { text: dedent(window).join('\n'), offset: start };
 }
 
 function bestLine(lines: string[], terms: ReadonlySet<string>): number {
