@@ -106,10 +106,16 @@ export function statusDocument(status: StoreStatus | null, location: string, kin
 
 export function formatStatus(doc: Record<string, unknown>): string {
   if (!doc.indexed) return `no index yet at ${doc.location} — run \`cw index\` to create it`;
+  const lexical = doc.dimensions === null;
   return [
     `index: ${doc.store} ${doc.location}`,
-    `  ${doc.provider}/${doc.model}${doc.dimensions ? ` (${doc.dimensions} dims)` : ''}, ${doc.search_mode} search`,
-    `  ${fmt(doc.files as number)} files, ${fmt(doc.chunks as number)} chunks, ${fmt(doc.vectors as number)} vectors`,
+    `  model: ${doc.provider}/${doc.model}${lexical ? ' (lexical: BM25 only)' : ` (${doc.dimensions} dimensions, hybrid search)`}`,
+    `  ${count(doc.files as number, 'file')}, ${count(doc.chunks as number, 'chunk')}${lexical ? '' : `, ${count(doc.vectors as number, 'vector')}`}`,
     `  created ${doc.created_at ?? 'unknown'}, last indexed ${doc.last_indexed_at ?? 'never'}`,
   ].join('\n');
+}
+
+/** "1 file", "2 files", "1,204 chunks". */
+export function count(n: number, noun: string): string {
+  return `${fmt(n)} ${noun}${n === 1 ? '' : 's'}`;
 }

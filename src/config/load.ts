@@ -49,6 +49,8 @@ export interface LoadedConfig {
   filepath: string | null;
   /** Where each set value came from, by dotted key path: a file path, `env NAME` or `flag --x`. Unlisted keys are defaults. */
   origins: Record<string, string>;
+  /** A configuration file was found but sets nothing (so every value is a default). */
+  fileEmpty: boolean;
 }
 
 export interface LoadConfigOptions {
@@ -63,6 +65,7 @@ export interface LoadConfigOptions {
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
   const { raw, filepath } = await readConfigFile(options);
+  const fileEmpty = filepath !== null && leafPaths(raw).length === 0;
   const origins: Record<string, string> = {};
   const fileLabel = filepath ? displayPath(filepath) : null;
   if (fileLabel) for (const key of leafPaths(raw)) origins[key] = fileLabel;
@@ -86,7 +89,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => formatIssue(issue, origins, fileLabel)));
   }
-  return { config: parsed.data, filepath, origins };
+  return { config: parsed.data, filepath, origins, fileEmpty };
 }
 
 async function readConfigFile(options: LoadConfigOptions): Promise<{ raw: unknown; filepath: string | null }> {

@@ -119,3 +119,19 @@ describe('cw clean', () => {
     expect(refused.stderr).toMatch(/would delete the Qdrant index .* rerun with --yes to confirm/);
   });
 });
+
+describe('cw status and cw config print what matters', () => {
+  it('the model in use, counts with correct plurals, no empty headings; an empty config file is said to be empty', async () => {
+    const repo = path.join(work.dir, 'one-file');
+    await mkdir(repo, { recursive: true });
+    await writeFile(path.join(repo, 'codeweaver.config.json'), '{}');
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const status = await runCli(['status', repo], { env: cleanEnv() });
+    expect(status.stdout).toMatch(/model: local\/bm25 \(lexical: BM25 only\)/);
+    expect(status.stdout).toMatch(/^  1 file, 1 chunk$/m); // the config file itself
+    const config = await runCli(['config', repo], { env: cleanEnv() });
+    expect(config.stdout).toMatch(/^# configuration file: .*codeweaver\.config\.json \(empty: every value is a default\)$/m);
+    expect(config.stdout).toMatch(/^# model: local\/bm25$/m);
+    expect(config.stdout).not.toMatch(/# where values came from/); // nothing set: no empty heading
+  });
+});

@@ -15,7 +15,7 @@ export function configCommand(setExit: (code: number) => void): Command {
   return cmd.action(async (rootArg: string | undefined, opts: OverrideOptions) =>
     setExit(
       await withSession(rootArg, opts, configFlags(opts), async ({ out, loaded, env }) => {
-        const { config, filepath, origins } = loaded;
+        const { config, filepath, origins, fileEmpty } = loaded;
         const doc = {
           file: filepath,
           config,
@@ -26,14 +26,15 @@ export function configCommand(setExit: (code: number) => void): Command {
           secrets: secretPresence(config, env),
         };
         out.result(doc);
+        const sources = Object.entries(origins);
+        const secrets = Object.entries(doc.secrets);
         out.print(
           [
-            `# configuration file: ${filepath ?? '(none found; defaults)'}`,
+            `# configuration file: ${filepath ? `${filepath}${fileEmpty ? ' (empty: every value is a default)' : ''}` : 'none found (every value is a default)'}`,
+            `# model: ${config.embedding.provider}${config.embedding.model ? `/${config.embedding.model}` : config.embedding.provider === 'local' ? '/bm25' : ' (its default model)'}`,
             JSON.stringify(config, null, 2),
-            '# where values came from (others are defaults):',
-            ...Object.entries(origins).map(([k, v]) => `#   ${k} ← ${v}`),
-            '# secrets:',
-            ...Object.entries(doc.secrets).map(([k, v]) => `#   ${k}: ${v}`),
+            ...(sources.length ? ['# where values came from (others are defaults):', ...sources.map(([k, v]) => `#   ${k} ← ${v}`)] : []),
+            ...(secrets.length ? ['# secrets:', ...secrets.map(([k, v]) => `#   ${k}: ${v}`)] : []),
           ].join('\n'),
         );
         return 0;
