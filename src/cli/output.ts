@@ -54,6 +54,15 @@ export class Output {
     this.log(message);
   }
 
+  /**
+   * A progress heartbeat off a TTY: shown unless --quiet, also under --json (on stderr), so a
+   * CI log shows the run is alive while stdout keeps exactly one JSON document.
+   */
+  heartbeat(message: string): void {
+    if (this.quiet) return;
+    this.log(message);
+  }
+
   /** Details shown only with --verbose (stderr, also in --json mode: stdout stays clean). */
   debug(message: string): void {
     if (this.verbose) this.log(this.style('dim', message));

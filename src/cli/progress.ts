@@ -1,46 +1,82 @@
+import type { RetryEvent } from '../http/retry.js';
 import type { IndexProgress } from '../pipeline/index-run.js';
 import type { Output } from './output.js';
 
-/** Without a TTY (CI logs), one progress line this often. */
-const PLAIN_INTERVAL_MS = 5000;
+/** Without a TTY (CI logs), one progress line this often (CODEWEAVER_PROGRESS_SECONDS changes it). */
+export const PLAIN_INTERVAL_MS = 5000;
+const BAR_WIDTH = 20;
 
 /**
- * Renders pipeline progress: a live spinner line on a TTY, a timestamped line every few
- * seconds otherwise. The total shown never moves backwards (it only grows while files are found).
+ * Renders pipeline progress in one unit, files, whatever the provider: a bar with percent,
+ * rate and ETA on a TTY; a timestamped heartbeat line every few seconds otherwise (under
+ * --json too, on stderr: CI wants to see the run is alive, stdout keeps its one document).
+ * The total is the pre-count of files in scope as soon as it is known (else the files found so
+ * far); neither the total nor the percentage ever moves backwards. When the provider is being
+ * retried, the line says so ("retrying (429, next in 12 s)").
  */
 export class ProgressView {
   private lastPlain = 0;
   private shownTotal = 0;
+  private shownDone = 0;
+  private shownPercent = 0;
+  private retry: { text: string; until: number } | null = null;
 
-  constructor(private readonly out: Output) {}
+  constructor(
+    private readonly out: Output,
+    private readonly intervalMs: number = PLAIN_INTERVAL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A provider attempt failed and will be retried after `delayMs`. */
+  retrying(provider: string, event: RetryEvent): void {
+    const why = event.verdict === 'rate-limited' ? '429' : shortReason(event.error);
+    this.retry = { text: `${provider} retrying (${why}, next in ${Math.max(1, Math.round(event.delayMs / 1000))} s)`, until: this.now() + event.delayMs };
+  }
 
   update(p: IndexProgress): void {
     if (p.phase === 'done') {
       this.out.stopProgress();
       return;
     }
-    this.shownTotal = Math.max(this.shownTotal, p.filesTotal);
+    this.shownTotal = Math.max(this.shownTotal, p.expectedTotal ?? 0, p.filesTotal);
+    this.shownDone = Math.min(Math.max(this.shownDone, p.filesDone), this.shownTotal);
     const line = this.format(p);
     if (this.out.interactive) {
       this.out.progress(line);
-    } else if (p.elapsedMs - this.lastPlain >= PLAIN_INTERVAL_MS) {
+    } else if (p.elapsedMs - this.lastPlain >= this.intervalMs) {
       this.lastPlain = p.elapsedMs;
-      this.out.info(line);
+      this.out.heartbeat(line);
     }
   }
 
   private format(p: IndexProgress): string {
     const seconds = p.elapsedMs / 1000;
-    const total = `${fmt(this.shownTotal)}${p.discoveryDone ? '' : '+'}`;
-    const parts = [`${p.phase}`, `${fmt(p.filesDone)}/${total} files`, `${fmt(p.chunksWritten)} chunks written`];
-    if (p.chunksEmbedded > 0 && seconds > 0) parts.push(`${fmt(Math.round(p.chunksEmbedded / seconds))} chunks/s embedded`);
-    else if (p.filesDone > 0 && seconds > 0) parts.push(`${fmt(Math.round(p.filesDone / seconds))} files/s`);
-    if (p.discoveryDone && p.filesDone > 0 && p.filesDone < this.shownTotal) {
-      const eta = ((this.shownTotal - p.filesDone) * seconds) / p.filesDone;
+    const known = p.expectedTotal !== null || p.discoveryDone;
+    const parts: string[] = [p.phase];
+    if (known && this.shownTotal > 0) {
+      this.shownPercent = Math.max(this.shownPercent, Math.floor((100 * this.shownDone) / this.shownTotal));
+      const filled = Math.round((BAR_WIDTH * this.shownPercent) / 100);
+      parts.push(`[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ${this.shownPercent}%`);
+      parts.push(`${fmt(this.shownDone)}/${fmt(this.shownTotal)} files`);
+    } else {
+      parts.push(`${fmt(this.shownDone)}/${fmt(this.shownTotal)}+ files`);
+    }
+    if (this.shownDone > 0 && seconds > 0) parts.push(`${fmt(Math.round(this.shownDone / seconds))} files/s`);
+    if (known && this.shownDone > 0 && this.shownDone < this.shownTotal) {
+      const eta = ((this.shownTotal - this.shownDone) * seconds) / this.shownDone;
       parts.push(`ETA ${formatDuration(eta * 1000)}`);
     }
+    parts.push(`${fmt(p.chunksWritten)} chunks written`);
+    if (this.retry && this.now() < this.retry.until) parts.push(this.retry.text);
     return parts.join(' · ');
   }
+}
+
+function shortReason(error: unknown): string {
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number') return `HTTP ${status}`;
+  const message = error instanceof Error ? error.message : String(error);
+  return /timed? ?out|timeout/i.test(message) ? 'timeout' : /connect|ECONN|reset/i.test(message) ? 'connection' : 'error';
 }
 
 export function fmt(n: number): string {

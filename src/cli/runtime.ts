@@ -6,6 +6,7 @@ import { PROVIDERS } from '../embedding/providers.js';
 import { UsageError } from '../errors.js';
 import { addSecret, addSecretsFromEnv } from '../redact.js';
 import { locateRepositoryRoot } from '../session/locate.js';
+import type { RetryEvent } from '../http/retry.js';
 import { Session } from '../session/session.js';
 import type { CommonOptions } from './options.js';
 import { Output } from './output.js';
@@ -21,6 +22,8 @@ export interface Runtime {
   graceMs: number;
   /** The index core this command runs on; closed by `withSession`. */
   session: Session;
+  /** Who else hears of provider retries (a progress display). */
+  onRetry(listener: ((provider: string, event: RetryEvent) => void) | null): void;
 }
 
 export function createOutput(opts: CommonOptions): Output {
@@ -41,6 +44,7 @@ export async function createRuntime(out: Output, rootArg: string | undefined, op
   const loaded = await loadConfig({ searchFrom: root, configFile: opts.config, flags, env });
   registerSecrets(loaded.config, env);
   const graceSeconds = Number(env.CODEWEAVER_GRACE_SECONDS);
+  let retryListener: ((provider: string, event: RetryEvent) => void) | null = null;
   const session = new Session({
     root,
     loaded,
@@ -48,10 +52,12 @@ export async function createRuntime(out: Output, rootArg: string | undefined, op
     hooks: {
       onWarning: (m) => out.warn(m),
       onInfo: (m) => out.info(m),
-      onRetry: (provider, e) =>
+      onRetry: (provider, e) => {
+        retryListener?.(provider, e);
         out.debug(
           `${provider}: attempt ${e.attempt} failed (${e.verdict === 'rate-limited' ? 'rate limited' : oneLine(e.error)}); retrying in ${(e.delayMs / 1000).toFixed(1)} s`,
-        ),
+        );
+      },
     },
   });
   return {
@@ -61,6 +67,9 @@ export async function createRuntime(out: Output, rootArg: string | undefined, op
     env,
     graceMs: (Number.isFinite(graceSeconds) && graceSeconds > 0 ? graceSeconds : DEFAULT_GRACE_SECONDS) * 1000,
     session,
+    onRetry: (listener) => {
+      retryListener = listener;
+    },
   };
 }
 

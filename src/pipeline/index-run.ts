@@ -85,6 +85,8 @@ export interface IndexProgress {
   phase: IndexPhase;
   /** Files found so far; final once `discoveryDone`. Never decreases. */
   filesTotal: number;
+  /** Files in scope by a quick count made before reading (null until known): an early total. */
+  expectedTotal: number | null;
   discoveryDone: boolean;
   /** Files fully handled: unchanged, indexed, failed or skipped after reading. */
   filesDone: number;
@@ -136,6 +138,7 @@ export class IndexRun {
   /** Batches failed in a row on connection errors, timeouts or 5xx (reset by any success). */
   private outageStreak = 0;
   private filesTotal = 0;
+  private expectedTotal: number | null = null;
   private filesDone = 0;
   private discoveryDone = false;
   private phase: IndexPhase = 'indexing';
@@ -205,6 +208,11 @@ export class IndexRun {
       this.report();
     }
     return s;
+  }
+
+  /** The pre-count of files in scope, when it is known (it runs beside the real walk). */
+  setExpectedTotal(total: number): void {
+    this.expectedTotal = total;
   }
 
   /**
@@ -562,6 +570,7 @@ export class IndexRun {
     this.deps.onProgress?.({
       phase: this.phase,
       filesTotal: this.filesTotal,
+      expectedTotal: this.expectedTotal,
       discoveryDone: this.discoveryDone,
       filesDone: this.filesDone,
       chunksEmbedded: this.summary.chunks.embedded,

@@ -14,7 +14,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
-import type { DiscoveredFile } from '../discovery/walk.js';
+import { walkFiles, type DiscoveredFile } from '../discovery/walk.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { UsageError } from '../errors.js';
@@ -186,6 +186,8 @@ export class Session {
         },
       );
       this.running = run;
+      // A walk without reading, beside the real one: an early total for the progress display.
+      if (!request.files && request.onProgress) void this.countFiles(config, request.filter, signal).then((n) => n !== null && run.setExpectedTotal(n));
       const summary = await run.run();
       if (rebuild && !dryRun) await this.publishRebuild(store, summary);
       summary.http = perClientDelta(this.pool.stats(), httpBefore);
@@ -196,6 +198,27 @@ export class Session {
       // The write lock is held only while a run writes: between runs, readers and other
       // writers (a `cw index` next to a server) are free to open the index.
       if (!dryRun) await store.close();
+    }
+  }
+
+  /** Files in scope, by a walk that stats but reads nothing; null if the walk failed or was stopped. */
+  private async countFiles(config: Config, filter: RunFilter | undefined, signal: AbortSignal): Promise<number | null> {
+    const { indexing } = config;
+    let n = 0;
+    try {
+      for await (const _ of walkFiles(this.root, {
+        include: indexing.include,
+        exclude: indexing.exclude,
+        maxFileSize: indexing.max_file_size,
+        respectGitignore: indexing.respect_gitignore,
+        filter: filter && new RunFilter(filter.include, filter.exclude),
+        signal,
+      })) {
+        n++;
+      }
+      return n;
+    } catch {
+      return null;
     }
   }
 

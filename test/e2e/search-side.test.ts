@@ -135,3 +135,36 @@ describe('cw status and cw config print what matters', () => {
     expect(config.stdout).not.toMatch(/# where values came from/); // nothing set: no empty heading
   });
 });
+
+describe('progress', () => {
+  it('off a TTY, under --json too: heartbeat lines on stderr whose total and percentage never go backwards', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.undici);
+    const { cp } = await import('node:fs/promises');
+    for (let i = 1; i < 3; i++) await cp(path.join(repo, 'lib', 'lib'), path.join(repo, 'lib', `copy${i}`), { recursive: true });
+    const res = await runCli(['index', repo, '--json'], { env: cleanEnv({ CODEWEAVER_PROGRESS_SECONDS: '0.1' }) });
+    expect(res.code, res.stderr).toBe(0);
+    const summary = onlyOneJson(res.stdout, res.stderr);
+    const lines = res.stderr.split('\n').filter((l) => / files( ·|$)/.test(l));
+    expect(lines.length).toBeGreaterThan(1);
+    let total = 0;
+    let percent = 0;
+    let done = 0;
+    for (const line of lines) {
+      const m = /(\d[\d,]*)\/(\d[\d,]*)\+? files/.exec(line)!;
+      const [d, t] = [Number(m[1]!.replace(/,/g, '')), Number(m[2]!.replace(/,/g, ''))];
+      expect(t).toBeGreaterThanOrEqual(total);
+      expect(d).toBeGreaterThanOrEqual(done);
+      expect(d).toBeLessThanOrEqual(t);
+      const p = /\] (\d+)%/.exec(line);
+      if (p) {
+        expect(Number(p[1])).toBeGreaterThanOrEqual(percent);
+        percent = Number(p[1]);
+      }
+      total = t;
+      done = d;
+    }
+    // Once known, the total is the number of files in scope.
+    expect(total).toBeLessThanOrEqual(summary.files.scanned + Object.values(summary.files.skipped as Record<string, number>).reduce((a, b) => a + b, 0));
+    expect(lines.some((l) => /\] \d+%/.test(l))).toBe(true);
+  }, 60_000);
+});

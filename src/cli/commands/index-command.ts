@@ -30,7 +30,7 @@ export function indexCommand(setExit: (code: number) => void): Command {
   return cmd.action(async (rootArg: string | undefined, opts: IndexOptions) => setExit(await withSession(rootArg, opts, configFlags(opts), (rt) => runIndex(rt, opts))));
 }
 
-async function runIndex({ out, session, graceMs }: Runtime, opts: IndexOptions): Promise<number> {
+async function runIndex({ out, session, graceMs, onRetry }: Runtime, opts: IndexOptions): Promise<number> {
   const dryRun = Boolean(opts.dryRun);
   const shutdown = new Shutdown({
     graceMs,
@@ -48,7 +48,9 @@ async function runIndex({ out, session, graceMs }: Runtime, opts: IndexOptions):
   }).install();
   try {
     if (opts.recreate && !opts.full) out.warn('--recreate only applies with --full; ignored');
-    const view = new ProgressView(out);
+    const seconds = Number(process.env.CODEWEAVER_PROGRESS_SECONDS);
+    const view = new ProgressView(out, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined);
+    onRetry((provider, event) => view.retrying(provider, event));
     const summary = await session.index({
       full: Boolean(opts.full),
       dryRun,

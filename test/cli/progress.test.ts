@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ProgressView } from '../../src/cli/progress.js';
+import { Output } from '../../src/cli/output.js';
+import type { IndexProgress } from '../../src/pipeline/index-run.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => (lines.push(s), true) } as unknown as NodeJS.WriteStream;
+  const out = new Output({ json: true, quiet: false, verbose: false, stdout: stream, stderr: stream, env: {} });
+  return { out, lines };
+}
+
+const progress = (p: Partial<IndexProgress>): IndexProgress => ({
+  phase: 'indexing',
+  filesTotal: 0,
+  expectedTotal: null,
+  discoveryDone: false,
+  filesDone: 0,
+  chunksEmbedded: 0,
+  chunksWritten: 0,
+  elapsedMs: 0,
+  ...p,
+});
+
+describe('ProgressView off a TTY', () => {
+  it('prints heartbeats under --json, with a total that never shrinks and a percentage that never drops', () => {
+    const { out, lines } = capture();
+    let now = 0;
+    const view = new ProgressView(out, 100, () => now);
+    view.update(progress({ filesTotal: 10, filesDone: 2, elapsedMs: 100 }));
+    view.update(progress({ filesTotal: 50, expectedTotal: 200, filesDone: 50, elapsedMs: 200 }));
+    view.update(progress({ filesTotal: 60, expectedTotal: 200, filesDone: 40, elapsedMs: 300 })); // a smaller count must not show
+    now = 1000;
+    view.update(progress({ filesTotal: 200, expectedTotal: 200, discoveryDone: true, filesDone: 100, elapsedMs: 400 }));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/2\/10\+ files/);
+    expect(lines[1]).toMatch(/\] 25% · 50\/200 files/);
+    expect(lines[2]).toMatch(/\] 25% · 50\/200 files/);
+    expect(lines[3]).toMatch(/\] 50% · 100\/200 files .*ETA/);
+  });
+
+  it('says when the provider is being retried, for as long as the wait lasts', () => {
+    const { out, lines } = capture();
+    let now = 0;
+    const view = new ProgressView(out, 100, () => now);
+    view.retrying('voyage', { attempt: 1, error: new Error('429'), verdict: 'rate-limited', delayMs: 12_000 });
+    view.update(progress({ filesTotal: 10, filesDone: 1, elapsedMs: 100 }));
+    now = 13_000;
+    view.update(progress({ filesTotal: 10, filesDone: 2, elapsedMs: 200 }));
+    expect(lines[0]).toMatch(/voyage retrying \(429, next in 12 s\)/);
+    expect(lines[1]).not.toMatch(/retrying/);
+  });
+});
