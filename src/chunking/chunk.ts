@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { uuidFromName } from '../ids.js';
+
+export { sha256Hex, uuidFromName } from '../ids.js';
 
 /** One piece of a file, the unit that is embedded, stored and returned by search. */
 export interface Chunk {
@@ -21,9 +23,6 @@ export interface Chunk {
   tokens: number;
 }
 
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 /**
  * A chunk's id: a UUID (version 8 layout, RFC 9562) derived from path, line span and content hash.
@@ -34,11 +33,3 @@ export function chunkId(path: string, startLine: number, endLine: number, conten
   return uuidFromName(`${path}\0${startLine}\0${endLine}\0${contentHash}`);
 }
 
-/** A deterministic UUID (version 8 layout, RFC 9562 variant) from the sha256 of a name. */
-export function uuidFromName(name: string): string {
-  const h = createHash('sha256').update(name).digest();
-  h[6] = (h[6]! & 0x0f) | 0x80; // version 8
-  h[8] = (h[8]! & 0x3f) | 0x80; // RFC 9562 variant
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}

@@ -1,7 +1,7 @@
 import { constants as fsConstants, type Stats } from 'node:fs';
 import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { sha256Hex } from '../chunking/chunk.js';
+import { sha256Hex } from '../ids.js';
 import type { SkipReason } from './skip-reasons.js';
 import type { DiscoveredFile } from './walk.js';
 

@@ -1,7 +1,8 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { sha256Hex, type Chunk } from '../chunking/chunk.js';
+import type { Chunk } from '../chunking/chunk.js';
+import { sha256Hex } from '../ids.js';
 import type { Chunker } from '../chunking/chunker.js';
 import type { IndexingConfig } from '../config/schema.js';
 import { readSourceFile, type ReadResult } from '../discovery/read.js';

@@ -20,7 +20,7 @@ import {
   type Payload,
   type Point,
 } from './qdrant/points.js';
-import { querySparseVector } from './qdrant/sparse.js';
+import { querySparseVector } from './ranking/bm25-sparse.js';
 import type { BuildSettings, FileWrite, IndexMeta, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
 
 export { defaultCollectionName } from './qdrant/collection-name.js';

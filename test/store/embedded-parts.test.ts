@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ftsMatchExpression, queryTerms } from '../../src/store/embedded/fts-text.js';
 import { pathRange } from '../../src/store/embedded/path-filter.js';
-import { reciprocalRankFusion, tiedRanks } from '../../src/store/embedded/rank-fusion.js';
+import { reciprocalRankFusion, tiedRanks } from '../../src/store/ranking/rank-fusion.js';
 import { makeSnippet } from '../../src/store/embedded/snippet.js';
 import { TopK } from '../../src/store/embedded/top-k.js';
 import { decodeVector, dot, encodeVector } from '../../src/store/embedded/vector-codec.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultCollectionName, normaliseRemote } from '../../src/store/qdrant/collection-name.js';
-import { documentSparseVector, querySparseVector, termId } from '../../src/store/qdrant/sparse.js';
+import { documentSparseVector, querySparseVector, termId } from '../../src/store/ranking/bm25-sparse.js';
 import { directoryPrefixes } from '../../src/store/qdrant.js';
 
 describe('sparse vectors', () => {

@@ -2,7 +2,7 @@
  * The bridge between `codeTerms` and FTS5: the same function makes the indexed text and the
  * query, so `getUserName` is found by "user name" and a query can never be FTS5 syntax.
  */
-import { codeTerms } from '../lexical.js';
+import { codeTerms } from '../ranking/terms.js';
 
 /** The text stored in the FTS table: terms joined by spaces (the tokenizer keeps `_` and `$`). */
 export function ftsText(text: string | null): string {

@@ -2,7 +2,7 @@
  * A short excerpt of a chunk for a search hit: a few lines around the line that matches most
  * query terms, or the first lines when none matches (dense-only hits).
  */
-import { codeTerms } from '../lexical.js';
+import { codeTerms } from '../ranking/terms.js';
 
 const LINES_BEFORE = 1;
 const LINES_AFTER = 3;

@@ -8,9 +8,9 @@
  *   interrupted write is still found (and its chunks removed) by the next run;
  * - one `meta` point: what the collection was built with.
  */
-import { uuidFromName } from '../../chunking/chunk.js';
+import { uuidFromName } from '../../ids.js';
 import type { FileWrite } from '../vector-store.js';
-import { documentSparseVector } from './sparse.js';
+import { documentSparseVector } from '../ranking/bm25-sparse.js';
 
 export const DENSE = 'dense';
 export const LEXICAL = 'lexical';

@@ -1,4 +1,4 @@
-import { codeTerms } from '../lexical.js';
+import { codeTerms } from './terms.js';
 
 /**
  * Lexical search in Qdrant: a sparse vector per chunk, weighted on our side with BM25's
