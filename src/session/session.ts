@@ -23,6 +23,7 @@ import type { RetryEvent } from '../http/retry.js';
 import { IndexRun, type IndexProgress } from '../pipeline/index-run.js';
 import { emptySummary, type RunSummary } from '../pipeline/summary.js';
 import { sameMeta } from '../store/compatibility.js';
+import { applyPathPriors } from '../store/ranking/priors.js';
 import { createStore } from '../store/create.js';
 import type { IndexMeta, SearchHit, StoreStatus, VectorStore } from '../store/vector-store.js';
 import { perClientDelta, counterDelta } from './stats.js';
@@ -81,6 +82,8 @@ export interface SearchRequest {
 
 /** Candidates fetched per wanted hit when filters may drop some; widened until enough pass. */
 const FILTER_WIDENING = [4, 16, 64];
+/** Candidates per wanted hit for the path priors to re-rank (a ranked-down test makes room for code below it). */
+const PRIOR_CANDIDATES = 3;
 
 export interface SearchResult {
   hits: SearchHit[];
@@ -247,7 +250,8 @@ export class Session {
     const base = { text: query, vector: vector ?? null, pathPrefix: request.under };
     const languages = new Set((request.languages ?? []).map((l) => l.toLowerCase()));
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
-    if (languages.size === 0 && !globs) return { hits: await store.search({ ...base, limit: request.limit }), searchMode };
+    const ranked = (hits: SearchHit[]) => applyPathPriors(hits, query).slice(0, request.limit);
+    if (languages.size === 0 && !globs) return { hits: ranked(await store.search({ ...base, limit: request.limit * PRIOR_CANDIDATES })), searchMode };
     // Filters apply to the ranked candidates; fetch more until enough pass (or none are left).
     const keep = (h: SearchHit) => (languages.size === 0 || languages.has(h.language)) && (!globs || globs.covers(h.path));
     let kept: SearchHit[] = [];
@@ -255,9 +259,9 @@ export class Session {
       const limit = request.limit * factor;
       const hits = await store.search({ ...base, limit });
       kept = hits.filter(keep);
-      if (kept.length >= request.limit || hits.length < limit) break;
+      if (kept.length >= request.limit * PRIOR_CANDIDATES || hits.length < limit) break;
     }
-    return { hits: kept.slice(0, request.limit), searchMode };
+    return { hits: ranked(kept), searchMode };
   }
 
   /** Removes the whole index (`cw clean`); resolves with what was removed. */
