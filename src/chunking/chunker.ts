@@ -23,6 +23,8 @@ export interface Chunker {
    */
   readonly signature: string;
   chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]>;
+  /** Frees the parser (and a worker chunker's threads); later calls are refused. Idempotent. */
+  close(): Promise<void>;
 }
 
 /** Bump when a change to chunking would split the same file differently. */
@@ -68,10 +70,20 @@ class TreeSitterChunker implements Chunker {
   /** Calls run one at a time, as if sequential: they share one parser and the grammar loader. */
   #queue: Promise<unknown> = Promise.resolve();
 
+  #closed = false;
+
   chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]> {
+    if (this.#closed) return Promise.reject(new Error('chunker closed'));
     const run = this.#queue.then(() => this.#chunkFile(file));
     this.#queue = run.catch(() => {});
     return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue; // calls already queued finish first
+    this.#parser.delete();
   }
 
   async #chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]> {

@@ -45,4 +45,9 @@ export interface Embedder {
    */
   embed(texts: string[], inputType: InputType, signal?: AbortSignal): Promise<Float32Array[]>;
   stats(): EmbedderStats;
+  /**
+   * Cancels requests in flight and refuses new ones. Idempotent. The connections belong to the
+   * pool, which its owner (the session) closes.
+   */
+  close(): Promise<void>;
 }

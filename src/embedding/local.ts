@@ -15,6 +15,8 @@ export class LocalLexicalEmbedder implements Embedder {
 
   async init(): Promise<void> {}
 
+  async close(): Promise<void> {}
+
   async embed(texts: string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     throw new Error('the local provider is lexical only and produces no vectors');

@@ -127,6 +127,10 @@ export class RemoteEmbedder implements Embedder {
     }
   }
 
+  async close(): Promise<void> {
+    if (!this.#fatal.signal.aborted) this.#fatal.abort(new DOMException(`${this.provider}: embedder closed`, 'AbortError'));
+  }
+
   stats(): EmbedderStats {
     return {
       ...this.#stats,

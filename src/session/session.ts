@@ -17,7 +17,7 @@ import type { SkipReason } from '../discovery/skip-reasons.js';
 import { walkFiles, type DiscoveredFile } from '../discovery/walk.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
-import { UsageError } from '../errors.js';
+import { CodeweaverError, UsageError } from '../errors.js';
 import { HttpClientPool } from '../http/pool.js';
 import type { RetryEvent } from '../http/retry.js';
 import { IndexRun, type IndexProgress } from '../pipeline/index-run.js';
@@ -98,7 +98,7 @@ export class Session {
   readonly pool: HttpClientPool;
   private readonly hooks: SessionHooks;
   private store: VectorStore | null = null;
-  private readonly chunkers = new Map<string, Promise<Chunker & { close?(): Promise<void> }>>();
+  private readonly chunkers = new Map<string, Promise<Chunker>>();
   private running: IndexRun | null = null;
   private closing: Promise<void> | null = null;
 
@@ -118,6 +118,7 @@ export class Session {
 
   /** The store, created on first use and kept for the session's life. */
   async openStore(): Promise<VectorStore> {
+    if (this.closing) throw new CodeweaverError('the session is closed');
     this.store ??= await createStore(this.config, this.root, { env: this.env, onWarning: (m) => this.hooks.onWarning?.(m) });
     return this.store;
   }
@@ -139,23 +140,27 @@ export class Session {
     const config = adoptIndexSettings(this.loaded, stored);
     addSecretsFromEnv(this.env, config.embedding.api_key_env ? [config.embedding.api_key_env] : []);
     const embedder = this.createEmbedder(config, dryRun);
-    if (dryRun && embedder.dimensions === null && embedder.provider !== 'local') {
-      // Probing an unknown model's size takes a request; a dry run estimates without one.
-      this.hooks.onWarning?.(`${embedder.provider}/${embedder.model}: vector size unknown until the first real run (set embedding.dimensions)`);
-    } else {
-      await embedder.init(signal);
-    }
-    const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions, build: buildSettingsOf(config) };
-
     // --full builds a new index beside the live one (which stays searchable) and switches to it
     // at the end; the run fills the new index incrementally, so an interrupted rebuild resumes.
     let full = false;
-    if (dryRun) {
-      // Nothing may be written: read what exists, if it fits this run, to report only what is new.
-      const existing = rebuild ? null : await store.openReadOnly();
-      if (!existing || !sameMeta(existing, meta)) full = true;
-    } else {
-      await store.open(meta, { rebuild });
+    try {
+      if (dryRun && embedder.dimensions === null && embedder.provider !== 'local') {
+        // Probing an unknown model's size takes a request; a dry run estimates without one.
+        this.hooks.onWarning?.(`${embedder.provider}/${embedder.model}: vector size unknown until the first real run (set embedding.dimensions)`);
+      } else {
+        await embedder.init(signal);
+      }
+      const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions, build: buildSettingsOf(config) };
+      if (dryRun) {
+        // Nothing may be written: read what exists, if it fits this run, to report only what is new.
+        const existing = rebuild ? null : await store.openReadOnly();
+        if (!existing || !sameMeta(existing, meta)) full = true;
+      } else {
+        await store.open(meta, { rebuild });
+      }
+    } catch (err) {
+      await embedder.close();
+      throw err;
     }
     if (embedder.provider === 'local' && !this.loaded.origins['embedding.provider']) {
       this.hooks.onInfo?.('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
@@ -198,6 +203,7 @@ export class Session {
       return summary;
     } finally {
       this.running = null;
+      await embedder.close();
       // The write lock is held only while a run writes: between runs, readers and other
       // writers (a `cw index` next to a server) are free to open the index.
       if (!dryRun) await store.close();
@@ -244,7 +250,11 @@ export class Session {
       const embedding = queryEmbedderConfig(this.loaded, meta);
       addSecretsFromEnv(this.env, embedding.api_key_env ? [embedding.api_key_env] : []);
       const embedder = createEmbedder(embedding, { pool: this.pool, env: this.env });
-      [vector] = await embedder.embed([query], 'query');
+      try {
+        [vector] = await embedder.embed([query], 'query');
+      } finally {
+        await embedder.close();
+      }
     }
     const searchMode = vector ? 'hybrid' : 'lexical';
     const base = { text: query, vector: vector ?? null, pathPrefix: request.under };
@@ -281,7 +291,7 @@ export class Session {
     return (this.closing ??= (async () => {
       const errors: unknown[] = [];
       await this.store?.close().catch((e: unknown) => errors.push(e));
-      for (const chunker of this.chunkers.values()) await (await chunker.catch(() => null))?.close?.().catch((e: unknown) => errors.push(e));
+      for (const chunker of this.chunkers.values()) await (await chunker.catch(() => null))?.close().catch((e: unknown) => errors.push(e));
       await this.pool.closeAll(POOL_CLOSE_DEADLINE_MS);
       if (errors.length > 0) this.hooks.onWarning?.(`while closing: ${errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')}`);
     })());
@@ -330,7 +340,7 @@ export class Session {
    * corpus; flat memory is the default until that is understood. One chunker per settings,
    * kept for the session (grammars load once).
    */
-  private chunkerFor(options: ChunkerOptions): Promise<Chunker & { close?(): Promise<void> }> {
+  private chunkerFor(options: ChunkerOptions): Promise<Chunker> {
     const raw = this.env.CODEWEAVER_CHUNK_THREADS;
     const threads = raw === undefined || raw === '' ? 0 : Number(raw);
     if (!(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {

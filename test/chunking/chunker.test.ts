@@ -237,3 +237,15 @@ describe('fallback to line windows', () => {
     }
   });
 });
+
+describe('Chunker.close', () => {
+  it('lets queued calls finish, then refuses new ones; closing twice is harmless', async () => {
+    const chunker = await createChunker({ targetTokens: 512, maxTokens: 512 });
+    const queued = chunker.chunkFile({ path: 'a.ts', language: 'typescript', text: 'export function a() { return 1; }\n' });
+    const closing = chunker.close();
+    expect((await queued).length).toBeGreaterThan(0);
+    await closing;
+    await chunker.close();
+    await expect(chunker.chunkFile({ path: 'b.ts', language: 'typescript', text: 'const b = 2;\n' })).rejects.toThrow(/closed/);
+  });
+});

@@ -30,6 +30,7 @@ class FakeEmbedder implements Embedder {
     private readonly turns = 1,
   ) {}
   async init() {}
+  async close() {}
   async embed(texts: string[]): Promise<Float32Array[]> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);

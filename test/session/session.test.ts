@@ -86,4 +86,15 @@ describe('Session', () => {
       await second.close();
     }
   });
+
+  it('close() ends the session: connections closed, later calls refused', async () => {
+    const s = await open();
+    await s.index();
+    await s.close();
+    await server.whenAllClosed();
+    expect(server.openConnections).toBe(0);
+    await expect(s.search({ query: 'retry', limit: 3 })).rejects.toThrow();
+    await s.close(); // idempotent
+    session = null;
+  });
 });
