@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { EMBEDDING_PROVIDERS, STORE_KINDS } from '../config/schema.js';
+import { STORE_FLAGS } from '../store/kinds/index.js';
 import type { ConfigFlags } from '../config/load.js';
 import { UsageError } from '../errors.js';
 
@@ -17,9 +18,9 @@ export interface OverrideOptions extends CommonOptions {
   model?: string;
   baseUrl?: string;
   store?: string;
-  qdrantUrl?: string;
-  collection?: string;
   concurrency?: string;
+  /** The store kinds' own flags (`qdrantUrl`, `collection`, …). */
+  [storeFlag: string]: string | boolean | string[] | undefined;
 }
 
 export function addCommonOptions(cmd: Command): Command {
@@ -30,11 +31,11 @@ export function addCommonOptions(cmd: Command): Command {
     .option('-c, --config <file>', 'use this configuration file instead of searching for one');
 }
 
+/** `--store` and every store kind's own flags (declared with the kind, in src/store/kinds/). */
 export function addStoreOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--store <kind>', 'vector store').choices([...STORE_KINDS]))
-    .option('--qdrant-url <url>', 'Qdrant URL (also $QDRANT_URL)')
-    .option('--collection <name>', 'Qdrant collection');
+  cmd.addOption(new Option('--store <kind>', 'vector store').choices([...STORE_KINDS]));
+  for (const flag of STORE_FLAGS) cmd.option(flag.option, flag.description);
+  return cmd;
 }
 
 export function addEmbeddingOptions(cmd: Command): Command {
@@ -51,8 +52,7 @@ export function configFlags(opts: OverrideOptions): ConfigFlags {
     model: opts.model,
     baseUrl: opts.baseUrl,
     store: opts.store,
-    qdrantUrl: opts.qdrantUrl,
-    collection: opts.collection,
+    ...Object.fromEntries(STORE_FLAGS.map((f) => [f.name, opts[f.name] as string | undefined])),
     concurrency: opts.concurrency === undefined ? undefined : parsePositiveInt('--concurrency', opts.concurrency),
   };
 }

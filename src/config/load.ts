@@ -2,6 +2,7 @@ import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { STORE_ENV, STORE_FLAGS } from '../store/kinds/index.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { describeIssue } from './issues.js';
 
@@ -18,30 +19,31 @@ export const CONFIG_SEARCH_PLACES = [
   'package.json',
 ];
 
-/** Values given on the command line; each overrides the file. */
+/**
+ * Values given on the command line; each overrides the file. Store kinds add their own flags
+ * (src/store/kinds/), under their commander names (e.g. `qdrantUrl`).
+ */
 export interface ConfigFlags {
   provider?: string;
   model?: string;
   baseUrl?: string;
   store?: string;
-  qdrantUrl?: string;
-  collection?: string;
   concurrency?: number;
+  [storeFlag: string]: string | number | undefined;
 }
 
 /** Flag → key path, and the flag's spelling for messages. */
-const FLAG_KEYS: Record<keyof ConfigFlags, { path: string[]; flag: string }> = {
+const FLAG_KEYS: Record<string, { path: string[]; flag: string }> = {
   provider: { path: ['embedding', 'provider'], flag: '--provider' },
   model: { path: ['embedding', 'model'], flag: '--model' },
   baseUrl: { path: ['embedding', 'base_url'], flag: '--base-url' },
   store: { path: ['store', 'kind'], flag: '--store' },
-  qdrantUrl: { path: ['store', 'url'], flag: '--qdrant-url' },
-  collection: { path: ['store', 'collection'], flag: '--collection' },
   concurrency: { path: ['embedding', 'concurrency'], flag: '--concurrency' },
+  ...Object.fromEntries(STORE_FLAGS.map((f) => [f.name, { path: ['store', f.key], flag: f.option.split(' ')[0]! }])),
 };
 
 /** Environment variables that supply configuration values (secrets are read later, by name). */
-const ENV_KEYS: Array<{ env: string; path: string[] }> = [{ env: 'QDRANT_URL', path: ['store', 'url'] }];
+const ENV_KEYS: Array<{ env: string; path: string[] }> = STORE_ENV.map(({ env, key }) => ({ env, path: ['store', key] }));
 
 export interface LoadedConfig {
   config: Config;
@@ -78,8 +80,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       origins[keyPath.join('.')] = `env ${name}`;
     }
   }
-  for (const [name, value] of Object.entries(options.flags ?? {}) as Array<[keyof ConfigFlags, unknown]>) {
-    if (value === undefined) continue;
+  for (const [name, value] of Object.entries(options.flags ?? {})) {
+    if (value === undefined || !FLAG_KEYS[name]) continue;
     const { path: keyPath, flag } = FLAG_KEYS[name];
     setPath(merged, keyPath, value);
     origins[keyPath.join('.')] = `flag ${flag}`;

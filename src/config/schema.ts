@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { embeddedFields, qdrantFields, STORE_KINDS } from '../store/kinds/index.js';
 
 /**
  * The configuration file's one schema. Key names are a public contract: add, never rename.
@@ -27,8 +28,7 @@ export const EMBEDDING_PROVIDERS = [
 ] as const;
 export type EmbeddingProviderName = (typeof EMBEDDING_PROVIDERS)[number];
 
-export const STORE_KINDS = ['embedded', 'qdrant'] as const;
-export type StoreKind = (typeof STORE_KINDS)[number];
+export { STORE_KINDS, type StoreKind } from '../store/kinds/index.js';
 
 /** Built-in defaults for every pooled client. */
 export const HTTP_POOL_DEFAULTS = {
@@ -128,25 +128,11 @@ export const EmbeddingConfigSchema = z.strictObject({
 });
 export type EmbeddingConfig = z.infer<typeof EmbeddingConfigSchema>;
 
+/** The keys of every store kind (each declared with its kind, in src/store/kinds/): `--store` switches between them. */
 export const StoreConfigSchema = z.strictObject({
   kind: z.enum(STORE_KINDS).default('embedded').meta({ description: 'embedded (SQLite, no server) or qdrant.' }),
-  path: z
-    .string()
-    .min(1)
-    .default('.codeweaver/index.sqlite')
-    .meta({ description: 'Embedded index file, relative to the indexed repository.' }),
-  url: z.url().optional().meta({ description: 'Qdrant URL; defaults to $QDRANT_URL, then http://localhost:6333.' }),
-  api_key_env: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
-    .default('QDRANT_API_KEY')
-    .meta({ description: 'Environment variable holding the Qdrant API key.' }),
-  collection: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,255}$/, 'letters, digits, _ . - only')
-    .optional()
-    .meta({ description: 'Qdrant collection; defaults to a name derived from the repository.' }),
-  upsert_batch_size: z.number().int().min(1).max(10_000).default(256).meta({ description: 'Points per Qdrant upsert.' }),
+  ...embeddedFields,
+  ...qdrantFields,
 });
 export type StoreConfig = z.infer<typeof StoreConfigSchema>;
 
