@@ -78,6 +78,16 @@ export interface IndexRunOptions {
    * index's own scope is `indexing` (configuration, .gitignore, .cwignore).
    */
   filter?: RunFilter;
+  /**
+   * Which recorded files this run answers for: only those it may remove when it did not see
+   * them. A full walk answers for every file (the default); a watcher's batch for the paths
+   * that changed; a shard for its part of the tree.
+   */
+  scope?: ReconcileScope;
+}
+
+export interface ReconcileScope {
+  covers(path: string): boolean;
 }
 
 export type IndexPhase = 'indexing' | 'finishing' | 'deleting' | 'done';
@@ -544,7 +554,7 @@ export class IndexRun {
     // Collected first: a store may not allow writes while a listing cursor is open.
     const gone: string[] = [];
     for await (const path of store.listFiles()) {
-      if (!this.seen.has(path) && (!filter || filter.covers(path))) gone.push(path);
+      if (!this.seen.has(path) && (!filter || filter.covers(path)) && (!this.options.scope || this.options.scope.covers(path))) gone.push(path);
     }
     for (let i = 0; i < gone.length; i += DELETE_GROUP) {
       const group = gone.slice(i, i + DELETE_GROUP);

@@ -20,7 +20,7 @@ import type { Embedder } from '../embedding/embedder.js';
 import { CodeweaverError, UsageError } from '../errors.js';
 import { HttpClientPool } from '../http/pool.js';
 import type { RetryEvent } from '../http/retry.js';
-import { IndexRun, type IndexProgress } from '../pipeline/index-run.js';
+import { IndexRun, type IndexProgress, type ReconcileScope } from '../pipeline/index-run.js';
 import { emptySummary, type RunSummary } from '../pipeline/summary.js';
 import { sameMeta } from '../store/compatibility.js';
 import { applyPathPriors } from '../store/ranking/priors.js';
@@ -58,6 +58,8 @@ export interface IndexRequest {
   filter?: RunFilter;
   /** The files to look at (default: a walk of the whole tree). */
   files?: (signal: AbortSignal) => AsyncIterable<DiscoveredFile>;
+  /** With `files`: which recorded files the run answers for (may remove when not seen). */
+  scope?: ReconcileScope;
   /** First Ctrl-C: stop taking files. */
   signal?: AbortSignal;
   /** Forced stop: cancel requests in flight. */
@@ -187,6 +189,7 @@ export class Session {
         {
           indexing: config.indexing,
           filter: request.filter,
+          scope: request.scope,
           batchSize: config.embedding.batch_size,
           concurrency: config.embedding.concurrency,
           full,

@@ -197,4 +197,33 @@ describe('IndexRun', () => {
     expect(summary.files.failed).toBe(0);
     expect((await store.status()).chunks).toBe(summary.files.indexed);
   });
+
+  it('takes its file source and reconciliation scope as inputs: a batch of changed paths touches only those', async () => {
+    const first = await run(new FakeEmbedder(), store, chunker);
+    expect(first.files.indexed).toBe(FILES);
+    // A watcher's batch: f001 edited, f002 deleted; nothing else looked at.
+    await writeFile(path.join(dir, 'f001.txt'), 'file number 1, edited\n');
+    await rm(path.join(dir, 'f002.txt'));
+    const changed = new Set(['f001.txt', 'f002.txt']);
+    const { walkFiles } = await import('../../src/discovery/walk.js');
+    const summary = await new IndexRun(
+      {
+        root: dir,
+        store,
+        embedder: new FakeEmbedder(),
+        chunker,
+        signal: new AbortController().signal,
+        files: async function* (signal) {
+          for await (const f of walkFiles(dir, { include: [], exclude: [], maxFileSize: 1 << 20, respectGitignore: true, signal })) {
+            if (changed.has(f.path)) yield f;
+          }
+        },
+      },
+      { indexing, batchSize: 4, concurrency: 2, full: false, dryRun: false, writeBatchChunks: 8, scope: { covers: (p) => changed.has(p) } },
+    ).run();
+    expect(summary.files).toMatchObject({ scanned: 1, indexed: 1, deleted: 1, unchanged: 0 });
+    const recorded: string[] = [];
+    for await (const p of store.listFiles()) recorded.push(p);
+    expect(recorded).toHaveLength(FILES - 1); // every other file kept, though this run never saw it
+  });
 });
