@@ -45,7 +45,9 @@ export class Output {
   }
 
   style(style: Style, text: string): string {
-    return this.color ? styleText(style, text) : text;
+    // Output decides about colour itself (TTY, NO_COLOR, CI); styleText must not second-guess it
+    // by looking at stdout when the progress goes to stderr.
+    return this.color ? styleText(style, text, { validateStream: false }) : text;
   }
 
   /** A progress or status line for humans (stderr). */
