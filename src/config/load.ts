@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -129,9 +130,10 @@ export function syntaxProblem(err: unknown, file: string): string {
   if (e.mark && typeof e.mark.line === 'number') {
     return `${file}:${e.mark.line + 1}:${e.mark.column + 1}: ${e.reason ?? 'invalid YAML'} — fix the syntax`;
   }
-  const message = String(e.message ?? err);
+  // The code frame may come coloured (its highlighter decides on its own, e.g. under CI).
+  const message = stripVTControlCharacters(String(e.message ?? err));
   if (e.codeFrame || /^JSON Error/.test(message)) {
-    const frame = e.codeFrame ?? message;
+    const frame = stripVTControlCharacters(e.codeFrame ?? message);
     const lines = frame.split('\n');
     const marked = lines.findIndex((l) => /^>\s*\d+ \|/.test(l));
     const line = marked >= 0 ? Number(/\d+/.exec(lines[marked]!)![0]) : null;
