@@ -104,7 +104,7 @@ async function main() {
       dimensions: 256,
       concurrency,
     });
-    const embedder = createEmbedder(config, { pool, httpPool, env: {} });
+    const embedder = createEmbedder(config, { pool, env: {} });
     const result = await drive((i) => embedder.embed([`function add${i}(a, b) { return a + b; }`], 'document'));
     const versions = pool.stats()['openai-compatible'].http_versions;
     await pool.closeAll();
