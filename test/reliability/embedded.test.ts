@@ -29,10 +29,10 @@ async function bigRepo(): Promise<string> {
   return repo;
 }
 
-/** Files recorded so far, read through a separate connection (0 before the index exists). */
-function recordedFiles(repo: string): number {
+/** Files recorded in an index file, read through a separate connection (0 before it exists). */
+function filesIn(file: string): number {
   try {
-    const db = new Database(dbOf(repo), { readonly: true, fileMustExist: true });
+    const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
       return (db.prepare('SELECT count(*) AS n FROM files').get() as { n: number }).n;
     } finally {
@@ -42,6 +42,11 @@ function recordedFiles(repo: string): number {
     return 0;
   }
 }
+
+/** Files recorded so far in the live index. */
+const recordedFiles = (repo: string) => filesIn(dbOf(repo));
+/** Files recorded in the rebuild beside the index. */
+const buildFiles = (repo: string) => filesIn(`${dbOf(repo)}.rebuild`);
 
 async function search(repo: string, query: string) {
   const res = await runCli(['search', query, '--path', repo, '--json'], { env: cleanEnv() });
@@ -102,20 +107,6 @@ describe('an interrupted --full', () => {
     expect((await search(repo, 'addedBeforeRebuild'))[0].path).toBe('lib/added.js');
   }, 120_000);
 });
-
-/** Files recorded in the rebuild beside the index (0 before it exists). */
-function buildFiles(repo: string): number {
-  try {
-    const db = new Database(`${dbOf(repo)}.rebuild`, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT count(*) AS n FROM files').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
 
 describe('a damaged index', () => {
   it('is reported by index and search with the file and the fix; --full rebuilds it from scratch', async () => {
