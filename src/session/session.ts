@@ -65,6 +65,12 @@ export interface IndexRequest {
   /** Forced stop: cancel requests in flight. */
   forceSignal?: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
+  /**
+   * Count the files in scope first (a walk that reads nothing, beside the real one) for an early
+   * progress total. It costs a second walk — measured 0.55 s for 4,700 files, a fifth of a
+   * no-change rerun — so front ends ask for it only where a live bar shows it.
+   */
+  precount?: boolean;
   onSkip?: (path: string, reason: SkipReason) => void;
   onFileFailed?: (path: string, error: string) => void;
   onWarning?: (message: string) => void;
@@ -198,7 +204,7 @@ export class Session {
       );
       this.running = run;
       // A walk without reading, beside the real one: an early total for the progress display.
-      if (!request.files && request.onProgress) void this.countFiles(config, request.filter, signal).then((n) => n !== null && run.setExpectedTotal(n));
+      if (!request.files && request.precount) void this.countFiles(config, request.filter, signal).then((n) => n !== null && run.setExpectedTotal(n));
       const summary = await run.run();
       if (rebuild && !dryRun) await this.publishRebuild(store, summary);
       summary.http = perClientDelta(this.pool.stats(), httpBefore);

@@ -97,4 +97,15 @@ describe('Session', () => {
     await s.close(); // idempotent
     session = null;
   });
+
+  it('precount: an early total of the files in scope reaches the progress before the walk ends', async () => {
+    const s = await open();
+    const seen: Array<{ expected: number | null; found: number; done: boolean }> = [];
+    const summary = await s.index({ precount: true, onProgress: (p) => seen.push({ expected: p.expectedTotal, found: p.filesTotal, done: p.discoveryDone }) });
+    const withTotal = seen.filter((p) => p.expected !== null);
+    expect(withTotal.length).toBeGreaterThan(0);
+    expect(withTotal.at(-1)!.expected).toBe(summary.files.scanned);
+    const plain = await s.index({ onProgress: (p) => seen.push({ expected: p.expectedTotal, found: p.filesTotal, done: p.discoveryDone }) });
+    expect(plain.files.unchanged).toBe(summary.files.scanned);
+  });
 });

@@ -59,6 +59,8 @@ async function runIndex({ out, session, graceMs, onRetry }: Runtime, opts: Index
       signal: shutdown.signal,
       forceSignal: shutdown.forceSignal,
       onProgress: (p) => view.update(p),
+      // The early total is for the live bar; off a TTY the lines show the total found so far.
+      precount: out.interactive,
       onSkip: (path, reason) => out.debug(`skipped ${path} (${reason})`),
       onFileFailed: (path, error) => out.warn(`${path}: ${error}`),
     });
