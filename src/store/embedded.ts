@@ -133,7 +133,8 @@ export class EmbeddedStore implements VectorStore {
         return db;
       }
     } catch (err) {
-      if (!isCorrupt(err)) throw err;
+      // A leftover that is damaged or not a database at all is discarded like any other.
+      if (!isCorrupt(err) && !isNotADatabase(err)) throw err;
     }
     db?.close();
     removeDatabaseFiles(buildPath);

@@ -101,6 +101,15 @@ describe('EmbeddedStore: opening', () => {
     expect(await again.openReadOnly()).toEqual(LEXICAL);
   });
 
+  it('a leftover rebuild file that is not a database is discarded, not an obstacle', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(dirname(t.path), { recursive: true });
+    writeFileSync(`${t.path}.rebuild`, 'not a database at all, just text '.repeat(200));
+    const r = t.make();
+    await r.open(LEXICAL, { rebuild: true });
+    expect((await r.status()).files).toBe(0);
+  });
+
   it('an unpublished rebuild is resumed by the next rebuild of the same meta, and discarded by one of another', async () => {
     const w = t.make();
     await w.open(LEXICAL, { rebuild: false });
