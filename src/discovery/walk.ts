@@ -30,6 +30,20 @@ export interface WalkOptions {
   signal?: AbortSignal;
 }
 
+/** The walk of the index's configured scope (narrowed by this run's filter, if any). */
+export function walkOptionsFor(
+  indexing: { include: string[]; exclude: string[]; max_file_size: number; respect_gitignore: boolean },
+  filter?: RunFilter,
+): WalkOptions {
+  return {
+    include: indexing.include,
+    exclude: indexing.exclude,
+    maxFileSize: indexing.max_file_size,
+    respectGitignore: indexing.respect_gitignore,
+    filter,
+  };
+}
+
 /** Stats of one directory's files run concurrently: a cold disk answers many at once. */
 const STAT_CONCURRENCY = 32;
 

@@ -8,7 +8,7 @@ import type { IndexingConfig } from '../config/schema.js';
 import { readSourceFile, type ReadResult } from '../discovery/read.js';
 import type { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
-import { walkFiles, type DiscoveredFile } from '../discovery/walk.js';
+import { walkFiles, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { AuthError, CodeweaverError } from '../errors.js';
 import { RetriesExhaustedError, retryVerdict } from '../http/retry.js';
@@ -207,9 +207,7 @@ export class IndexRun {
     } finally {
       clearInterval(progressTimer);
       this.phase = 'done';
-      s.interrupted = this.deps.signal.aborted;
-      s.duration_ms = Math.round(performance.now() - this.started);
-      s.peak_rss_bytes = process.resourceUsage().maxRSS * 1024;
+      this.stamp(s);
       s.store_requests = store.stats();
       const embedderStats = embedder.stats();
       if (embedder.provider !== 'local') s.providers[embedder.provider] = embedderStats;
@@ -231,7 +229,11 @@ export class IndexRun {
    * when it cannot wait for the run to return.
    */
   snapshot(): RunSummary {
-    const s = structuredClone(this.summary);
+    return this.stamp(structuredClone(this.summary));
+  }
+
+  /** The figures that describe the run as of now: interrupted, duration, peak memory. */
+  private stamp(s: RunSummary): RunSummary {
     s.interrupted = this.deps.signal.aborted;
     s.duration_ms = Math.round(performance.now() - this.started);
     s.peak_rss_bytes = process.resourceUsage().maxRSS * 1024;
@@ -244,11 +246,7 @@ export class IndexRun {
     const walk =
       this.deps.files?.(this.stop.signal) ??
       walkFiles(root, {
-        include: indexing.include,
-        exclude: indexing.exclude,
-        maxFileSize: indexing.max_file_size,
-        respectGitignore: indexing.respect_gitignore,
-        filter: this.options.filter,
+        ...walkOptionsFor(indexing, this.options.filter),
         signal: this.stop.signal,
         onSkip: (path, reason) => this.skip(path, reason, false),
       });
@@ -429,23 +427,13 @@ export class IndexRun {
       const tokens = chunks.filter((c) => toEmbed.has(c.contentHash)).reduce((n, c) => n + c.tokens, 0);
       if (this.options.dryRun) {
         // A real run would reuse what an earlier batch of the same run embedded and wrote.
-        let planned = 0;
-        let plannedTokens = 0;
+        const earlier = new Set([...toEmbed.keys()].filter((h) => this.dryRunEmbedded.has(h)));
         for (const c of chunks) {
-          if (!toEmbed.has(c.contentHash)) continue;
-          if (this.dryRunEmbedded.has(c.contentHash)) {
-            this.summary.chunks.reused++;
-            continue;
-          }
-          plannedTokens += c.tokens;
+          if (earlier.has(c.contentHash)) this.summary.chunks.reused++;
+          else if (toEmbed.has(c.contentHash)) this.summary.tokens += c.tokens;
         }
-        for (const hash of toEmbed.keys()) {
-          if (this.dryRunEmbedded.has(hash)) continue;
-          this.dryRunEmbedded.add(hash);
-          planned++;
-        }
-        this.summary.tokens += plannedTokens;
-        this.summary.chunks.embedded += planned;
+        for (const hash of toEmbed.keys()) this.dryRunEmbedded.add(hash);
+        this.summary.chunks.embedded += toEmbed.size - earlier.size;
         this.summary.chunks.reused += reusedCount;
         return chunks.map(() => new Float32Array(0));
       }

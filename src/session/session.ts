@@ -14,7 +14,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
-import { walkFiles, type DiscoveredFile } from '../discovery/walk.js';
+import { walkFiles, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { CodeweaverError, UsageError } from '../errors.js';
@@ -119,11 +119,6 @@ export class Session {
     this.pool = new HttpClientPool(this.config.http_pool, { onWarning: (m) => this.hooks.onWarning?.(m) });
   }
 
-  /** The run in progress, for a forced stop's partial summary. */
-  get currentRun(): IndexRun | null {
-    return this.running;
-  }
-
   /** The store, created on first use and kept for the session's life. */
   async openStore(): Promise<VectorStore> {
     if (this.closing) throw new CodeweaverError('the session is closed');
@@ -161,7 +156,7 @@ export class Session {
       const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions, build: buildSettingsOf(config) };
       if (dryRun) {
         // Nothing may be written: read what exists, if it fits this run, to report only what is new.
-        const existing = rebuild ? null : await store.openReadOnly();
+        const existing = rebuild ? null : stored;
         if (!existing || !sameMeta(existing, meta)) full = true;
       } else {
         await store.open(meta, { rebuild });
@@ -221,17 +216,11 @@ export class Session {
 
   /** Files in scope, by a walk that stats but reads nothing; null if the walk failed or was stopped. */
   private async countFiles(config: Config, filter: RunFilter | undefined, signal: AbortSignal): Promise<number | null> {
-    const { indexing } = config;
     let n = 0;
     try {
-      for await (const _ of walkFiles(this.root, {
-        include: indexing.include,
-        exclude: indexing.exclude,
-        maxFileSize: indexing.max_file_size,
-        respectGitignore: indexing.respect_gitignore,
-        filter: filter && new RunFilter(filter.include, filter.exclude),
-        signal,
-      })) {
+      // A filter of its own: the run's records which globs matched, for its warnings.
+      const options = walkOptionsFor(config.indexing, filter && new RunFilter(filter.include, filter.exclude));
+      for await (const _ of walkFiles(this.root, { ...options, signal })) {
         n++;
       }
       return n;

@@ -8,10 +8,6 @@ const LINES_BEFORE = 1;
 const LINES_AFTER = 3;
 const MAX_LINE_LENGTH = 160;
 
-export function makeSnippet(content: string, terms: ReadonlySet<string>): string {
-  return snippetOf(content, terms).text;
-}
-
 /** The excerpt and its first line's offset within the chunk (0 = the chunk's first line). */
 export function snippetOf(content: string, terms: ReadonlySet<string>): { text: string; offset: number } {
   const lines = content.split(/\r?\n/);
