@@ -1,5 +1,5 @@
 import type { Dirent, Stats } from 'node:fs';
-import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { DEFAULT_EXCLUDED_DIRS, skipByName } from './default-rules.js';
@@ -72,6 +72,66 @@ interface DirFrame {
  * tree's depth, not its size. Ignored directories are reported once and never entered.
  */
 export async function* walkFiles(root: string, options: WalkOptions): AsyncIterable<DiscoveredFile> {
+  const { walk, frame } = await startWalk(root, options);
+  yield* walkDir(walk, frame);
+}
+
+/**
+ * Streams the files to index at or below these repository-relative paths (a watcher's changed
+ * paths; '' is the whole tree), judged exactly as a walk of the whole tree would judge them:
+ * every ancestor's .gitignore/.cwignore applies, and an ignored or excluded ancestor leaves
+ * the path out. A path that no longer exists yields nothing. Paths inside another given path
+ * are walked once, with it.
+ */
+export async function* walkPaths(root: string, paths: Iterable<string>, options: WalkOptions): AsyncIterable<DiscoveredFile> {
+  const { walk, frame } = await startWalk(root, options);
+  // Directories on the way to a path, resolved once for all the paths below them.
+  const dirs = new Map<string, Promise<DirFrame | null>>([['', Promise.resolve(frame)]]);
+  const parentOf = (rel: string): Promise<DirFrame | null> => {
+    let found = dirs.get(rel);
+    if (!found) {
+      const cut = rel.lastIndexOf('/');
+      found = parentOf(cut < 0 ? '' : rel.slice(0, cut)).then((parent) => (parent ? childDir(walk, parent, rel.slice(cut + 1)) : null));
+      dirs.set(rel, found);
+    }
+    return found;
+  };
+  for (const target of outermostPaths(paths)) {
+    options.signal?.throwIfAborted();
+    if (target === '') {
+      yield* walkDir(walk, frame);
+      continue;
+    }
+    const cut = target.lastIndexOf('/');
+    const parent = await parentOf(cut < 0 ? '' : target.slice(0, cut));
+    if (!parent) continue;
+    const name = target.slice(cut + 1);
+    const info = await lstat(join(parent.abs, name)).catch(() => null);
+    if (!info) continue; // gone: the run's scope removes what was recorded there
+    const rules = await ownRules(walk, parent, null);
+    const entry = await classify(walk, parent, rules, name, info);
+    if (entry?.kind === 'dir') yield* walkDir(walk, entry.frame);
+    else if (entry) yield* statAll(walk, [entry]);
+  }
+}
+
+/**
+ * The given paths without duplicates and without those inside another one (sorted), in forward
+ * slashes without leading or trailing ones.
+ */
+export function outermostPaths(paths: Iterable<string>): string[] {
+  const kept = new Set<string>();
+  for (const p of [...new Set([...paths].map((p) => p.replace(/^\/+|\/+$/g, '')))].sort()) {
+    if (kept.has('')) break;
+    // Sorted, an ancestor comes before its descendants (though not always just before).
+    let inside = false;
+    for (let cut = p.indexOf('/'); cut >= 0 && !inside; cut = p.indexOf('/', cut + 1)) inside = kept.has(p.slice(0, cut));
+    if (!inside) kept.add(p);
+  }
+  return [...kept];
+}
+
+async function startWalk(root: string, options: WalkOptions): Promise<{ walk: Walk; frame: DirFrame }> {
   const abs = resolve(root);
   let realRoot: string;
   try {
@@ -92,11 +152,10 @@ export async function* walkFiles(root: string, options: WalkOptions): AsyncItera
     const exclude = await readOptional(join(abs, '.git', 'info', 'exclude'));
     if (exclude !== null) rules = rules.withLayer('', parseIgnoreFile(exclude));
   }
-  yield* walkDir(walk, { rel: '', abs, real: realRoot, rules, ancestors: new Set([realRoot]) });
+  return { walk, frame: { rel: '', abs, real: realRoot, rules, ancestors: new Set([realRoot]) } };
 }
 
 async function* walkDir(walk: Walk, dir: DirFrame): AsyncGenerator<DiscoveredFile> {
-  const { options } = walk;
   let entries: Dirent[];
   try {
     entries = await readdir(dir.abs, { withFileTypes: true });
@@ -109,60 +168,93 @@ async function* walkDir(walk: Walk, dir: DirFrame): AsyncGenerator<DiscoveredFil
 
   // Files first, in concurrent groups (their stats are independent), then subdirectories.
   const subdirs: DirFrame[] = [];
-  const pending: Array<{ rel: string; abs: string; entry: Dirent }> = [];
+  const pending: PendingFile[] = [];
   for (const entry of entries) {
-    options.signal?.throwIfAborted();
-    const rel = dir.rel + entry.name;
-    const abs = join(dir.abs, entry.name);
-    let isDir = entry.isDirectory();
-    let real = join(dir.real, entry.name);
-    if (entry.isSymbolicLink()) {
-      const target = await symlinkTarget(walk, abs);
-      if (target === null) {
-        skip(walk, rel, 'symlink_outside_root');
-        continue;
-      }
-      isDir = target.stats.isDirectory();
-      real = target.real;
-      if (isDir && dir.ancestors.has(real)) {
-        skip(walk, rel, 'symlink_cycle');
-        continue;
-      }
-    }
-    if (isDir) {
-      // The tool's own index directory is not the user's content: pruned without a word.
-      if (entry.name === '.codeweaver') continue;
-      const reason = DEFAULT_EXCLUDED_DIRS.has(entry.name)
-        ? 'default_excluded_dir'
-        : rules.ignores(rel, true) || walk.exclude?.test(rel + '/') === 'ignored' || options.filter?.excludesDir(rel)
-          ? 'ignored'
-          : null;
-      if (reason) {
-        skip(walk, rel, reason);
-        continue;
-      }
-      subdirs.push({ rel: rel + '/', abs, real, rules, ancestors: new Set(dir.ancestors).add(real) });
+    walk.options.signal?.throwIfAborted();
+    const found = await classify(walk, dir, rules, entry.name, entry);
+    if (!found) continue;
+    if (found.kind === 'dir') {
+      subdirs.push(found.frame);
       continue;
     }
-    const reason = fileReasonByName(walk, rules, rel, entry.name);
-    if (reason) {
-      skip(walk, rel, reason);
-      continue;
-    }
-    pending.push({ rel, abs, entry });
+    pending.push(found);
     if (pending.length >= STAT_CONCURRENCY) yield* statAll(walk, pending.splice(0));
   }
   yield* statAll(walk, pending);
   for (const sub of subdirs) yield* walkDir(walk, sub);
 }
 
-/** The layer stack for the entries of `dir`: the parent's plus this directory's .gitignore and .cwignore. */
-async function ownRules(walk: Walk, dir: DirFrame, entries: Dirent[]): Promise<IgnoreStack> {
-  const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+interface PendingFile {
+  kind: 'file';
+  rel: string;
+  abs: string;
+}
+
+/** What a directory entry is to the walk: a directory to enter, a file to stat, or nothing (skipped, reported). */
+async function classify(
+  walk: Walk,
+  dir: DirFrame,
+  rules: IgnoreStack,
+  name: string,
+  entry: { isDirectory(): boolean; isSymbolicLink(): boolean },
+): Promise<{ kind: 'dir'; frame: DirFrame } | PendingFile | null> {
+  const rel = dir.rel + name;
+  const abs = join(dir.abs, name);
+  let isDir = entry.isDirectory();
+  let real = join(dir.real, name);
+  if (entry.isSymbolicLink()) {
+    const target = await symlinkTarget(walk, abs);
+    if (target === null) {
+      skip(walk, rel, 'symlink_outside_root');
+      return null;
+    }
+    isDir = target.stats.isDirectory();
+    real = target.real;
+    if (isDir && dir.ancestors.has(real)) {
+      skip(walk, rel, 'symlink_cycle');
+      return null;
+    }
+  }
+  if (isDir) {
+    // The tool's own index directory is not the user's content: pruned without a word.
+    if (name === '.codeweaver') return null;
+    const reason = DEFAULT_EXCLUDED_DIRS.has(name)
+      ? 'default_excluded_dir'
+      : rules.ignores(rel, true) || walk.exclude?.test(rel + '/') === 'ignored' || walk.options.filter?.excludesDir(rel)
+        ? 'ignored'
+        : null;
+    if (reason) {
+      skip(walk, rel, reason);
+      return null;
+    }
+    return { kind: 'dir', frame: { rel: rel + '/', abs, real, rules, ancestors: new Set(dir.ancestors).add(real) } };
+  }
+  const reason = fileReasonByName(walk, rules, rel, name);
+  if (reason) {
+    skip(walk, rel, reason);
+    return null;
+  }
+  return { kind: 'file', rel, abs };
+}
+
+/** A directory on the way to a given path, as the walk of its parent would enter it; null when it would not. */
+async function childDir(walk: Walk, parent: DirFrame, name: string): Promise<DirFrame | null> {
+  const info = await lstat(join(parent.abs, name)).catch(() => null);
+  if (!info) return null;
+  const found = await classify(walk, parent, await ownRules(walk, parent, null), name, info);
+  return found?.kind === 'dir' ? found.frame : null;
+}
+
+/**
+ * The layer stack for the entries of `dir`: the parent's plus this directory's .gitignore and
+ * .cwignore. `entries` (the listing, when there is one) spares reading files that are absent.
+ */
+async function ownRules(walk: Walk, dir: DirFrame, entries: Dirent[] | null): Promise<IgnoreStack> {
+  const names = entries && new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
   const patterns: string[] = [];
   // .cwignore comes last so that, within a directory, its rules (including `!` re-includes) win.
   for (const file of walk.options.respectGitignore ? ['.gitignore', '.cwignore'] : ['.cwignore']) {
-    if (!names.has(file)) continue;
+    if (names && !names.has(file)) continue;
     const text = await readOptional(join(dir.abs, file));
     if (text !== null) patterns.push(...parseIgnoreFile(text));
   }
@@ -175,10 +267,7 @@ function fileReasonByName(walk: Walk, rules: IgnoreStack, rel: string, name: str
   return skipByName(name) ?? walk.options.filter?.rejectFile(rel) ?? null;
 }
 
-async function* statAll(
-  walk: Walk,
-  files: Array<{ rel: string; abs: string; entry: Dirent }>,
-): AsyncGenerator<DiscoveredFile> {
+async function* statAll(walk: Walk, files: PendingFile[]): AsyncGenerator<DiscoveredFile> {
   const stats = await Promise.all(files.map((f) => stat(f.abs).catch(() => null)));
   for (let i = 0; i < files.length; i++) {
     const { rel, abs } = files[i]!;
