@@ -5,7 +5,7 @@
  * Every write batch is one transaction, so an interrupted run leaves the file consistent: a file
  * is recorded (with its hash) only together with all its chunks.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { CodeweaverError, IndexMismatchError } from '../errors.js';
@@ -52,6 +52,10 @@ export class EmbeddedStore implements VectorStore {
   private readonly now: () => Date;
   /** One writing run at a time. */
   private readonly lock: RunLock;
+  /** Set by reserve(): the lock outlives each run until release(). */
+  private reservedAs: string | null = null;
+  /** The device and inode the read-only connection has open: a published rebuild replaces the file. */
+  private readIdentity: string | null = null;
   private db: Db | null = null;
   private writer: ChunkWriter | null = null;
   private searcher: Searcher | null = null;
@@ -77,7 +81,7 @@ export class EmbeddedStore implements VectorStore {
     try {
       db = options.rebuild ? this.openBuild(meta) : this.openLive(meta);
     } catch (err) {
-      this.lock.release();
+      if (!this.reservedAs) this.lock.release();
       throw this.explain(err);
     }
     this.attach(db);
@@ -172,7 +176,7 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async openReadOnly(): Promise<IndexMeta | null> {
-    const db = this.guard(() => this.db ?? this.openExistingReadOnly());
+    const db = this.guard(() => this.readable());
     if (!db) return null;
     const meta = readMeta(db);
     return meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions, ...(meta.build ? { build: meta.build } : {}) };
@@ -300,15 +304,30 @@ export class EmbeddedStore implements VectorStore {
       }
       return removed;
     } finally {
-      this.lock.release();
+      if (!this.reservedAs) this.lock.release();
     }
+  }
+
+  async reserve(role: string): Promise<void> {
+    try {
+      prepareDirectory(this.location);
+      this.lock.acquire(role);
+    } catch (err) {
+      throw fileSystemError(err, displayPath(this.location)) ?? err;
+    }
+    this.reservedAs = role;
+  }
+
+  async release(): Promise<void> {
+    this.reservedAs = null;
+    if (!this.writer) this.lock.release();
   }
 
   /** Closes the index; an unpublished rebuild stays on disk for the next rebuild to resume. */
   async close(): Promise<void> {
     this.closeDb();
     this.buildPath = null;
-    this.lock.release();
+    if (!this.reservedAs) this.lock.release();
   }
 
   private openWritable(file: string): Db {
@@ -346,7 +365,8 @@ export class EmbeddedStore implements VectorStore {
 
   /** null when there is no index file; never creates one. */
   private openExistingReadOnly(): Db | null {
-    if (!existsSync(this.location)) return null;
+    const identity = fileIdentity(this.location);
+    if (!identity) return null;
     const db = new Database(this.location, { readonly: true, fileMustExist: true });
     try {
       applyReadPragmas(db);
@@ -361,6 +381,7 @@ export class EmbeddedStore implements VectorStore {
       throw err;
     }
     this.attach(db);
+    this.readIdentity = identity;
     return db;
   }
 
@@ -369,7 +390,13 @@ export class EmbeddedStore implements VectorStore {
     this.searcher = new Searcher(db);
   }
 
+  /**
+   * The connection to read with. A read-only one is reopened when the file it has open was
+   * replaced (a rebuild published by another process) or removed (`cw clean`): a long-lived
+   * reader (a server) would otherwise answer from the old index for ever.
+   */
   private readable(): Db | null {
+    if (this.db && !this.writer && this.readIdentity !== fileIdentity(this.location)) this.closeDb();
     return this.db ?? this.openExistingReadOnly();
   }
 
@@ -381,6 +408,7 @@ export class EmbeddedStore implements VectorStore {
   private closeDb(): void {
     this.db?.close();
     this.db = null;
+    this.readIdentity = null;
     this.writer = null;
     this.searcher = null;
   }
@@ -388,6 +416,12 @@ export class EmbeddedStore implements VectorStore {
   private timestamp(): string {
     return this.now().toISOString();
   }
+}
+
+/** Which file is at `path` now (device and inode), or null when none is. */
+function fileIdentity(path: string): string | null {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st ? `${st.dev}:${st.ino}` : null;
 }
 
 /** Creates the parent directory; a `.codeweaver` directory gets a `.gitignore` of `*`. */

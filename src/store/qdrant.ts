@@ -297,6 +297,11 @@ export class QdrantStore implements VectorStore {
     return { ...this.caller.counters };
   }
 
+  /** Qdrant offers no lock between processes: a second writer is not refused (see VectorStore). */
+  async reserve(): Promise<void> {}
+
+  async release(): Promise<void> {}
+
   /** Records when the index was last written (once per run, not per write). */
   async close(): Promise<void> {
     if (this.metaDirty && this.meta && !this.caller.broken) {

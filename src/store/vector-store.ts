@@ -128,5 +128,15 @@ export interface VectorStore {
   drop(): Promise<string[]>;
   /** Request/operation counters for the run summary (e.g. Qdrant requests). */
   stats(): Record<string, number>;
+  /**
+   * Makes this process the index's only writer until `release()`, across any number of
+   * `open()`/`close()` runs: a long-lived writer (`cw watch`) refuses other writers between its
+   * runs too, not only while one is writing. `role` names it in their refusal. The embedded
+   * index holds its lock file; Qdrant has no lock between processes, so this is a no-op there.
+   */
+  reserve(role: string): Promise<void>;
+  /** Ends `reserve()`; the lock is then held only while a run writes. */
+  release(): Promise<void>;
+  /** Ends a run (or a read): closes connections; keeps a reservation. */
   close(): Promise<void>;
 }

@@ -265,3 +265,45 @@ describe('EmbeddedStore: writing', () => {
     await expect(other.writeFiles([file('a.ts', [])])).rejects.toThrow(/not open for writing/);
   });
 });
+
+describe('EmbeddedStore: long-lived writers and readers', () => {
+  it('reserve() keeps the lock, naming its role, across runs until release()', async () => {
+    // Refusal of another process is tested end to end (cw index beside cw watch); here, the lock's life.
+    const lock = `${t.path}.lock`;
+    const watcher = t.make();
+    await watcher.reserve('watch');
+    expect(readFileSync(lock, 'utf8')).toMatch(new RegExp(`^${process.pid} \\S+ watch\n$`));
+    await watcher.open(LEXICAL, { rebuild: false });
+    await watcher.writeFiles([file('a.ts', [chunk('a.ts', 1, 'const a = 1')])]);
+    await watcher.close(); // one run over: the reservation stays
+    expect(existsSync(lock)).toBe(true);
+    await watcher.open(LEXICAL, { rebuild: false }); // its own runs go on
+    await watcher.close();
+    expect(readFileSync(lock, 'utf8')).toContain(' watch');
+    await watcher.release();
+    expect(existsSync(lock)).toBe(false);
+    const plain = t.make();
+    await plain.open(LEXICAL, { rebuild: false });
+    await plain.close();
+    expect(existsSync(lock)).toBe(false); // an ordinary run holds it only while it writes
+  });
+
+  it('a reader kept open sees a rebuild published by another store, and a removed index as none', async () => {
+    const w = t.make();
+    await w.open(LEXICAL, { rebuild: false });
+    await w.writeFiles([file('old.ts', [chunk('old.ts', 1, 'const shared = 1')])]);
+    await w.close();
+    const reader = t.make();
+    expect((await reader.search({ text: 'shared', vector: null, limit: 5 })).map((h) => h.path)).toEqual(['old.ts']);
+    const rebuild = t.make();
+    await rebuild.open(LEXICAL, { rebuild: true });
+    await rebuild.writeFiles([file('new.ts', [chunk('new.ts', 1, 'const shared = 2')])]);
+    await rebuild.publish();
+    await rebuild.close();
+    expect((await reader.search({ text: 'shared', vector: null, limit: 5 })).map((h) => h.path)).toEqual(['new.ts']);
+    expect(await reader.status()).toMatchObject({ files: 1 });
+    await t.make().drop();
+    expect(await reader.openReadOnly()).toBeNull();
+    expect(await reader.search({ text: 'shared', vector: null, limit: 5 })).toEqual([]);
+  });
+});

@@ -16,7 +16,7 @@ describe('RunLock', () => {
   it('records the pid with its start time, and releases the file', () => {
     const lock = new RunLock(lockPath, 'index');
     lock.acquire();
-    expect(readFileSync(lockPath, 'utf8').trim()).toBe(`${process.pid} ${processStart(process.pid)}`);
+    expect(readFileSync(lockPath, 'utf8').trim()).toBe(`${process.pid} ${processStart(process.pid)} index`);
     lock.release();
     expect(() => readFileSync(lockPath)).toThrow();
   });
@@ -39,5 +39,10 @@ describe('RunLock', () => {
     const lock = new RunLock(lockPath, 'index');
     lock.acquire();
     lock.release();
+  });
+
+  it('names a watcher holding the lock in the refusal (its role is recorded)', () => {
+    writeFileSync(lockPath, `${process.ppid} ${processStart(process.ppid)} watch\n`);
+    expect(() => new RunLock(lockPath, 'index.sqlite').acquire()).toThrow(/^cw watch \(pid \d+\) keeps index\.sqlite up to date/);
   });
 });

@@ -25,13 +25,18 @@ export class RunLock {
     private readonly label: string,
   ) {}
 
-  acquire(): void {
+  /**
+   * Takes the lock; `role` names the writer in the refusal another process gets (a `cw watch`
+   * holds it for its whole life, not for one run).
+   */
+  acquire(role = 'index'): void {
     if (this.held) return;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(this.lockPath, 'wx');
         const start = processStart(process.pid);
-        writeSync(fd, start === null ? `${process.pid}\n` : `${process.pid} ${start}\n`);
+        // "pid start role": older cw read the first two fields only.
+        writeSync(fd, `${process.pid} ${start ?? '-'} ${role}\n`);
         closeSync(fd);
         this.held = true;
         return;
@@ -41,7 +46,9 @@ export class RunLock {
         const pid = holder?.pid ?? null;
         if (holder && pid !== process.pid && holds(holder)) {
           throw new IndexBusyError(
-            `another cw index (pid ${pid}) is writing ${this.label} — wait for it to finish, or stop it`,
+            holder.role === 'watch'
+              ? `cw watch (pid ${pid}) keeps ${this.label} up to date and is its only writer — it indexes changes by itself; stop it to run cw index`
+              : `another cw index (pid ${pid}) is writing ${this.label} — wait for it to finish, or stop it`,
           );
         }
         // Stale: its writer is gone.
@@ -62,13 +69,15 @@ interface Holder {
   pid: number;
   /** The process's start time as /proc gives it; null when not recorded (older cw, no /proc). */
   start: string | null;
+  /** What the writer is ('index', 'watch'); 'index' for locks of older cw. */
+  role: string;
 }
 
 function readHolder(file: string): Holder | null {
   try {
-    const [pidText, start] = readFileSync(file, 'utf8').trim().split(/\s+/);
+    const [pidText, start, role] = readFileSync(file, 'utf8').trim().split(/\s+/);
     const pid = Number(pidText);
-    return Number.isInteger(pid) && pid > 0 ? { pid, start: start ?? null } : null;
+    return Number.isInteger(pid) && pid > 0 ? { pid, start: start && start !== '-' ? start : null, role: role ?? 'index' } : null;
   } catch {
     return null;
   }
