@@ -106,8 +106,16 @@ export class Session {
   readonly pool: HttpClientPool;
   private readonly hooks: SessionHooks;
   private store: VectorStore | null = null;
+  /** A store of its own for searches and status: its reads never wait on, or see, a run's writes in progress. */
+  private reader: VectorStore | null = null;
   private readonly chunkers = new Map<string, Promise<Chunker>>();
   private running: IndexRun | null = null;
+  private runStarted: Date | null = null;
+  private lastProgress: IndexProgress | null = null;
+  /** Runs one after another: a watcher's batch and a server's refresh share one store. */
+  private runQueue: Promise<unknown> = Promise.resolve();
+  /** Aborted by close(): a run in progress stops taking files and finishes what it holds. */
+  private readonly closeController = new AbortController();
   private closing: Promise<void> | null = null;
 
   constructor(options: SessionOptions) {
@@ -126,9 +134,39 @@ export class Session {
     return this.store;
   }
 
-  /** One index run: new, changed and deleted files of the tree (or of `request.files`). */
-  async index(request: IndexRequest = {}): Promise<RunSummary> {
-    const signal = request.signal ?? new AbortController().signal;
+  /** The store searches and status read, created on first use (a second connection, or client, to the same index). */
+  async openReader(): Promise<VectorStore> {
+    if (this.closing) throw new CodeweaverError('the session is closed');
+    this.reader ??= await createStore(this.config, this.root, { env: this.env, onWarning: (m) => this.hooks.onWarning?.(m) });
+    return this.reader;
+  }
+
+  /**
+   * Makes this session the index's only writer until it closes (`cw watch`): another `cw index`
+   * is refused between this session's runs too, and told who holds the index.
+   */
+  async reserveWriter(role: string): Promise<void> {
+    await (await this.openStore()).reserve(role);
+  }
+
+  /** Whether a run is in progress, since when, and how far it got. */
+  activity(): { running: boolean; startedAt: Date | null; progress: IndexProgress | null } {
+    return { running: this.running !== null, startedAt: this.runStarted, progress: this.running ? this.lastProgress : null };
+  }
+
+  /**
+   * One index run: new, changed and deleted files of the tree (or of `request.files`). Runs
+   * asked for while one is in progress wait their turn.
+   */
+  index(request: IndexRequest = {}): Promise<RunSummary> {
+    const turn = this.runQueue.then(() => this.runIndex(request));
+    this.runQueue = turn.catch(() => {});
+    return turn;
+  }
+
+  private async runIndex(request: IndexRequest): Promise<RunSummary> {
+    if (this.closing) throw new CodeweaverError('the session is closed');
+    const signal = request.signal ? AbortSignal.any([request.signal, this.closeController.signal]) : this.closeController.signal;
     const dryRun = Boolean(request.dryRun);
     const rebuild = Boolean(request.full);
     const httpBefore = this.pool.stats();
@@ -182,7 +220,10 @@ export class Session {
           signal,
           forceSignal: request.forceSignal,
           files: request.files,
-          onProgress: request.onProgress,
+          onProgress: (p) => {
+            this.lastProgress = p;
+            request.onProgress?.(p);
+          },
           onSkip: request.onSkip,
           onFileFailed: request.onFileFailed,
           onWarning: request.onWarning ?? this.hooks.onWarning,
@@ -198,6 +239,7 @@ export class Session {
         },
       );
       this.running = run;
+      this.runStarted = new Date();
       // A walk without reading, beside the real one: an early total for the progress display.
       if (!request.files && request.precount) void this.countFiles(config, request.filter, signal).then((n) => n !== null && run.setExpectedTotal(n));
       const summary = await run.run();
@@ -207,6 +249,7 @@ export class Session {
       return summary;
     } finally {
       this.running = null;
+      this.lastProgress = null;
       await embedder.close();
       // The write lock is held only while a run writes: between runs, readers and other
       // writers (a `cw index` next to a server) are free to open the index.
@@ -239,7 +282,7 @@ export class Session {
   async search(request: SearchRequest): Promise<SearchResult> {
     const query = request.query.trim();
     if (!query) throw new UsageError('search: the query is empty — give words to look for');
-    const store = await this.openStore();
+    const store = await this.openReader();
     const meta = await store.openReadOnly();
     if (!meta) throw new UsageError(`no index at ${store.location} — run \`cw index\` first`);
     let vector: Float32Array | null = null;
@@ -279,16 +322,23 @@ export class Session {
 
   /** What is indexed; null when there is no index yet. */
   async status(): Promise<StoreStatus | null> {
-    const store = await this.openStore();
+    const store = await this.openReader();
     const meta = await store.openReadOnly();
     return meta ? store.status() : null;
   }
 
-  /** Closes the store, the chunkers and the pool (idempotent). */
+  /**
+   * Closes the session (idempotent): a run in progress is stopped as by a first Ctrl-C (it
+   * finishes the files it holds), then the stores, the chunkers and the pool are closed.
+   */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       const errors: unknown[] = [];
+      this.closeController.abort(new DOMException('the session is closing', 'AbortError'));
+      await this.runQueue;
+      await this.store?.release().catch((e: unknown) => errors.push(e));
       await this.store?.close().catch((e: unknown) => errors.push(e));
+      await this.reader?.close().catch((e: unknown) => errors.push(e));
       for (const chunker of this.chunkers.values()) await (await chunker.catch(() => null))?.close().catch((e: unknown) => errors.push(e));
       await this.pool.closeAll(POOL_CLOSE_DEADLINE_MS);
       if (errors.length > 0) this.hooks.onWarning?.(`while closing: ${errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')}`);

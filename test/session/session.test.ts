@@ -108,4 +108,78 @@ describe('Session', () => {
     const plain = await s.index({ onProgress: (p) => seen.push({ expected: p.expectedTotal, found: p.filesTotal, done: p.discoveryDone }) });
     expect(plain.files.unchanged).toBe(summary.files.scanned);
   });
+
+  it('runs asked for together go one after another: the second finds the first one\'s work done', async () => {
+    const s = await open();
+    const [first, second] = await Promise.all([s.index(), s.index()]);
+    expect(first.files.indexed).toBeGreaterThan(0);
+    expect(second.files).toMatchObject({ indexed: 0, unchanged: first.files.indexed });
+  });
+
+  it('searches and status answer while a run writes, from what is committed; activity() shows the run', async () => {
+    const s = await open();
+    const first = await s.index();
+    await appendFile(path.join(dir, 'lib', 'retry-handler.js'), '\nfunction addedDuringRun () { return 42 }\n');
+    const gate = holdDocuments();
+    const run = s.index();
+    await until(() => gate.held > 0);
+    expect(s.activity()).toMatchObject({ running: true });
+    expect(s.activity().startedAt).toBeInstanceOf(Date);
+    const found = await s.search({ query: 'retry handler', limit: 3 });
+    expect(found.hits.length).toBeGreaterThan(0);
+    expect((await s.status())!.files).toBe(first.files.indexed);
+    gate.release();
+    expect((await run).files.indexed).toBe(1);
+    expect(s.activity()).toMatchObject({ running: false, progress: null });
+  });
+
+  it('close() during a run stops it as a first Ctrl-C would: the run ends interrupted, and a new session converges', async () => {
+    const s = await open();
+    const gate = holdDocuments();
+    const run = s.index();
+    await until(() => gate.held > 0);
+    const closed = s.close();
+    gate.release();
+    const summary = await run;
+    await closed;
+    session = null;
+    expect(summary.interrupted).toBe(true);
+    const again = await (await open()).index();
+    expect(again.files.failed).toBe(0);
+    const clean = await (await openFresh()).index({ dryRun: true });
+    expect(clean.files.indexed).toBe(0); // nothing left to do: the rerun converged
+  });
 });
+
+/** Holds the provider's document requests (queries pass) until release(). */
+function holdDocuments(): { readonly held: number; release(): void } {
+  let open!: () => void;
+  const released = new Promise<void>((r) => (open = r));
+  let held = 0;
+  server.respond = async (req) => {
+    if (req.body?.input_type !== 'query') {
+      held++;
+      await released;
+    }
+    return server.ok(req);
+  };
+  return {
+    get held() {
+      return held;
+    },
+    release: () => open(),
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+async function openFresh(): Promise<Session> {
+  await session?.close();
+  return open();
+}

@@ -13,7 +13,7 @@ export function statusCommand(setExit: (code: number) => void): Command {
     setExit(
       await withSession(rootArg, opts, configFlags(opts), async ({ out, session }) => {
         const status = await session.status();
-        const store = await session.openStore();
+        const store = await session.openReader();
         const doc = statusDocument(status, store.location, store.kind);
         out.result(doc);
         out.print(formatStatus(doc));
