@@ -88,6 +88,8 @@ export interface IndexRunOptions {
 
 export interface ReconcileScope {
   covers(path: string): boolean;
+  /** The paths it covers, with all below them, when it can name them: the store lists only those. */
+  readonly paths?: readonly string[];
 }
 
 export type IndexPhase = 'indexing' | 'finishing' | 'deleting' | 'done';
@@ -541,7 +543,7 @@ export class IndexRun {
     const filter = this.options.filter;
     // Collected first: a store may not allow writes while a listing cursor is open.
     const gone: string[] = [];
-    for await (const path of store.listFiles()) {
+    for await (const path of store.listFiles(this.options.scope?.paths)) {
       if (!this.seen.has(path) && (!filter || filter.covers(path)) && (!this.options.scope || this.options.scope.covers(path))) gone.push(path);
     }
     for (let i = 0; i < gone.length; i += DELETE_GROUP) {

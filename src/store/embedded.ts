@@ -195,18 +195,23 @@ export class EmbeddedStore implements VectorStore {
     return out;
   }
 
-  async *listFiles(): AsyncIterable<string> {
+  async *listFiles(under?: readonly string[]): AsyncIterable<string> {
     const db = this.readable();
     if (!db) return;
-    const page = db.prepare('SELECT path FROM files WHERE path > ? ORDER BY path LIMIT ?').pluck();
-    let after = '';
-    for (;;) {
-      // Keyset pages rather than one long iterate(): the caller may delete files between yields,
-      // and SQLite refuses writes while a cursor on the same connection is open.
-      const paths = page.all(after, LIST_PAGE) as string[];
-      yield* paths;
-      if (paths.length < LIST_PAGE) return;
-      after = paths[paths.length - 1];
+    const page = db.prepare('SELECT path FROM files WHERE path >= ? AND path < ? ORDER BY path LIMIT ?').pluck();
+    // A path and everything below it lie in [p, p + '0'): '0' follows '/' (a few siblings such as
+    // "p-old" lie there too; the caller's scope decides). U+FFFF is above every path.
+    const ranges: Array<[string, string]> = !under || under.includes('') ? [['', '\uffff']] : under.map((p) => [p, `${p}0`]);
+    for (const [low, high] of ranges) {
+      let from = low;
+      for (;;) {
+        // Keyset pages rather than one long iterate(): the caller may delete files between yields,
+        // and SQLite refuses writes while a cursor on the same connection is open.
+        const paths = page.all(from, high, LIST_PAGE) as string[];
+        yield* paths;
+        if (paths.length < LIST_PAGE) break;
+        from = `${paths[paths.length - 1]}\0`;
+      }
     }
   }
 

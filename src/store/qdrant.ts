@@ -150,7 +150,10 @@ export class QdrantStore implements VectorStore {
     return out;
   }
 
-  /** Every manifest, recorded or still an intent: a file interrupted mid-write is listed too. */
+  /**
+   * Every manifest, recorded or still an intent: a file interrupted mid-write is listed too.
+   * Manifests carry no directory list to filter on, so `under` is left to the caller.
+   */
   async *listFiles(): AsyncIterable<string> {
     for await (const point of this.scrollAll({ must: [match('kind', 'file')] }, ['path'], false)) {
       const path = (point.payload as Payload | null)?.path;

@@ -106,8 +106,11 @@ export interface VectorStore {
   openReadOnly(): Promise<IndexMeta | null>;
   /** Recorded hashes of these (repository-relative) paths; paths not recorded are absent. */
   fileHashes(paths: string[]): Promise<Map<string, string>>;
-  /** Every recorded path, streamed. */
-  listFiles(): AsyncIterable<string>;
+  /**
+   * Every recorded path, streamed; with `under`, at least those at or below these paths (a
+   * store may return a few more: callers apply their own scope).
+   */
+  listFiles(under?: readonly string[]): AsyncIterable<string>;
   /** Vectors already stored for chunks with these content hashes (chunk-level reuse). */
   reusableVectors(contentHashes: string[]): Promise<Map<string, Float32Array>>;
   /** Stores these files' chunks, removes their stale chunks, then records their hashes. */

@@ -78,6 +78,23 @@ export function vectorStoreContract(name: string, setup: () => Promise<StoreHarn
       expect(Array.from(reused.get(a.chunks[0]!.contentHash)!)).toEqual([1, 0, 0, 0]);
     });
 
+    it('listFiles(under) lists at least every path at or below the given ones', async () => {
+      await s.open(META, { rebuild: false });
+      const paths = ['src/a.ts', 'src/deep/b.ts', 'src-old/c.ts', 'src.ts', 'lib/d.ts', 'readme.md'];
+      await s.writeFiles(paths.map((p) => file(p, [chunk(p, 1, `function f${paths.indexOf(p)}() {}`, [1, 0, 0, 0])])));
+      const under = async (prefixes: string[]) => {
+        const out: string[] = [];
+        for await (const p of s.listFiles(prefixes)) out.push(p);
+        return out;
+      };
+      const inside = (p: string, prefixes: string[]) => prefixes.some((q) => q === '' || p === q || p.startsWith(`${q}/`));
+      for (const prefixes of [['src'], ['src/deep/b.ts', 'readme.md'], ['missing'], ['']]) {
+        const listed = await under(prefixes);
+        expect(new Set(listed).size).toBe(listed.length);
+        expect(listed.filter((p) => inside(p, prefixes)).sort()).toEqual(paths.filter((p) => inside(p, prefixes)).sort());
+      }
+    });
+
     it('a rewrite replaces the stale chunks; planWrite and countChunks say beforehand what write and delete will do', async () => {
       await s.open(META, { rebuild: false });
       await s.writeFiles([file('a.ts', [chunk('a.ts', 1, 'function alpha() {}', [1, 0, 0, 0]), chunk('a.ts', 2, 'function beta() {}', [0, 1, 0, 0])])]);
