@@ -7,6 +7,7 @@ import { configCommand } from './commands/config-command.js';
 import { indexCommand } from './commands/index-command.js';
 import { searchCommand } from './commands/search-command.js';
 import { statusCommand } from './commands/status-command.js';
+import { watchCommand } from './commands/watch-command.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -32,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run cw --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
-  for (const cmd of [indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
+  for (const cmd of [indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), watchCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
     cmd.version(version(), '-V, --version').addHelpText('after', EXIT_CODES_HELP).exitOverride();
     program.addCommand(cmd);
   }
@@ -50,12 +51,13 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
         return ExitCode.Ok;
       }
-      if (json) process.stdout.write(`${JSON.stringify({ error: { message: redact(err.message), exit_code: ExitCode.Usage } })}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'error', error: { message: redact(err.message), exit_code: ExitCode.Usage } })}\n`);
       return ExitCode.Usage;
     }
     const code = exitCodeOf(err);
     const message = redact(err instanceof Error ? err.message : String(err));
-    if (json) process.stdout.write(`${JSON.stringify({ error: { message, exit_code: code } }, null, 2)}\n`);
+    // One line: a whole document for one-shot commands, and one more line of `cw watch --json`'s stream.
+    if (json) process.stdout.write(`${JSON.stringify({ type: 'error', error: { message, exit_code: code } })}\n`);
     for (const line of message.split('\n')) process.stderr.write(`cw: error: ${line}\n`);
     if (!(err instanceof CodeweaverError) && process.env.CODEWEAVER_DEBUG) process.stderr.write(`${redact(String((err as Error).stack))}\n`);
     return code;

@@ -96,6 +96,15 @@ export class Output {
     this.stdout.write(`${JSON.stringify(redactDeep(doc), null, 2)}\n`);
   }
 
+  /**
+   * One JSON document on one line (stdout), for commands that report as they go (`cw watch
+   * --json`): a stream of documents a script reads line by line.
+   */
+  jsonLine(doc: unknown): void {
+    if (!this.json) return;
+    this.stdout.write(`${JSON.stringify(redactDeep(doc))}\n`);
+  }
+
   /** Live progress: a spinner on a TTY; elsewhere the caller throttles and calls `info`. */
   progress(text: string): void {
     if (!this.interactive) return;

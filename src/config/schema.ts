@@ -151,6 +151,17 @@ export const IndexingConfigSchema = z.strictObject({
 });
 export type IndexingConfig = z.infer<typeof IndexingConfigSchema>;
 
+export const WatchConfigSchema = z.strictObject({
+  debounce_ms: z
+    .number()
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(300)
+    .meta({ description: 'cw watch: quiet time (ms) after the last file event before a batch is indexed; a batch waits at most 8 of them.' }),
+});
+export type WatchConfig = z.infer<typeof WatchConfigSchema>;
+
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -158,6 +169,7 @@ export const ConfigSchema = z
     embedding: EmbeddingConfigSchema.prefault({}),
     store: StoreConfigSchema.prefault({}),
     indexing: IndexingConfigSchema.prefault({}),
+    watch: WatchConfigSchema.prefault({}),
   })
   .meta({ title: 'codeweaver configuration' });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -54,6 +54,11 @@ export interface IndexRunDeps {
   onProgress?: (progress: IndexProgress) => void;
   onSkip?: (path: string, reason: SkipReason) => void;
   onFileFailed?: (path: string, error: string) => void;
+  /**
+   * A file left for the next run through no fault of its own (the provider or store did not
+   * answer its batch): counted as failed, but not announced one by one, and worth retrying.
+   */
+  onFileDeferred?: (path: string, reason: string) => void;
   /** One line for the user that is not a file's failure (e.g. a filter that matched nothing). */
   onWarning?: (message: string) => void;
 }
@@ -493,6 +498,7 @@ export class IndexRun {
     this.filesDone++;
     if (this.summary.failures.length < MAX_LISTED_FAILURES) this.summary.failures.push({ path: job.path, error: message });
     if (announce) this.deps.onFileFailed?.(job.path, message);
+    else this.deps.onFileDeferred?.(job.path, message);
     this.pending.release(job.permits);
   }
 

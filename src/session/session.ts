@@ -73,6 +73,8 @@ export interface IndexRequest {
   precount?: boolean;
   onSkip?: (path: string, reason: SkipReason) => void;
   onFileFailed?: (path: string, error: string) => void;
+  /** A file left for the next run because the provider or store did not answer (see IndexRun). */
+  onFileDeferred?: (path: string, reason: string) => void;
   onWarning?: (message: string) => void;
 }
 
@@ -226,6 +228,7 @@ export class Session {
           },
           onSkip: request.onSkip,
           onFileFailed: request.onFileFailed,
+          onFileDeferred: request.onFileDeferred,
           onWarning: request.onWarning ?? this.hooks.onWarning,
         },
         {
