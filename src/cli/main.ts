@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { CodeweaverError, ExitCode, exitCodeOf } from '../errors.js';
 import { addSecretsFromEnv, redact } from '../redact.js';
@@ -8,6 +7,8 @@ import { indexCommand } from './commands/index-command.js';
 import { searchCommand } from './commands/search-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { watchCommand } from './commands/watch-command.js';
+import { mcpCommand } from './commands/mcp-command.js';
+import { version } from './version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -16,10 +17,6 @@ Exit codes:
   2    usage or configuration error (bad flag or config, missing API key, refused model change)
   130  interrupted (SIGINT/SIGTERM)`;
 
-function version(): string {
-  const require = createRequire(import.meta.url);
-  return (require('../../package.json') as { version: string }).version;
-}
 
 /** Runs the CLI; resolves with the process exit code. Never calls process.exit itself. */
 export async function main(argv: string[]): Promise<number> {
@@ -33,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run cw --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
-  for (const cmd of [indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), watchCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
+  for (const cmd of [indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), watchCommand(setExit), mcpCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
     cmd.version(version(), '-V, --version').addHelpText('after', EXIT_CODES_HELP).exitOverride();
     program.addCommand(cmd);
   }

@@ -14,7 +14,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
-import { walkFiles, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
+import { outermostPaths, walkFiles, walkOptionsFor, walkPaths, type DiscoveredFile } from '../discovery/walk.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { CodeweaverError, UsageError } from '../errors.js';
@@ -56,6 +56,12 @@ export interface IndexRequest {
   dryRun?: boolean;
   /** This run's --include/--exclude. */
   filter?: RunFilter;
+  /**
+   * Only these repository-relative files or directories ('' is the whole tree): each walked
+   * as a whole walk would judge it, and recorded files only there may be removed (a watcher's
+   * batch, a refresh of some paths). Takes the place of `files` and `scope`.
+   */
+  paths?: readonly string[];
   /** The files to look at (default: a walk of the whole tree). */
   files?: (signal: AbortSignal) => AsyncIterable<DiscoveredFile>;
   /** With `files`: which recorded files the run answers for (may remove when not seen). */
@@ -166,8 +172,9 @@ export class Session {
     return turn;
   }
 
-  private async runIndex(request: IndexRequest): Promise<RunSummary> {
+  private async runIndex(asked: IndexRequest): Promise<RunSummary> {
     if (this.closing) throw new CodeweaverError('the session is closed');
+    const request = this.narrowed(asked);
     const signal = request.signal ? AbortSignal.any([request.signal, this.closeController.signal]) : this.closeController.signal;
     const dryRun = Boolean(request.dryRun);
     const rebuild = Boolean(request.full);
@@ -258,6 +265,19 @@ export class Session {
       // writers (a `cw index` next to a server) are free to open the index.
       if (!dryRun) await store.close();
     }
+  }
+
+  /** A request for some paths, as the file source and scope the run takes. */
+  private narrowed(request: IndexRequest): IndexRequest {
+    if (!request.paths) return request;
+    const paths = outermostPaths(request.paths);
+    if (paths.includes('')) return { ...request, paths: undefined };
+    const options = walkOptionsFor(this.config.indexing, request.filter);
+    return {
+      ...request,
+      files: (signal) => walkPaths(this.root, paths, { ...options, signal }),
+      scope: { covers: (p) => paths.some((q) => p === q || p.startsWith(`${q}/`)), paths },
+    };
   }
 
   /** Files in scope, by a walk that stats but reads nothing; null if the walk failed or was stopped. */

@@ -251,12 +251,14 @@ export class QdrantStore implements VectorStore {
     );
     return result.points.map((p) => {
       const payload = (p.payload ?? {}) as Payload;
+      const content = String(payload.content ?? '');
       return {
         path: String(payload.path),
         startLine: Number(payload.start_line),
         endLine: Number(payload.end_line),
         score: p.score,
-        snippet: String(payload.content ?? '')
+        content,
+        snippet: content
           .split('\n')
           .slice(0, 8)
           .join('\n')

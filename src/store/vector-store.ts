@@ -61,6 +61,8 @@ export interface SearchHit {
   snippet: string;
   /** The line number of the snippet's first line (it is a window of the chunk). */
   snippetStartLine: number;
+  /** The whole chunk's code (lines startLine..endLine), for callers that show more than a snippet (MCP). */
+  content: string;
   symbol: string | null;
   language: string;
 }

@@ -10,7 +10,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { outermostPaths, walkOptionsFor, walkPaths } from '../discovery/walk.js';
+import { outermostPaths } from '../discovery/walk.js';
 import { ExitCode, exitCodeOf } from '../errors.js';
 import type { IndexRequest, Session } from '../session/session.js';
 import type { RunSummary } from '../pipeline/summary.js';
@@ -196,20 +196,14 @@ export class Watcher {
     });
   }
 
-  /** The run over some paths of the tree: walked as a whole walk would judge them, answering for nothing else. */
   private request(paths: string[], failed: Array<{ path: string; error: string }>, deferred: string[]): IndexRequest {
-    const { session, signal, forceSignal } = this.options;
-    const onFileFailed = (p: string, error: string) => failed.push({ path: p, error });
-    const onFileDeferred = (p: string) => deferred.push(p);
-    if (paths.includes('')) return { signal, forceSignal, onFileFailed, onFileDeferred };
-    const inside = (p: string) => paths.some((q) => p === q || p.startsWith(`${q}/`));
+    const { signal, forceSignal } = this.options;
     return {
+      paths,
       signal,
       forceSignal,
-      onFileFailed,
-      onFileDeferred,
-      files: (runSignal) => walkPaths(session.root, paths, { ...walkOptionsFor(session.config.indexing), signal: runSignal }),
-      scope: { covers: inside, paths },
+      onFileFailed: (p, error) => failed.push({ path: p, error }),
+      onFileDeferred: (p) => deferred.push(p),
     };
   }
 

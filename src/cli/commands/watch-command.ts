@@ -29,7 +29,7 @@ export function watchCommand(setExit: (code: number) => void): Command {
           debounceMs: session.config.watch.debounce_ms,
           signal: shutdown.signal,
           forceSignal: shutdown.forceSignal,
-          onEvent: (event) => report(out, event),
+          onEvent: (event) => reportWatchEvent(out, event),
         });
         try {
           await watcher.run();
@@ -48,7 +48,7 @@ export function watchCommand(setExit: (code: number) => void): Command {
 }
 
 /** Each event as one JSON line (--json), or one line per batch (a live line on a TTY). */
-function report(out: Output, event: WatchEvent): void {
+export function reportWatchEvent(out: Output, event: WatchEvent): void {
   const time = new Date().toISOString();
   out.jsonLine({ ...event, time });
   if (out.json) return;

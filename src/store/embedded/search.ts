@@ -105,6 +105,7 @@ export class Searcher {
       score,
       snippet: snippet.text,
       snippetStartLine: row.start_line + snippet.offset,
+      content: row.content,
       symbol: row.symbol,
       language: row.language,
     };

@@ -1,0 +1,69 @@
+import { Command } from 'commander';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { ExitCode } from '../../errors.js';
+import { createMcpServer } from '../../mcp/server.js';
+import { Watcher } from '../../watch/watcher.js';
+import { addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
+import { withSession } from '../runtime.js';
+import { version } from '../version.js';
+import { reportWatchEvent } from './watch-command.js';
+
+interface McpOptions extends OverrideOptions {
+  watch?: boolean;
+}
+
+export function mcpCommand(setExit: (code: number) => void): Command {
+  const cmd = new Command('mcp')
+    .description('serve the index to AI agents over MCP (stdio): tools search_code, index_status, refresh_index')
+    .argument('[path]', 'repository to serve (default: the one around the working directory)')
+    .option('--watch', 'keep the index up to date while serving (as cw watch does)')
+    .option('-q, --quiet', 'print errors only (on stderr)')
+    .option('-v, --verbose', 'print details on stderr')
+    .option('-c, --config <file>', 'use this configuration file instead of searching for one');
+  addStoreOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    '\nstdout carries only protocol messages; diagnostics go to stderr. The server ends when the client closes stdin (exit 0) or on SIGINT/SIGTERM (exit 130).',
+  );
+  return cmd.action(async (rootArg: string | undefined, opts: McpOptions) =>
+    setExit(
+      // --json is never set here: nothing but the protocol may reach stdout.
+      await withSession(rootArg, { ...opts, json: false }, configFlags(opts), async ({ out, session }) => {
+        const stop = new AbortController();
+        let watching = false;
+        let watcherDone: Promise<void> = Promise.resolve();
+        if (opts.watch) {
+          watching = true;
+          const watcher = new Watcher({
+            session,
+            debounceMs: session.config.watch.debounce_ms,
+            signal: stop.signal,
+            onEvent: (event) => reportWatchEvent(out, event),
+          });
+          // A watcher that cannot go on (a refused key) ends watching, not the server: searches still work.
+          watcherDone = watcher.run().catch((err: unknown) => {
+            out.error(`watching stopped: ${err instanceof Error ? err.message : String(err)}`);
+          }).finally(() => {
+            watching = false;
+          });
+        }
+        const server = createMcpServer({ session, version: version(), watching: () => watching });
+        const transport = new StdioServerTransport();
+        const ended = new Promise<number>((resolve) => {
+          // The client closing stdin is the normal end of a stdio server.
+          process.stdin.once('end', () => resolve(ExitCode.Ok));
+          process.stdin.once('close', () => resolve(ExitCode.Ok));
+          transport.onclose = () => resolve(ExitCode.Ok);
+          for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(ExitCode.Interrupted));
+        });
+        await server.connect(transport);
+        out.debug(`serving ${session.root} over MCP (stdio)${opts.watch ? ', watching for changes' : ''}`);
+        const code = await ended;
+        stop.abort();
+        await watcherDone;
+        await server.close().catch(() => {});
+        return code;
+      }),
+    ),
+  );
+}

@@ -1,0 +1,285 @@
+/**
+ * `cw mcp`: the index served to AI agents over the Model Context Protocol. Three tools over one
+ * long-lived session — the index stays open between calls, searches read through their own
+ * connection while a refresh writes. Policy stays in the session: this file only maps tool
+ * calls to it and its answers to structured results.
+ *
+ * Every result and every error text passes through the redactor: a key that reached a message
+ * (an SDK's error echoing a header, say) never reaches the agent.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { z } from 'zod';
+import { redact, redactDeep } from '../redact.js';
+import type { Session } from '../session/session.js';
+
+export interface McpServerOptions {
+  session: Session;
+  version: string;
+  /** Whether a watcher keeps the index fresh (`cw mcp --watch`), for index_status. */
+  watching: () => boolean;
+}
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+const SEARCH_INPUT = {
+  query: z
+    .string()
+    .trim()
+    .min(1, 'query is empty: give words, identifiers or a description of the code to find')
+    .max(2000)
+    .describe('What to find: a description of behaviour ("retry with exponential backoff"), identifiers ("HttpClientPool"), or both.'),
+  limit: z.number().int().min(1).max(50).default(10).describe('Most results (1–50, default 10).'),
+  path: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Only results below this repository-relative directory, or in this file (e.g. "src/http").'),
+  include: z.array(z.string().min(1)).max(50).optional().describe('Only files matching these globs (.gitignore syntax, e.g. "*.ts", "src/**").'),
+  exclude: z.array(z.string().min(1)).max(50).optional().describe('No files matching these globs (e.g. "test/", "*.md").'),
+  language: z
+    .union([z.string().min(1), z.array(z.string().min(1)).max(20)])
+    .optional()
+    .describe('Only these languages: "typescript", "python", "go", "rust", "markdown", … (one or a list).'),
+};
+
+const HIT = z.object({
+  path: z.string().describe('Repository-relative path.'),
+  start_line: z.number().int(),
+  end_line: z.number().int(),
+  symbol: z.string().nullable().describe('The enclosing definition (function, class, method), when known.'),
+  language: z.string(),
+  score: z.number(),
+  code: z.string().describe("The chunk's code, lines start_line..end_line."),
+});
+
+const SEARCH_OUTPUT = {
+  root: z.string().describe('The repository root; result paths are relative to it.'),
+  search_mode: z.enum(['lexical', 'hybrid']),
+  results: z.array(HIT),
+};
+
+const STATUS_OUTPUT = {
+  root: z.string(),
+  indexed: z.boolean().describe('false: nothing indexed yet (call refresh_index).'),
+  store: z.string(),
+  location: z.string(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  dimensions: z.number().int().nullable(),
+  search_mode: z.enum(['lexical', 'hybrid']).nullable(),
+  files: z.number().int(),
+  chunks: z.number().int(),
+  vectors: z.number().int(),
+  created_at: z.string().nullable(),
+  last_indexed_at: z.string().nullable(),
+  run_in_progress: z.boolean(),
+  run: z
+    .object({
+      started_at: z.string().nullable(),
+      phase: z.string().nullable(),
+      files_found: z.number().int().nullable(),
+      files_done: z.number().int().nullable(),
+    })
+    .nullable()
+    .describe('The index run in progress, if any.'),
+  watching: z.boolean().describe('A watcher indexes file changes as they happen.'),
+};
+
+const REFRESH_INPUT = {
+  paths: z
+    .array(z.string().min(1))
+    .max(1000)
+    .optional()
+    .describe('Only these repository-relative files or directories (default: the whole repository).'),
+};
+
+const REFRESH_OUTPUT = {
+  files: z.looseObject({
+    scanned: z.number().int(),
+    indexed: z.number().int(),
+    unchanged: z.number().int(),
+    deleted: z.number().int(),
+    out_of_scope: z.number().int(),
+    failed: z.number().int(),
+  }),
+  chunks: z.looseObject({ embedded: z.number().int(), reused: z.number().int(), written: z.number().int(), deleted: z.number().int() }),
+  duration_ms: z.number(),
+  search_mode: z.enum(['lexical', 'hybrid']),
+  interrupted: z.boolean(),
+  aborted: z.string().nullable().describe('Why the run stopped early (e.g. the embedding provider is down), or null.'),
+  failures: z.array(z.object({ path: z.string(), error: z.string() })).describe('Files that could not be indexed (the first few).'),
+};
+
+export function createMcpServer(options: McpServerOptions): McpServer {
+  const { session } = options;
+  const server = new McpServer(
+    { name: 'codeweaver', version: options.version },
+    {
+      instructions:
+        'codeweaver indexes this repository for code search. Use search_code to find code by meaning or by identifiers when you do not know where it is; index_status to see how fresh the index is; refresh_index after files changed (not needed when the server watches).',
+    },
+  );
+
+  server.registerTool(
+    'search_code',
+    {
+      title: 'Search the code',
+      description:
+        "Searches this repository's code index by meaning and by keywords (hybrid semantic + BM25; BM25 only for a lexical index) and returns the best-matching code chunks with path, line range, enclosing symbol, language, score and the code itself. Use it to find where something is implemented, defined or used when you do not know the file: describe the behaviour or name identifiers. Narrow with path, include/exclude globs or language. For an exact string, grep is the better tool.",
+      inputSchema: SEARCH_INPUT,
+      outputSchema: SEARCH_OUTPUT,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (args) =>
+      answer(async () => {
+        const languages = args.language === undefined ? undefined : (Array.isArray(args.language) ? args.language : [args.language]);
+        const { hits, searchMode } = await session.search({
+          query: args.query,
+          limit: args.limit,
+          under: args.path,
+          include: args.include,
+          exclude: args.exclude,
+          languages,
+        });
+        const results = hits.map((h) => ({
+          path: h.path,
+          start_line: h.startLine,
+          end_line: h.endLine,
+          symbol: h.symbol,
+          language: h.language,
+          score: h.score,
+          code: h.content,
+        }));
+        const text = results.length === 0 ? 'No results.' : results.map((r) => `${r.path}:${r.start_line}-${r.end_line}${r.symbol ? ` ${r.symbol}` : ''} (${r.score.toFixed(3)})\n${r.code}`).join('\n\n');
+        return { structured: { root: session.root, search_mode: searchMode, results }, text };
+      }, () => noIndexHint(session)),
+  );
+
+  server.registerTool(
+    'index_status',
+    {
+      title: 'Index status',
+      description:
+        'Tells whether this repository is indexed and how fresh the index is: files and chunks indexed, the embedding provider and model, the search mode, when it was created and last indexed, whether an index run is in progress, and whether a watcher keeps it up to date. Call it when search results look stale, empty or surprising.',
+      inputSchema: {},
+      outputSchema: STATUS_OUTPUT,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    () =>
+      answer(async () => {
+        const status = await session.status();
+        const store = await session.openReader();
+        const activity = session.activity();
+        const meta = status?.meta ?? null;
+        const doc = {
+          root: session.root,
+          indexed: meta !== null,
+          store: store.kind,
+          location: store.location,
+          provider: meta?.provider ?? null,
+          model: meta?.model ?? null,
+          dimensions: meta?.dimensions ?? null,
+          search_mode: meta ? (meta.dimensions === null ? ('lexical' as const) : ('hybrid' as const)) : null,
+          files: status?.files ?? 0,
+          chunks: status?.chunks ?? 0,
+          vectors: status?.vectors ?? 0,
+          created_at: status?.createdAt ?? null,
+          last_indexed_at: status?.lastIndexedAt ?? null,
+          run_in_progress: activity.running,
+          run: activity.running
+            ? {
+                started_at: activity.startedAt?.toISOString() ?? null,
+                phase: activity.progress?.phase ?? null,
+                files_found: activity.progress?.filesTotal ?? null,
+                files_done: activity.progress?.filesDone ?? null,
+              }
+            : null,
+          watching: options.watching(),
+        };
+        const text = doc.indexed
+          ? `${doc.files} files, ${doc.chunks} chunks indexed with ${doc.provider}/${doc.model} (${doc.search_mode}); last indexed ${doc.last_indexed_at ?? 'unknown'}${doc.run_in_progress ? '; an index run is in progress' : ''}${doc.watching ? '; kept up to date by a watcher' : ''}`
+          : `not indexed yet${doc.run_in_progress ? ' (an index run is in progress)' : ' — call refresh_index to index it'}`;
+        return { structured: doc, text };
+      }),
+  );
+
+  server.registerTool(
+    'refresh_index',
+    {
+      title: 'Refresh the index',
+      description:
+        'Brings the index up to date with the files on disk: new and changed files are indexed, deleted ones removed; unchanged files cost almost nothing. Call it after files were edited, or when index_status says the index is missing or old (the first run indexes everything and may take minutes on a large repository). Sends progress notifications while it runs and returns what changed. Not needed when the server watches the repository.',
+      inputSchema: REFRESH_INPUT,
+      outputSchema: REFRESH_OUTPUT,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    (args, extra) =>
+      answer(async () => {
+        const progress = progressReporter(extra);
+        const summary = await session.index({ paths: args.paths, signal: extra.signal, onProgress: progress });
+        const f = summary.files;
+        const structured = {
+          files: f,
+          chunks: summary.chunks,
+          duration_ms: summary.duration_ms,
+          search_mode: summary.search_mode,
+          interrupted: summary.interrupted,
+          aborted: summary.aborted,
+          failures: summary.failures,
+        };
+        const text = `${f.indexed} files indexed, ${f.unchanged} unchanged, ${f.deleted} deleted${f.out_of_scope ? `, ${f.out_of_scope} out of scope` : ''}${f.failed ? `, ${f.failed} failed` : ''} in ${(summary.duration_ms / 1000).toFixed(1)} s${summary.aborted ? ` — stopped early: ${summary.aborted}` : ''}${summary.interrupted ? ' — interrupted' : ''}`;
+        return { structured, text };
+      }),
+  );
+
+  return server;
+}
+
+/**
+ * A tool's answer as a CallToolResult: the structured document (validated by the SDK against
+ * the output schema) and the same in text for clients that show only text. A failure becomes
+ * an error result naming the problem — never a crash of the server.
+ */
+async function answer(
+  body: () => Promise<{ structured: Record<string, unknown>; text: string }>,
+  explain?: () => Promise<string | null>,
+): Promise<CallToolResult> {
+  try {
+    const { structured, text } = await body();
+    return { structuredContent: redactDeep(structured), content: [{ type: 'text', text: redact(text) }] };
+  } catch (err) {
+    const hint = (await explain?.().catch(() => null)) ?? null;
+    const message = hint ?? (err instanceof Error ? err.message : String(err));
+    return { isError: true, content: [{ type: 'text', text: redact(message) }] };
+  }
+}
+
+/** When a search fails because nothing is indexed yet, the agent is told what to call. */
+async function noIndexHint(session: Session): Promise<string | null> {
+  if (await session.status()) return null;
+  return 'this repository is not indexed yet — call refresh_index first (it indexes every file once; later refreshes are incremental)';
+}
+
+/** Progress notifications for the client's progress token, at most about 5 a second. */
+function progressReporter(extra: Extra): ((p: { filesDone: number; filesTotal: number; expectedTotal: number | null; discoveryDone: boolean; phase: string }) => void) | undefined {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return undefined;
+  let last = 0;
+  let sent = -1;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 200 && p.phase !== 'done') return;
+    if (p.filesDone <= sent) return; // each notification's progress must be higher than the last
+    last = now;
+    sent = p.filesDone;
+    const total = p.discoveryDone ? p.filesTotal : (p.expectedTotal ?? undefined);
+    void extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress: p.filesDone, ...(total !== undefined ? { total } : {}), message: `${p.phase}: ${p.filesDone} of ${total ?? '?'} files` },
+      })
+      .catch(() => {});
+  };
+}
