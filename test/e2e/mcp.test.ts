@@ -1,0 +1,186 @@
+/**
+ * `cw mcp` through the SDK's own Client over StdioClientTransport, spawning the real CLI: the
+ * tools and their schemas, search_code against `cw search --json` on the same index,
+ * refresh_index after an edit (with progress), index_status, bad arguments, secrets, --watch,
+ * and shutdown when the client closes stdin.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { appendFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Ajv } from 'ajv';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
+import { CORPORA, makeRepo, waitFor, workDir } from '../reliability/harness.js';
+import { assertBuilt, cleanEnv, CLI, runCli } from './cli-harness.js';
+
+let work: Awaited<ReturnType<typeof workDir>>;
+let server: ProviderServer | null = null;
+const clients: Client[] = [];
+beforeAll(async () => {
+  assertBuilt();
+  work = await workDir('mcp');
+});
+afterAll(() => work.cleanup());
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close().catch(() => {});
+  await server?.close();
+  server = null;
+});
+
+interface Connected {
+  client: Client;
+  transport: StdioClientTransport;
+  errors: Error[];
+  stderr: () => string;
+}
+
+async function connect(args: string[], env = cleanEnv()): Promise<Connected> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', ...args], env: env as Record<string, string>, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const client = new Client({ name: 'cw-test', version: '1.0.0' });
+  const errors: Error[] = [];
+  // Anything on stdout that is not a protocol message surfaces here.
+  client.onerror = (e) => errors.push(e);
+  await client.connect(transport);
+  clients.push(client);
+  return { client, transport, errors, stderr: () => stderr };
+}
+
+const structured = (r: any) => r.structuredContent as any;
+
+describe('cw mcp', () => {
+  it('serves search_code, index_status and refresh_index over stdio, and ends when the client closes stdin', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small);
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const { client, transport, errors, stderr } = await connect([repo]);
+
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['index_status', 'refresh_index', 'search_code']);
+    const ajv = new Ajv({ strict: false });
+    for (const tool of tools) {
+      expect(tool.description!.length, tool.name).toBeGreaterThan(120);
+      expect(tool.inputSchema.type).toBe('object');
+      expect(tool.outputSchema?.type).toBe('object');
+      expect(() => ajv.compile(tool.inputSchema), tool.name).not.toThrow();
+      expect(() => ajv.compile(tool.outputSchema!), tool.name).not.toThrow();
+    }
+    const search = tools.find((t) => t.name === 'search_code')!;
+    expect(Object.keys(search.inputSchema.properties!).sort()).toEqual(['exclude', 'include', 'language', 'limit', 'path', 'query']);
+    expect(search.inputSchema.required).toEqual(['query']);
+
+    // The same answers as cw search --json on the same index.
+    for (const [args, flags] of [
+      [{ query: 'retry handler', limit: 5 }, ['-n', '5']],
+      [{ query: 'redirect location', limit: 4, path: 'lib/handler' }, ['-n', '4', '--under', 'lib/handler']],
+      [{ query: 'request', limit: 6, language: 'javascript', exclude: ['lib/interceptor/'] }, ['-n', '6', '--lang', 'javascript', '--exclude', 'lib/interceptor/']],
+    ] as const) {
+      const result = await client.callTool({ name: 'search_code', arguments: args });
+      expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+      const cli = await runCli(['search', args.query, '-p', repo, '--json', ...flags], { env: cleanEnv() });
+      const expected = JSON.parse(cli.stdout);
+      const got = structured(result);
+      expect(got.root).toBe(expected.root);
+      expect(got.search_mode).toBe('lexical');
+      expect(got.results.length).toBeGreaterThan(0);
+      expect(got.results.map((r: any) => [r.path, r.start_line, r.end_line, r.symbol, r.language, r.score])).toEqual(
+        expected.results.map((r: any) => [r.path, r.start_line, r.end_line, r.symbol, r.language, r.score]),
+      );
+      got.results.forEach((r: any, i: number) => expect(r.code).toContain(expected.results[i].snippet.split('\n')[0]));
+    }
+
+    const status = structured(await client.callTool({ name: 'index_status', arguments: {} }));
+    const cliStatus = JSON.parse((await runCli(['status', repo, '--json'], { env: cleanEnv() })).stdout);
+    expect(status).toMatchObject({ indexed: true, files: cliStatus.files, chunks: cliStatus.chunks, provider: 'local', search_mode: 'lexical', run_in_progress: false, run: null, watching: false });
+
+    // An edit, a refresh with progress, and the new code is found.
+    await writeFile(path.join(repo, 'lib', 'handler', 'added-by-agent.js'), 'function zebraCrossingSignal () { return "stop" }\n');
+    await appendFile(path.join(repo, 'lib', 'handler', 'retry-handler.js'), '\nfunction quagmireEscapeHatch () { return 1 }\n');
+    const progress: any[] = [];
+    const refreshed = await client.callTool({ name: 'refresh_index', arguments: {} }, undefined, { onprogress: (p) => progress.push(p) });
+    expect(refreshed.isError, JSON.stringify(refreshed.content)).toBeFalsy();
+    expect(structured(refreshed).files).toMatchObject({ indexed: 2, deleted: 0, failed: 0 });
+    expect(progress.length).toBeGreaterThan(0);
+    for (let i = 1; i < progress.length; i++) expect(progress[i].progress).toBeGreaterThan(progress[i - 1].progress);
+    const found = structured(await client.callTool({ name: 'search_code', arguments: { query: 'zebraCrossingSignal', limit: 3 } }));
+    expect(found.results[0].path).toBe('lib/handler/added-by-agent.js');
+    expect(found.results[0].code).toContain('zebraCrossingSignal');
+    // Only some paths: the rest is neither looked at nor removed.
+    const narrow = structured(await client.callTool({ name: 'refresh_index', arguments: { paths: ['lib/handler/added-by-agent.js'] } }));
+    expect(narrow.files).toMatchObject({ scanned: 1, unchanged: 1, deleted: 0 });
+    expect(structured(await client.callTool({ name: 'index_status', arguments: {} })).files).toBe(cliStatus.files + 1);
+
+    // Bad input: an error result naming the problem, and the server goes on.
+    for (const [args, says] of [
+      [{ query: '   ' }, /query is empty/],
+      [{ query: 'x', limit: 0 }, /limit/],
+      [{ query: 'x', limit: 'ten' }, /limit/],
+      [{}, /query/],
+    ] as const) {
+      const bad = await client.callTool({ name: 'search_code', arguments: args as Record<string, unknown> });
+      expect(bad.isError, JSON.stringify(args)).toBe(true);
+      expect((bad.content as any)[0].text).toMatch(says);
+    }
+    const unknown = await client.callTool({ name: 'no_such_tool', arguments: {} });
+    expect(unknown.isError).toBe(true);
+    expect(structured(await client.callTool({ name: 'index_status', arguments: {} })).indexed).toBe(true);
+
+    expect(errors).toEqual([]); // stdout carried protocol messages only
+    const child = (transport as unknown as { _process: ChildProcess })._process;
+    await client.close(); // closes the server's stdin
+    await waitFor(() => child.exitCode !== null || child.signalCode !== null, 10_000, 'the server exits');
+    expect(child.signalCode).toBeNull(); // it ended by itself, not by the client's SIGTERM
+    expect(child.exitCode, stderr()).toBe(0);
+  }, 120_000);
+
+  it('an unindexed repository: search_code says to call refresh_index, which indexes it', async () => {
+    const repo = await makeRepo(work.dir, [CORPORA.small[0]!]);
+    const { client } = await connect([repo]);
+    const status = structured(await client.callTool({ name: 'index_status', arguments: {} }));
+    expect(status).toMatchObject({ indexed: false, files: 0 });
+    const before = await client.callTool({ name: 'search_code', arguments: { query: 'retry' } });
+    expect(before.isError).toBe(true);
+    expect((before.content as any)[0].text).toMatch(/not indexed yet — call refresh_index/);
+    const refreshed = structured(await client.callTool({ name: 'refresh_index', arguments: {} }));
+    expect(refreshed.files.indexed).toBeGreaterThan(3);
+    expect(structured(await client.callTool({ name: 'search_code', arguments: { query: 'retry' } })).results.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('never shows a secret: a provider error echoing the key reaches the agent masked', async () => {
+    const KEY = 'pa-mcp-secret-key-0123456789';
+    server = await startVoyageServer({ dims: 256 });
+    const repo = await makeRepo(work.dir, [CORPORA.small[0]!], { embedding: { provider: 'voyage', base_url: server.baseUrl, dimensions: 256 } });
+    const env = cleanEnv({ VOYAGE_API_KEY: KEY });
+    expect((await runCli(['index', repo], { env })).code).toBe(0);
+    server.respond = (req) => ({ status: 400, json: { detail: `invalid request for key ${String(req.headers.authorization)}` } });
+    const { client, stderr } = await connect([repo], env);
+    const result = await client.callTool({ name: 'search_code', arguments: { query: 'retry handler' } });
+    expect(result.isError).toBe(true);
+    const text = (result.content as any)[0].text as string;
+    expect(text).toMatch(/HTTP 400/);
+    expect(text).not.toContain(KEY);
+    const status = await client.callTool({ name: 'index_status', arguments: {} });
+    expect(JSON.stringify(status)).not.toContain(KEY);
+    expect(structured(status).search_mode).toBe('hybrid');
+    expect(stderr()).not.toContain(KEY);
+  }, 60_000);
+
+  it('--watch keeps the index fresh while serving: an edit becomes searchable without refresh_index', async () => {
+    const repo = await makeRepo(work.dir, [CORPORA.small[0]!], { watch: { debounce_ms: 40 } });
+    const { client } = await connect([repo, '--watch']);
+    await waitFor(async () => structured(await client.callTool({ name: 'index_status', arguments: {} })).indexed, 30_000, 'caught up');
+    expect(structured(await client.callTool({ name: 'index_status', arguments: {} })).watching).toBe(true);
+    await writeFile(path.join(repo, 'lib', 'handler', 'watched.js'), 'function platypusDetector () { return true }\n');
+    await waitFor(
+      async () => structured(await client.callTool({ name: 'search_code', arguments: { query: 'platypusDetector', limit: 1 } })).results[0]?.path === 'lib/handler/watched.js',
+      30_000,
+      'the edit is searchable',
+    );
+    // A cw index beside it is refused: the watcher is the index's writer.
+    const beside = await runCli(['index', repo], { env: cleanEnv() });
+    expect(beside.code).toBe(2);
+    expect(beside.stderr).toMatch(/cw watch \(pid \d+\) keeps/);
+  }, 60_000);
+});
