@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { PROVIDERS } from '../embedding/providers.js';
 import { UsageError } from '../errors.js';
 import { addSecret, addSecretsFromEnv } from '../redact.js';
-import { locateRepositoryRoot } from '../session/locate.js';
+import { isUnmarkedBroadRoot, locateRepositoryRoot } from '../session/locate.js';
 import type { RetryEvent } from '../http/retry.js';
 import { Session } from '../session/session.js';
 import type { CommonOptions } from './options.js';
@@ -110,4 +110,11 @@ export async function withSession(
 
 function oneLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
+
+/** Long-lived commands refuse to take `/` or $HOME for a repository (an editor's working directory is often `/`). */
+export function refuseBroadRoot(command: string, root: string): void {
+  if (isUnmarkedBroadRoot(root)) {
+    throw new UsageError(`cw ${command}: ${root} is not a repository (no .git, codeweaver config or index) — pass the repository's path, e.g. cw ${command} /path/to/repo`);
+  }
 }

@@ -22,3 +22,14 @@ export function locateRepositoryRoot(start: string, home: string = os.homedir())
   }
   return from;
 }
+
+/**
+ * A directory no long-lived command should take for a repository: the filesystem root or the
+ * home directory without any repository marker. Editors launch MCP servers with the working
+ * directory `/`; indexing and watching all of it would be a disaster, not a default.
+ */
+export function isUnmarkedBroadRoot(dir: string, home: string = os.homedir()): boolean {
+  const d = path.resolve(dir);
+  if (d !== path.parse(d).root && d !== path.resolve(home)) return false;
+  return !MARKERS.some((m) => existsSync(path.join(d, m)));
+}

@@ -54,6 +54,7 @@ export class Watcher {
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
   private configWarned = false;
+  private readonly wakeOnStop = (): void => this.wake?.();
 
   constructor(private readonly options: WatcherOptions) {}
 
@@ -122,8 +123,10 @@ export class Watcher {
         this.firstEventAt = null;
         await new Promise<void>((resolve) => {
           this.wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
+          signal.addEventListener('abort', this.wakeOnStop, { once: true });
         });
+        // Removed each time: one listener per batch would pile up over hours of watching.
+        signal.removeEventListener('abort', this.wakeOnStop);
         this.wake = null;
         continue;
       }

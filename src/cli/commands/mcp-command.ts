@@ -4,7 +4,7 @@ import { ExitCode } from '../../errors.js';
 import { createMcpServer } from '../../mcp/server.js';
 import { Watcher } from '../../watch/watcher.js';
 import { addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
-import { withSession } from '../runtime.js';
+import { refuseBroadRoot, withSession } from '../runtime.js';
 import { version } from '../version.js';
 import { reportWatchEvent } from './watch-command.js';
 
@@ -29,6 +29,7 @@ export function mcpCommand(setExit: (code: number) => void): Command {
     setExit(
       // --json is never set here: nothing but the protocol may reach stdout.
       await withSession(rootArg, { ...opts, json: false }, configFlags(opts), async ({ out, session }) => {
+        refuseBroadRoot('mcp', session.root);
         const stop = new AbortController();
         let watching = false;
         let watcherDone: Promise<void> = Promise.resolve();

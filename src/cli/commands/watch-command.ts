@@ -6,7 +6,7 @@ import { fmt, formatDuration } from '../progress.js';
 import { Shutdown } from '../lifecycle.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import type { Output } from '../output.js';
-import { withSession } from '../runtime.js';
+import { refuseBroadRoot, withSession } from '../runtime.js';
 
 export function watchCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('watch')
@@ -19,6 +19,7 @@ export function watchCommand(setExit: (code: number) => void): Command {
   return cmd.action(async (rootArg: string | undefined, opts: OverrideOptions) =>
     setExit(
       await withSession(rootArg, opts, configFlags(opts), async ({ out, session, graceMs }) => {
+        refuseBroadRoot('watch', session.root);
         const shutdown = new Shutdown({
           graceMs,
           onFirstSignal: (signal) => out.info(`${signal}: stopping after the batch in progress (Ctrl-C again to stop now)`),
