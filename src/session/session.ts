@@ -125,6 +125,7 @@ export class Session {
   /** Aborted by close(): a run in progress stops taking files and finishes what it holds. */
   private readonly closeController = new AbortController();
   private closing: Promise<void> | null = null;
+  private lexicalNoted = false;
 
   constructor(options: SessionOptions) {
     this.root = options.root;
@@ -212,7 +213,8 @@ export class Session {
       await embedder.close();
       throw err;
     }
-    if (embedder.provider === 'local' && !this.loaded.origins['embedding.provider']) {
+    if (embedder.provider === 'local' && !this.loaded.origins['embedding.provider'] && !this.lexicalNoted) {
+      this.lexicalNoted = true; // once per session: a watcher's every batch need not repeat it
       this.hooks.onInfo?.('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
     }
     try {

@@ -85,5 +85,6 @@ function describe(s: RunSummary): string {
   if (f.failed) parts.push(`${fmt(f.failed)} failed`);
   parts.push(`${fmt(f.unchanged)} unchanged`);
   const interrupted = s.interrupted ? ' (interrupted)' : s.aborted ? ` (stopped: ${s.aborted})` : '';
-  return `${parts.join(', ')} · ${fmt(s.chunks.written)} chunks written, ${fmt(s.chunks.deleted)} removed in ${formatDuration(s.duration_ms)}${interrupted}`;
+  const chunks = (n: number) => `${fmt(n)} chunk${n === 1 ? '' : 's'}`;
+  return `${parts.join(', ')} · ${chunks(s.chunks.written)} written, ${fmt(s.chunks.deleted)} removed in ${formatDuration(s.duration_ms)}${interrupted}`;
 }
