@@ -1,0 +1,131 @@
+/**
+ * The watcher's policy, with a scripted session over a real directory: what is retried, how
+ * long, and what ends it. (test/e2e/watch.test.ts runs the real thing end to end.)
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthError } from '../../src/errors.js';
+import { emptySummary, type RunSummary } from '../../src/pipeline/summary.js';
+import type { IndexRequest, Session } from '../../src/session/session.js';
+import { Watcher, type WatchEvent } from '../../src/watch/watcher.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'cw-watcher-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+type Script = (request: IndexRequest, call: number) => Promise<RunSummary> | RunSummary;
+
+/** The part of a Session the watcher uses, answering runs from a script. */
+function scriptedSession(script: Script): { session: Session; requests: IndexRequest[] } {
+  const requests: IndexRequest[] = [];
+  const session = {
+    root: dir,
+    loaded: { filepath: null },
+    config: {},
+    openStore: async () => ({ kind: 'qdrant', location: 'test' }),
+    reserveWriter: async () => {},
+    index: async (request: IndexRequest) => {
+      requests.push(request);
+      return script(request, requests.length - 1);
+    },
+  } as unknown as Session;
+  return { session, requests };
+}
+
+function summary(files: Partial<RunSummary['files']> = {}, extra: Partial<RunSummary> = {}): RunSummary {
+  const s = emptySummary();
+  return { ...s, ...extra, files: { ...s.files, ...files } };
+}
+
+async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not reached`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function start(session: Session) {
+  const stop = new AbortController();
+  const events: WatchEvent[] = [];
+  const watcher = new Watcher({ session, debounceMs: 20, signal: stop.signal, onEvent: (e) => events.push(e), backoff: { initialMs: 5, maxMs: 20 } });
+  const done = watcher.run();
+  return { stop, events, done };
+}
+
+describe('Watcher', () => {
+  it('files left for later by an outage are retried until the service answers, with backoff, merged with new changes', async () => {
+    let up = false;
+    const { session, requests } = scriptedSession((req, call) => {
+      if (call === 0) return summary(); // catch-up
+      if (!up) {
+        for (const p of req.paths ?? []) req.onFileDeferred?.(p, 'voyage is not answering');
+        return summary({ failed: req.paths?.length ?? 0 });
+      }
+      return summary({ indexed: req.paths?.length ?? 0 });
+    });
+    const w = start(session);
+    await until(() => w.events.some((e) => e.type === 'watching'), 'watching');
+    await writeFile(path.join(dir, 'a.ts'), 'export const a = 1\n');
+    await until(() => w.events.filter((e) => e.type === 'retrying').length >= 1, 'first retry');
+    await writeFile(path.join(dir, 'b.ts'), 'export const b = 2\n');
+    // A change made during the outage joins the batch being retried.
+    await until(() => requests.at(-1)!.paths?.includes('b.ts') === true, 'the new change merged into the retry');
+    expect(requests.at(-1)!.paths).toEqual(expect.arrayContaining(['a.ts', 'b.ts']));
+    up = true;
+    await until(() => w.events.at(-1)?.type === 'indexed' && (w.events.at(-1) as any).summary.files.indexed === 2, 'recovered');
+    const retries = w.events.filter((e): e is Extract<WatchEvent, { type: 'retrying' }> => e.type === 'retrying');
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries.map((r) => r.attempt)).toEqual(retries.map((_, i) => i + 1));
+    expect(retries.map((r) => r.retry_in_ms)).toEqual(retries.map((_, i) => Math.min(20, 5 * 2 ** i))); // doubling, capped
+    expect(retries.every((r) => r.kind === 'changes')).toBe(true);
+    w.stop.abort();
+    await w.done;
+  });
+
+  it('a file that fails on its own gets three runs, then a warning, then waits for its next change', async () => {
+    const { session, requests } = scriptedSession((req, call) => {
+      if (call === 0) return summary();
+      for (const p of req.paths ?? []) req.onFileFailed?.(p, 'HTTP 400 — input too long');
+      return summary({ failed: req.paths?.length ?? 0 });
+    });
+    const w = start(session);
+    await until(() => w.events.some((e) => e.type === 'watching'), 'watching');
+    await writeFile(path.join(dir, 'huge.ts'), 'x\n');
+    await until(() => w.events.some((e) => e.type === 'warning'), 'gave up');
+    expect(requests.length).toBe(1 + 3);
+    const warning = w.events.find((e) => e.type === 'warning') as Extract<WatchEvent, { type: 'warning' }>;
+    expect(warning.message).toMatch(/1 file still failed after 3 runs \(huge\.ts: HTTP 400/);
+    // Its next change is a new batch.
+    await writeFile(path.join(dir, 'huge.ts'), 'y\n');
+    await until(() => requests.length === 5, 'tried again after a change');
+    w.stop.abort();
+    await w.done;
+  });
+
+  it('an error no retry mends (a refused key) ends it; a stop during a backoff ends it at once', async () => {
+    const refused = scriptedSession(() => {
+      throw new AuthError('voyage: the API key was refused (401) — check VOYAGE_API_KEY');
+    });
+    await expect(start(refused.session).done).rejects.toThrow(/API key was refused/);
+
+    const down = scriptedSession(() => {
+      throw new Error('qdrant: not answering');
+    });
+    const stop = new AbortController();
+    const events: WatchEvent[] = [];
+    const done = new Watcher({ session: down.session, debounceMs: 20, signal: stop.signal, onEvent: (e) => events.push(e), backoff: { initialMs: 60_000, maxMs: 60_000 } }).run();
+    await until(() => events.some((e) => e.type === 'retrying'), 'waiting to retry');
+    const stoppedAt = Date.now();
+    stop.abort();
+    await done;
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    expect(down.requests).toHaveLength(1);
+  });
+});
