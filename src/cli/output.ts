@@ -39,10 +39,11 @@ export class Output {
     this.verbose = options.verbose && !options.quiet;
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
+    const tty = Boolean(this.stderr.isTTY) && env.TERM !== 'dumb' && !env.CI;
     // A terminal of no width (some pseudo-terminals report 0 columns) cannot redraw a line: ora
     // would take each frame for endless lines and erase upwards for ever.
-    const tty = Boolean(this.stderr.isTTY) && (this.stderr.columns ?? 0) > 0 && env.TERM !== 'dumb' && !env.CI;
-    this.interactive = tty && !this.json && !this.quiet;
+    const width = this.stderr.columns ?? 80;
+    this.interactive = tty && width > 0 && !this.json && !this.quiet;
     this.color = tty && !env.NO_COLOR;
   }
 
