@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import { redact, redactDeep } from '../redact.js';
 
 export interface OutputOptions {
@@ -30,6 +30,10 @@ export class Output {
   private readonly stdout: NodeJS.WriteStream;
   private readonly stderr: NodeJS.WriteStream;
   private spinner: Ora | null = null;
+  /** ora, loaded only for a terminal (it and its dependencies cost startup elsewhere). */
+  private ora: typeof import('ora').default | null = null;
+  /** The line to show once ora has loaded. */
+  private pending: string | null = null;
   private jsonWritten = false;
 
   constructor(options: OutputOptions) {
@@ -45,6 +49,15 @@ export class Output {
     const width = this.stderr.columns ?? 80;
     this.interactive = tty && width > 0 && !this.json && !this.quiet;
     this.color = tty && !env.NO_COLOR;
+    if (this.interactive) {
+      void import('ora').then(
+        (m) => {
+          this.ora = m.default;
+          if (this.pending !== null) this.progress(this.pending);
+        },
+        () => {}, // no spinner then; lines still print
+      );
+    }
   }
 
   style(style: Style, text: string): string {
@@ -111,11 +124,17 @@ export class Output {
   /** Live progress: a spinner on a TTY; elsewhere the caller throttles and calls `info`. */
   progress(text: string): void {
     if (!this.interactive) return;
-    if (!this.spinner) this.spinner = ora({ text: redact(text), stream: this.stderr, discardStdin: false }).start();
+    if (!this.ora) {
+      this.pending = text;
+      return;
+    }
+    this.pending = null;
+    if (!this.spinner) this.spinner = this.ora({ text: redact(text), stream: this.stderr, discardStdin: false }).start();
     else this.spinner.text = redact(text);
   }
 
   stopProgress(): void {
+    this.pending = null;
     this.spinner?.stop();
     this.spinner = null;
   }

@@ -4,16 +4,15 @@ import { UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import type { RetryEvent, RetryPolicy } from '../http/retry.js';
 import { acceptsDimensions, describeAllowedDimensions, lookupModel, UNKNOWN_MODEL_LIMITS, type ModelSpec } from './catalogue.js';
-import { CohereWire } from './cohere.js';
 import type { Embedder } from './embedder.js';
 import { LocalLexicalEmbedder } from './local.js';
-import { OpenAICompatibleWire } from './openai-compatible.js';
+import { lazyWire } from './lazy-wire.js';
 import { PROVIDERS, type ProviderProfile } from './providers.js';
 import { RemoteEmbedder, type WireFormat } from './remote-embedder.js';
-import { VoyageWire } from './voyage.js';
 
 export interface CreateEmbedderDeps {
-  pool: HttpClientPool;
+  /** Needed by every provider but `local`, which sends nothing. */
+  pool?: HttpClientPool;
   env: NodeJS.ProcessEnv;
   /** Retry limits; tests pass tiny backoffs. Defaults: DEFAULT_RETRY_POLICY. */
   retryPolicy?: RetryPolicy;
@@ -48,15 +47,19 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
   const redact = (s: string) => (apiKey ? s.split(apiKey).join(REDACTED) : s);
   const spec = lookupModel(name, model);
   const size = resolveSize(config, profile, model, spec);
+  if (!deps.pool) throw new Error(`createEmbedder: ${name} needs the HTTP pool`);
   const client = deps.pool.getClient(name, undefined, { providerDefaults: true });
 
+  // Each wire's module (and its SDK) loads at the first request: see lazyWire.
   let wire: WireFormat;
   if (name === 'voyage') {
-    wire = new VoyageWire({ client, baseUrl, apiKey: apiKey!, model, outputDimension: size.request, outputDtype: size.dtype, redact });
+    const options = { client, baseUrl, apiKey: apiKey!, model, outputDimension: size.request, outputDtype: size.dtype, redact };
+    wire = lazyWire(async () => new (await import('./voyage.js')).VoyageWire(options));
   } else if (name === 'cohere') {
-    wire = new CohereWire({ client, baseUrl, apiKey: apiKey!, model, outputDimension: size.request, dtype: size.dtype ?? 'float', redact });
+    const options = { client, baseUrl, apiKey: apiKey!, model, outputDimension: size.request, dtype: size.dtype ?? 'float', redact };
+    wire = lazyWire(async () => new (await import('./cohere.js')).CohereWire(options));
   } else {
-    wire = new OpenAICompatibleWire({
+    const options = {
       label: name,
       fetch: client.fetch,
       baseUrl,
@@ -67,7 +70,8 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
       dimensions: size.request,
       dtype: size.dtype,
       redact,
-    });
+    };
+    wire = lazyWire(async () => new (await import('./openai-compatible.js')).OpenAICompatibleWire(options));
   }
   return new RemoteEmbedder({
     provider: name,

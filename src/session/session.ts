@@ -18,7 +18,8 @@ import { outermostPaths, walkFiles, walkOptionsFor, walkPaths, type DiscoveredFi
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { CodeweaverError, UsageError } from '../errors.js';
-import { HttpClientPool } from '../http/pool.js';
+import type { HttpClientPool } from '../http/pool.js';
+import type { HttpClientStats } from '../http/types.js';
 import type { RetryEvent } from '../http/retry.js';
 import { IndexRun, type IndexProgress, type ReconcileScope } from '../pipeline/index-run.js';
 import { emptySummary, type RunSummary } from '../pipeline/summary.js';
@@ -111,7 +112,9 @@ export class Session {
   readonly config: Config;
   readonly loaded: LoadedConfig;
   readonly env: NodeJS.ProcessEnv;
-  readonly pool: HttpClientPool;
+  /** Created at the first remote request (a lexical session never loads undici). */
+  private pool: HttpClientPool | null = null;
+  private poolLoading: Promise<HttpClientPool> | null = null;
   private readonly hooks: SessionHooks;
   private store: VectorStore | null = null;
   /** A store of its own for searches and status: its reads never wait on, or see, a run's writes in progress. */
@@ -133,7 +136,6 @@ export class Session {
     this.config = options.loaded.config;
     this.env = options.env;
     this.hooks = options.hooks ?? {};
-    this.pool = new HttpClientPool(this.config.http_pool, { onWarning: (m) => this.hooks.onWarning?.(m) });
   }
 
   /** The store, created on first use and kept for the session's life. */
@@ -179,7 +181,7 @@ export class Session {
     const signal = request.signal ? AbortSignal.any([request.signal, this.closeController.signal]) : this.closeController.signal;
     const dryRun = Boolean(request.dryRun);
     const rebuild = Boolean(request.full);
-    const httpBefore = this.pool.stats();
+    const httpBefore = this.httpStats();
     const store = await this.openStore();
     const storeBefore = store.stats();
     // Wherever nothing was set explicitly, the index's own settings apply (no flags needed).
@@ -190,7 +192,7 @@ export class Session {
     });
     const config = adoptIndexSettings(this.loaded, stored);
     addSecretsFromEnv(this.env, config.embedding.api_key_env ? [config.embedding.api_key_env] : []);
-    const embedder = this.createEmbedder(config, dryRun);
+    const embedder = await this.createEmbedder(config, dryRun);
     // --full builds a new index beside the live one (which stays searchable) and switches to it
     // at the end; the run fills the new index incrementally, so an interrupted rebuild resumes.
     let full = false;
@@ -256,7 +258,7 @@ export class Session {
       if (!request.files && request.precount) void this.countFiles(config, request.filter, signal).then((n) => n !== null && run.setExpectedTotal(n));
       const summary = await run.run();
       if (rebuild && !dryRun) await this.publishRebuild(store, summary);
-      summary.http = perClientDelta(this.pool.stats(), httpBefore);
+      summary.http = perClientDelta(this.httpStats(), httpBefore);
       summary.store_requests = counterDelta(store.stats(), storeBefore);
       return summary;
     } finally {
@@ -300,7 +302,7 @@ export class Session {
   /** The partial summary of the run in progress (a forced exit prints it), or an empty interrupted one. */
   snapshot(dryRun = false): RunSummary {
     const summary = this.running?.snapshot() ?? { ...emptySummary(), interrupted: true, dry_run: dryRun };
-    summary.http = this.pool.stats();
+    summary.http = this.httpStats();
     return summary;
   }
 
@@ -315,7 +317,7 @@ export class Session {
       // The query must be embedded by the model that built the index.
       const embedding = queryEmbedderConfig(this.loaded, meta);
       addSecretsFromEnv(this.env, embedding.api_key_env ? [embedding.api_key_env] : []);
-      const embedder = createEmbedder(embedding, { pool: this.pool, env: this.env });
+      const embedder = createEmbedder(embedding, { pool: await this.openPool(), env: this.env });
       try {
         [vector] = await embedder.embed([query], 'query');
       } finally {
@@ -365,20 +367,35 @@ export class Session {
       await this.store?.close().catch((e: unknown) => errors.push(e));
       await this.reader?.close().catch((e: unknown) => errors.push(e));
       for (const chunker of this.chunkers.values()) await (await chunker.catch(() => null))?.close().catch((e: unknown) => errors.push(e));
-      await this.pool.closeAll(POOL_CLOSE_DEADLINE_MS);
+      await this.pool?.closeAll(POOL_CLOSE_DEADLINE_MS);
       if (errors.length > 0) this.hooks.onWarning?.(`while closing: ${errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')}`);
     })());
   }
 
   /** Cuts every connection at once (a forced stop). */
   async destroyConnections(): Promise<void> {
-    await this.pool.destroyAll().catch(() => {});
+    await this.pool?.destroyAll().catch(() => {});
   }
 
-  private createEmbedder(config: Config, keyOptional: boolean): Embedder {
+  /** The HTTP pool, loaded and created at first need. */
+  private async openPool(): Promise<HttpClientPool> {
+    if (this.pool) return this.pool;
+    this.poolLoading ??= import('../http/pool.js').then(({ HttpClientPool }) => {
+      this.pool = new HttpClientPool(this.config.http_pool, { onWarning: (m) => this.hooks.onWarning?.(m) });
+      return this.pool;
+    });
+    return this.poolLoading;
+  }
+
+  private httpStats(): Record<string, HttpClientStats> {
+    return this.pool?.stats() ?? {};
+  }
+
+  private async createEmbedder(config: Config, keyOptional: boolean): Promise<Embedder> {
     const provider = config.embedding.provider;
     return createEmbedder(config.embedding, {
-      pool: this.pool,
+      // The local provider sends nothing: no pool, no undici.
+      pool: provider === 'local' ? undefined : await this.openPool(),
       env: this.env,
       keyOptional,
       onRetry: (event) => this.hooks.onRetry?.(provider, event),

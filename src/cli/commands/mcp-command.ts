@@ -1,12 +1,9 @@
 import { Command } from 'commander';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ExitCode } from '../../errors.js';
-import { createMcpServer } from '../../mcp/server.js';
-import { Watcher } from '../../watch/watcher.js';
 import { addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { refuseBroadRoot, withSession } from '../runtime.js';
 import { version } from '../version.js';
-import { reportWatchEvent } from './watch-command.js';
+import { reportWatchEvent } from './watch-report.js';
 
 interface McpOptions extends OverrideOptions {
   watch?: boolean;
@@ -30,6 +27,12 @@ export function mcpCommand(setExit: (code: number) => void): Command {
       // --json is never set here: nothing but the protocol may reach stdout.
       await withSession(rootArg, { ...opts, json: false }, configFlags(opts), async ({ out, session }) => {
         refuseBroadRoot('mcp', session.root);
+        // The SDK, its validators and the watcher load only for this command.
+        const [{ StdioServerTransport }, { createMcpServer }, { Watcher }] = await Promise.all([
+          import('@modelcontextprotocol/sdk/server/stdio.js'),
+          import('../../mcp/server.js'),
+          import('../../watch/watcher.js'),
+        ]);
         const stop = new AbortController();
         let watching = false;
         let watcherDone: Promise<void> = Promise.resolve();
