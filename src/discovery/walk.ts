@@ -7,6 +7,7 @@ import { IgnoreStack, RuleSet, parseIgnoreFile } from './ignore-rules.js';
 import type { RunFilter } from './run-filter.js';
 import { languageForPath } from './language.js';
 import type { SkipReason } from './skip-reasons.js';
+import { nowNs, statDataOf, type StatData } from './stat-data.js';
 
 export interface DiscoveredFile {
   /** Repo-relative, forward slashes. */
@@ -14,6 +15,8 @@ export interface DiscoveredFile {
   absPath: string;
   size: number;
   language: string;
+  /** The walk's stat of the file, taken before anything reads it (absent for files given otherwise). */
+  stat?: StatData;
 }
 
 export interface WalkOptions {
@@ -268,14 +271,15 @@ function fileReasonByName(walk: Walk, rules: IgnoreStack, rel: string, name: str
 }
 
 async function* statAll(walk: Walk, files: PendingFile[]): AsyncGenerator<DiscoveredFile> {
-  const stats = await Promise.all(files.map((f) => stat(f.abs).catch(() => null)));
+  const takenAt = nowNs(); // before the stats: a file written during them is then racy
+  const stats = await Promise.all(files.map((f) => stat(f.abs, { bigint: true }).catch(() => null)));
   for (let i = 0; i < files.length; i++) {
     const { rel, abs } = files[i]!;
     const st = stats[i];
     if (!st) skip(walk, rel, 'unreadable');
     else if (!st.isFile()) skip(walk, rel, 'special_file');
     else if (st.size > walk.options.maxFileSize) skip(walk, rel, 'too_large');
-    else yield { path: rel, absPath: abs, size: st.size, language: languageForPath(rel) };
+    else yield { path: rel, absPath: abs, size: Number(st.size), language: languageForPath(rel), stat: statDataOf(st, takenAt) };
   }
 }
 

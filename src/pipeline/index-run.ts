@@ -9,6 +9,7 @@ import { readSourceFile, type ReadResult } from '../discovery/read.js';
 import type { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { walkFiles, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
+import { recordableStatKey, statKey, type StatData } from '../discovery/stat-data.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { AuthError, CodeweaverError } from '../errors.js';
 import { RetriesExhaustedError, retryVerdict } from '../http/retry.js';
@@ -117,6 +118,8 @@ export interface IndexProgress {
 interface FileJob {
   path: string;
   fileHash: string;
+  /** The walk's stat of the file, recorded with it when not racy. */
+  stat?: StatData;
   language: string;
   chunks: StoredChunk[];
   /** Chunks still waiting for a vector. */
@@ -258,10 +261,12 @@ export class IndexRun {
         onSkip: (path, reason) => this.skip(path, reason, false),
       });
     const counted = this.countDiscovered(walk);
+    // --full re-reads everything; otherwise files whose stat data are as recorded are not read.
+    const toRead = this.options.full ? counted : this.skipUnchangedByStat(counted);
     // Reads are checked against the real root on the opened descriptor (a path swapped for a
     // symlink after the walk is not followed out of the repository).
     const realRoot = await realpath(root).catch(() => undefined);
-    const reads = mapConcurrent(counted, READ_CONCURRENCY, async (file) => ({
+    const reads = mapConcurrent(toRead, READ_CONCURRENCY, async (file) => ({
       file,
       read: await readSourceFile(file, { maxFileSize: indexing.max_file_size, realRoot }),
     }));
@@ -293,6 +298,30 @@ export class IndexRun {
     }
   }
 
+  /**
+   * Files whose size, times, inode and device are those recorded with them (under this
+   * chunker's signature) are unchanged without being read, as git's index decides. One lookup
+   * per group; files without stat data, or recorded without it (racy), go on to be read.
+   */
+  private async *skipUnchangedByStat(files: AsyncIterable<DiscoveredFile>): AsyncGenerator<DiscoveredFile> {
+    const { store, chunker } = this.deps;
+    for await (const group of inGroups(files, LOOKUP_GROUP)) {
+      const withStat = group.filter((f) => f.stat);
+      const recorded = withStat.length === 0 ? new Map<string, string>() : await store.fileStats(withStat.map((f) => f.path));
+      for (const file of group) {
+        if (file.stat && recorded.size > 0 && recorded.get(file.path) === statKey(file.stat, chunker.signature)) {
+          this.seen.add(file.path);
+          this.summary.files.scanned++;
+          this.summary.files.unchanged++;
+          this.summary.files.unchanged_by_stat++;
+          this.filesDone++;
+          continue;
+        }
+        yield file;
+      }
+    }
+  }
+
   private async decide(group: Array<{ file: DiscoveredFile; read: ReadResult }>): Promise<void> {
     const { store, chunker } = this.deps;
     const readable = group.filter((g) => g.read.ok).map((g) => g.file.path);
@@ -301,6 +330,7 @@ export class IndexRun {
     // New and changed files of the group are chunked together: a parallel chunker parses them
     // at once on its threads; the in-thread one takes them in turn. Admission stays in order.
     const changed: Array<{ file: DiscoveredFile; fileHash: string; chunks: Promise<Chunk[]> }> = [];
+    const restat: Array<{ path: string; fileHash: string; stat: string }> = [];
     for (const { file, read } of group) {
       if (!read.ok) {
         this.skip(file.path, read.reason, true);
@@ -313,6 +343,10 @@ export class IndexRun {
       if (recorded.get(file.path) === fileHash) {
         this.summary.files.unchanged++;
         this.filesDone++;
+        // Read because its stat data differed (touched, copied, checked out again): record the
+        // new ones, so the next run need not read it.
+        const stat = file.stat && recordableStatKey(file.stat, chunker.signature);
+        if (stat) restat.push({ path: file.path, fileHash, stat });
         continue;
       }
       if (this.stop.signal.aborted) break;
@@ -321,12 +355,15 @@ export class IndexRun {
       changed.push({ file, fileHash, chunks });
     }
 
+    if (restat.length > 0 && !this.options.dryRun) this.recordStats(restat);
+
     for (const { file, fileHash, chunks: pending } of changed) {
       const chunks = await pending;
       if (this.stop.signal.aborted) return;
       const job: FileJob = {
         path: file.path,
         fileHash,
+        stat: file.stat,
         language: file.language,
         chunks: chunks.map((c) => ({ ...c, vector: null })),
         waiting: chunks.length,
@@ -462,6 +499,15 @@ export class IndexRun {
     if (this.writeQueueChunks >= this.writeBatchChunks) this.flushWrites();
   }
 
+  /** Stat data of files found unchanged by hash, written in turn with the files (no write overlaps another). */
+  private recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): void {
+    this.writeChain = this.writeChain.then(async () => {
+      if (this.fatal) return;
+      // Only an optimisation: if it cannot be written, those files are read again next run.
+      await this.deps.store.recordStats(entries).catch(() => {});
+    });
+  }
+
   /** Writes are serialised: one store transaction/upsert group at a time, in order. */
   private flushWrites(): void {
     if (this.writeQueue.length === 0) return;
@@ -473,7 +519,8 @@ export class IndexRun {
       try {
         // A dry run asks the store what the write would do: the same figures, nothing written.
         const store = this.deps.store;
-        const result = this.options.dryRun ? await store.planWrite(jobs.map(toFileWrite)) : await store.writeFiles(jobs.map(toFileWrite));
+        const writes = jobs.map((job) => toFileWrite(job, this.deps.chunker.signature));
+        const result = this.options.dryRun ? await store.planWrite(writes) : await store.writeFiles(writes);
         this.summary.files.indexed += jobs.length;
         this.summary.chunks.written += result.chunksWritten;
         this.summary.chunks.deleted += result.chunksDeleted;
@@ -587,8 +634,9 @@ export class IndexRun {
   }
 }
 
-function toFileWrite(job: FileJob): FileWrite {
-  return { path: job.path, fileHash: job.fileHash, language: job.language, chunks: job.chunks };
+function toFileWrite(job: FileJob, signature: string): FileWrite {
+  const stat = job.stat ? recordableStatKey(job.stat, signature) : null;
+  return { path: job.path, fileHash: job.fileHash, language: job.language, chunks: job.chunks, stat };
 }
 
 /** Errors after which no other batch can succeed: stop the run instead of failing file by file. */

@@ -13,6 +13,8 @@ export interface RunSummary {
     /** New or changed files whose chunks were all written. */
     indexed: number;
     unchanged: number;
+    /** Of the unchanged files, those known unchanged by their stat data alone, without being read. */
+    unchanged_by_stat: number;
     /** Files removed from the index because they are gone from disk. */
     deleted: number;
     /**
@@ -66,7 +68,7 @@ export const MAX_LISTED_FAILURES = 100;
 
 export function emptySummary(): RunSummary {
   return {
-    files: { scanned: 0, indexed: 0, unchanged: 0, deleted: 0, out_of_scope: 0, skipped: {}, failed: 0 },
+    files: { scanned: 0, indexed: 0, unchanged: 0, unchanged_by_stat: 0, deleted: 0, out_of_scope: 0, skipped: {}, failed: 0 },
     chunks: { embedded: 0, reused: 0, written: 0, deleted: 0 },
     tokens: 0,
     bytes_read: 0,

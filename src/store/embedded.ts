@@ -195,6 +195,21 @@ export class EmbeddedStore implements VectorStore {
     return out;
   }
 
+  async fileStats(paths: string[]): Promise<Map<string, string>> {
+    return this.guard(() => {
+      const out = new Map<string, string>();
+      const db = this.readable();
+      if (!db || paths.length === 0) return out;
+      const query = new InListQuery<[string, string | null]>(db, 'SELECT path, stat FROM files WHERE path IN (?)');
+      for (const [path, stat] of query.rows(paths)) if (stat !== null) out.set(path, stat);
+      return out;
+    });
+  }
+
+  async recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): Promise<void> {
+    this.guard(() => this.writable().recordStats(entries));
+  }
+
   async *listFiles(under?: readonly string[]): AsyncIterable<string> {
     const db = this.readable();
     if (!db) return;

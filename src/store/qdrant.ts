@@ -150,6 +150,13 @@ export class QdrantStore implements VectorStore {
     return out;
   }
 
+  /** The collection is shared by machines and clones whose stat data mean nothing to each other: none is kept. */
+  async fileStats(): Promise<Map<string, string>> {
+    return new Map();
+  }
+
+  async recordStats(): Promise<void> {}
+
   /**
    * Every manifest, recorded or still an intent: a file interrupted mid-write is listed too.
    * Manifests carry no directory list to filter on, so `under` is left to the caller.

@@ -36,6 +36,8 @@ export interface FileWrite {
   fileHash: string;
   language: string;
   chunks: StoredChunk[];
+  /** The file's stat key (discovery/stat-data.ts) when it may be trusted next run; null or absent: none. */
+  stat?: string | null;
 }
 
 export interface WriteResult {
@@ -108,6 +110,13 @@ export interface VectorStore {
   openReadOnly(): Promise<IndexMeta | null>;
   /** Recorded hashes of these (repository-relative) paths; paths not recorded are absent. */
   fileHashes(paths: string[]): Promise<Map<string, string>>;
+  /**
+   * Recorded stat keys of these paths (files recorded without one are absent). A store that
+   * keeps no local state (Qdrant, shared by many machines) returns none: every file is hashed.
+   */
+  fileStats(paths: string[]): Promise<Map<string, string>>;
+  /** Records stat keys of files found unchanged by their hash (touched, copied): only where the hash still matches. */
+  recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): Promise<void>;
   /**
    * Every recorded path, streamed; with `under`, at least those at or below these paths (a
    * store may return a few more: callers apply their own scope).

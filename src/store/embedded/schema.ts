@@ -58,6 +58,8 @@ const MIGRATIONS: ((db: Db) => void)[] = [
   (db) => db.exec('ALTER TABLE meta ADD COLUMN last_checked_at TEXT'),
   // v3: the settings the index was built with (JSON), so that searches need no flags.
   (db) => db.exec('ALTER TABLE meta ADD COLUMN build TEXT'),
+  // v4: each file's stat data when recorded (discovery/stat-data.ts): a rerun skips reading it.
+  (db) => db.exec('ALTER TABLE files ADD COLUMN stat TEXT'),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -27,6 +27,8 @@ export class ChunkWriter {
   private readonly deleteChunk: Database.Statement;
   private readonly deleteFts: Database.Statement;
   private readonly upsertFile: Database.Statement;
+  private readonly setStat: Database.Statement;
+  private readonly statTx: (entries: Array<{ path: string; fileHash: string; stat: string }>) => void;
   private readonly deleteFile: Database.Statement;
   private readonly touchMeta: Database.Statement;
   private readonly writeTx: (files: FileWrite[], now: string) => WriteResult;
@@ -52,12 +54,16 @@ export class ChunkWriter {
     this.deleteChunk = db.prepare('DELETE FROM chunks WHERE rowid = ?');
     this.deleteFts = db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
     this.upsertFile = db.prepare(
-      'INSERT OR REPLACE INTO files (path, file_hash, language, chunk_count, indexed_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO files (path, file_hash, language, chunk_count, indexed_at, stat) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.deleteFile = db.prepare('DELETE FROM files WHERE path = ?');
     this.touchMeta = db.prepare('UPDATE meta SET last_indexed_at = ? WHERE id = 1');
     this.writeTx = db.transaction((files: FileWrite[], now: string) => this.writeAll(files, now));
     this.deleteTx = db.transaction((paths: string[], now: string) => this.deleteAll(paths, now));
+    this.setStat = db.prepare('UPDATE files SET stat = ? WHERE path = ? AND file_hash = ?');
+    this.statTx = db.transaction((entries: Array<{ path: string; fileHash: string; stat: string }>) => {
+      for (const e of entries) this.setStat.run(e.stat, e.path, e.fileHash);
+    });
   }
 
   write(files: FileWrite[], now: string): WriteResult {
@@ -65,6 +71,13 @@ export class ChunkWriter {
     const result = this.writeTx(files, now);
     this.counters.transactions++;
     return result;
+  }
+
+  /** Stat keys of files found unchanged by their hash; a file rewritten meanwhile (other hash) keeps none. */
+  recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): void {
+    if (entries.length === 0) return;
+    this.statTx(entries);
+    this.counters.transactions++;
   }
 
   delete(paths: string[], now: string): number {
@@ -102,7 +115,7 @@ export class ChunkWriter {
         rowsWritten += 2;
       }
       chunksDeleted += this.removeChunksOf(file.path, keep);
-      this.upsertFile.run(file.path, file.fileHash, file.language, file.chunks.length, now);
+      this.upsertFile.run(file.path, file.fileHash, file.language, file.chunks.length, now, file.stat ?? null);
       rowsWritten++;
     }
     this.touchMeta.run(now);
