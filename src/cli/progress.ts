@@ -5,6 +5,8 @@ import type { Output } from './output.js';
 /** Without a TTY (CI logs), one progress line this often (CODEWEAVER_PROGRESS_SECONDS changes it). */
 export const PLAIN_INTERVAL_MS = 5000;
 const BAR_WIDTH = 20;
+/** The live bar is redrawn at most this often (ora itself draws every 80 ms). */
+const LIVE_INTERVAL_MS = 50;
 
 /**
  * Renders pipeline progress in one unit, files, whatever the provider: a bar with percent,
@@ -16,6 +18,7 @@ const BAR_WIDTH = 20;
  */
 export class ProgressView {
   private lastPlain = 0;
+  private lastLive = -Infinity;
   private shownTotal = 0;
   private shownDone = 0;
   private shownPercent = 0;
@@ -40,12 +43,14 @@ export class ProgressView {
     }
     this.shownTotal = Math.max(this.shownTotal, p.expectedTotal ?? 0, p.filesTotal);
     this.shownDone = Math.min(Math.max(this.shownDone, p.filesDone), this.shownTotal);
-    const line = this.format(p);
+    // Formatted only when shown: updates come per file (10,000 a second in a no-change rerun).
     if (this.out.interactive) {
-      this.out.progress(line);
+      if (p.elapsedMs - this.lastLive < LIVE_INTERVAL_MS) return;
+      this.lastLive = p.elapsedMs;
+      this.out.progress(this.format(p));
     } else if (p.elapsedMs - this.lastPlain >= this.intervalMs) {
       this.lastPlain = p.elapsedMs;
-      this.out.heartbeat(line);
+      this.out.heartbeat(this.format(p));
     }
   }
 

@@ -1,5 +1,5 @@
-import type { Dirent, Stats } from 'node:fs';
-import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { DEFAULT_EXCLUDED_DIRS, skipByName } from './default-rules.js';
@@ -47,8 +47,8 @@ export function walkOptionsFor(
   };
 }
 
-/** Stats of one directory's files run concurrently: a cold disk answers many at once. */
-const STAT_CONCURRENCY = 32;
+/** Files of one directory are stat-ed in groups of this many, between yields to the event loop. */
+const STAT_GROUP = 32;
 
 interface Walk {
   root: string;
@@ -75,6 +75,14 @@ interface DirFrame {
  * tree's depth, not its size. Ignored directories are reported once and never entered.
  */
 export async function* walkFiles(root: string, options: WalkOptions): AsyncIterable<DiscoveredFile> {
+  for await (const group of walkFileGroups(root, options)) yield* group;
+}
+
+/**
+ * The same walk, in groups of up to a few dozen files (one directory's at a time): a consumer
+ * that decides per group (a rerun's stat lookup) pays one async step per group, not per file.
+ */
+export async function* walkFileGroups(root: string, options: WalkOptions): AsyncGenerator<DiscoveredFile[]> {
   const { walk, frame } = await startWalk(root, options);
   yield* walkDir(walk, frame);
 }
@@ -87,6 +95,11 @@ export async function* walkFiles(root: string, options: WalkOptions): AsyncItera
  * are walked once, with it.
  */
 export async function* walkPaths(root: string, paths: Iterable<string>, options: WalkOptions): AsyncIterable<DiscoveredFile> {
+  for await (const group of walkPathGroups(root, paths, options)) yield* group;
+}
+
+/** walkPaths in groups (see walkFileGroups). */
+export async function* walkPathGroups(root: string, paths: Iterable<string>, options: WalkOptions): AsyncGenerator<DiscoveredFile[]> {
   const { walk, frame } = await startWalk(root, options);
   // Directories on the way to a path, resolved once for all the paths below them.
   const dirs = new Map<string, Promise<DirFrame | null>>([['', Promise.resolve(frame)]]);
@@ -109,12 +122,17 @@ export async function* walkPaths(root: string, paths: Iterable<string>, options:
     const parent = await parentOf(cut < 0 ? '' : target.slice(0, cut));
     if (!parent) continue;
     const name = target.slice(cut + 1);
-    const info = await lstat(join(parent.abs, name)).catch(() => null);
+    const abs = join(parent.abs, name);
+    const info = await lstat(abs).catch(() => null);
     if (!info) continue; // gone: the run's scope removes what was recorded there
     const rules = await ownRules(walk, parent, null);
-    const entry = await classify(walk, parent, rules, name, info);
+    const link = info.isSymbolicLink() ? await symlinkTarget(walk, abs) : undefined;
+    const entry = classify(walk, parent, rules, name, info, link);
     if (entry?.kind === 'dir') yield* walkDir(walk, entry.frame);
-    else if (entry) yield* statAll(walk, [entry]);
+    else if (entry) {
+      const found = statAll(walk, [entry]);
+      if (found.length > 0) yield found;
+    }
   }
 }
 
@@ -158,33 +176,46 @@ async function startWalk(root: string, options: WalkOptions): Promise<{ walk: Wa
   return { walk, frame: { rel: '', abs, real: realRoot, rules, ancestors: new Set([realRoot]) } };
 }
 
-async function* walkDir(walk: Walk, dir: DirFrame): AsyncGenerator<DiscoveredFile> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir.abs, { withFileTypes: true });
-  } catch {
-    skip(walk, dir.rel.slice(0, -1) || '.', 'unreadable');
-    return;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const rules = await ownRules(walk, dir, entries);
-
-  // Files first, in concurrent groups (their stats are independent), then subdirectories.
-  const subdirs: DirFrame[] = [];
-  const pending: PendingFile[] = [];
-  for (const entry of entries) {
-    walk.options.signal?.throwIfAborted();
-    const found = await classify(walk, dir, rules, entry.name, entry);
-    if (!found) continue;
-    if (found.kind === 'dir') {
-      subdirs.push(found.frame);
+/**
+ * Depth first from `start`, each directory's files (name order) before its subdirectories, with
+ * an explicit stack: nested generators would pass every file up through one frame per level.
+ * Listing and stat calls are synchronous (see statAll); the walk yields between groups.
+ */
+async function* walkDir(walk: Walk, start: DirFrame): AsyncGenerator<DiscoveredFile[]> {
+  const stack: DirFrame[] = [start];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir.abs, { withFileTypes: true });
+    } catch {
+      skip(walk, dir.rel.slice(0, -1) || '.', 'unreadable');
       continue;
     }
-    pending.push(found);
-    if (pending.length >= STAT_CONCURRENCY) yield* statAll(walk, pending.splice(0));
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const rules = await ownRules(walk, dir, entries);
+
+    const subdirs: DirFrame[] = [];
+    const pending: PendingFile[] = [];
+    for (const entry of entries) {
+      walk.options.signal?.throwIfAborted();
+      const target = entry.isSymbolicLink() ? await symlinkTarget(walk, join(dir.abs, entry.name)) : undefined;
+      const found = classify(walk, dir, rules, entry.name, entry, target);
+      if (!found) continue;
+      if (found.kind === 'dir') {
+        subdirs.push(found.frame);
+        continue;
+      }
+      pending.push(found);
+      if (pending.length >= STAT_GROUP) {
+        const group = statAll(walk, pending.splice(0));
+        if (group.length > 0) yield group;
+      }
+    }
+    const group = statAll(walk, pending);
+    if (group.length > 0) yield group;
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
   }
-  yield* statAll(walk, pending);
-  for (const sub of subdirs) yield* walkDir(walk, sub);
 }
 
 interface PendingFile {
@@ -193,20 +224,26 @@ interface PendingFile {
   abs: string;
 }
 
-/** What a directory entry is to the walk: a directory to enter, a file to stat, or nothing (skipped, reported). */
-async function classify(
+type SymlinkTarget = { real: string; stats: Stats } | null;
+
+/**
+ * What a directory entry is to the walk: a directory to enter, a file to stat, or nothing
+ * (skipped, reported). `target` is a symlink's resolved target (null: outside the root or
+ * dangling), undefined for anything else.
+ */
+function classify(
   walk: Walk,
   dir: DirFrame,
   rules: IgnoreStack,
   name: string,
-  entry: { isDirectory(): boolean; isSymbolicLink(): boolean },
-): Promise<{ kind: 'dir'; frame: DirFrame } | PendingFile | null> {
+  entry: { isDirectory(): boolean },
+  target: SymlinkTarget | undefined,
+): { kind: 'dir'; frame: DirFrame } | PendingFile | null {
   const rel = dir.rel + name;
   const abs = join(dir.abs, name);
   let isDir = entry.isDirectory();
   let real = join(dir.real, name);
-  if (entry.isSymbolicLink()) {
-    const target = await symlinkTarget(walk, abs);
+  if (target !== undefined) {
     if (target === null) {
       skip(walk, rel, 'symlink_outside_root');
       return null;
@@ -242,9 +279,11 @@ async function classify(
 
 /** A directory on the way to a given path, as the walk of its parent would enter it; null when it would not. */
 async function childDir(walk: Walk, parent: DirFrame, name: string): Promise<DirFrame | null> {
-  const info = await lstat(join(parent.abs, name)).catch(() => null);
+  const abs = join(parent.abs, name);
+  const info = await lstat(abs).catch(() => null);
   if (!info) return null;
-  const found = await classify(walk, parent, await ownRules(walk, parent, null), name, info);
+  const target = info.isSymbolicLink() ? await symlinkTarget(walk, abs) : undefined;
+  const found = classify(walk, parent, await ownRules(walk, parent, null), name, info, target);
   return found?.kind === 'dir' ? found.frame : null;
 }
 
@@ -270,17 +309,28 @@ function fileReasonByName(walk: Walk, rules: IgnoreStack, rel: string, name: str
   return skipByName(name) ?? walk.options.filter?.rejectFile(rel) ?? null;
 }
 
-async function* statAll(walk: Walk, files: PendingFile[]): AsyncGenerator<DiscoveredFile> {
+function statAll(walk: Walk, files: PendingFile[]): DiscoveredFile[] {
+  const out: DiscoveredFile[] = [];
   const takenAt = nowNs(); // before the stats: a file written during them is then racy
-  const stats = await Promise.all(files.map((f) => stat(f.abs, { bigint: true }).catch(() => null)));
+  // Synchronous: on a warm cache (every rerun) a stat is a few microseconds, and the promise
+  // and thread-pool round trip cost 3× the stat itself (measured: 10,000 stats in 53 ms sync,
+  // 136–209 ms as concurrent promises). Reading the files stays concurrent.
+  const stats = files.map((f) => {
+    try {
+      return statSync(f.abs, { bigint: true, throwIfNoEntry: false }) ?? null;
+    } catch {
+      return null;
+    }
+  });
   for (let i = 0; i < files.length; i++) {
     const { rel, abs } = files[i]!;
     const st = stats[i];
     if (!st) skip(walk, rel, 'unreadable');
     else if (!st.isFile()) skip(walk, rel, 'special_file');
     else if (st.size > walk.options.maxFileSize) skip(walk, rel, 'too_large');
-    else yield { path: rel, absPath: abs, size: Number(st.size), language: languageForPath(rel), stat: statDataOf(st, takenAt) };
+    else out.push({ path: rel, absPath: abs, size: Number(st.size), language: languageForPath(rel), stat: statDataOf(st, takenAt) });
   }
+  return out;
 }
 
 /** The real path and stats of a symlink's target when it lies inside the root; null when outside or dangling. */

@@ -8,7 +8,7 @@ import type { IndexingConfig } from '../config/schema.js';
 import { readSourceFile, type ReadResult } from '../discovery/read.js';
 import type { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
-import { walkFiles, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
+import { walkFileGroups, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
 import { recordableStatKey, statKey, type StatData } from '../discovery/stat-data.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { AuthError, CodeweaverError } from '../errors.js';
@@ -253,16 +253,17 @@ export class IndexRun {
   private async indexFiles(): Promise<void> {
     const { root } = this.deps;
     const { indexing } = this.options;
-    const walk =
-      this.deps.files?.(this.stop.signal) ??
-      walkFiles(root, {
-        ...walkOptionsFor(indexing, this.options.filter),
-        signal: this.stop.signal,
-        onSkip: (path, reason) => this.skip(path, reason, false),
-      });
-    const counted = this.countDiscovered(walk);
+    // Files come in groups (a directory's at a time): one async step and one store lookup per group.
+    const groups = this.deps.files
+      ? inGroups(this.deps.files(this.stop.signal), LOOKUP_GROUP)
+      : walkFileGroups(root, {
+          ...walkOptionsFor(indexing, this.options.filter),
+          signal: this.stop.signal,
+          onSkip: (path, reason) => this.skip(path, reason, false),
+        });
+    const counted = this.countDiscovered(atLeast(groups, LOOKUP_GROUP));
     // --full re-reads everything; otherwise files whose stat data are as recorded are not read.
-    const toRead = this.options.full ? counted : this.skipUnchangedByStat(counted);
+    const toRead = this.options.full ? flatten(counted) : this.skipUnchangedByStat(counted);
     // Reads are checked against the real root on the opened descriptor (a path swapped for a
     // symlink after the walk is not followed out of the repository).
     const realRoot = await realpath(root).catch(() => undefined);
@@ -290,11 +291,11 @@ export class IndexRun {
     await this.writeChain;
   }
 
-  private async *countDiscovered(walk: AsyncIterable<DiscoveredFile>): AsyncGenerator<DiscoveredFile> {
-    for await (const file of walk) {
+  private async *countDiscovered(groups: AsyncIterable<DiscoveredFile[]>): AsyncGenerator<DiscoveredFile[]> {
+    for await (const group of groups) {
       if (this.stop.signal.aborted) return;
-      this.filesTotal++;
-      yield file;
+      this.filesTotal += group.length;
+      yield group;
     }
   }
 
@@ -303,9 +304,9 @@ export class IndexRun {
    * chunker's signature) are unchanged without being read, as git's index decides. One lookup
    * per group; files without stat data, or recorded without it (racy), go on to be read.
    */
-  private async *skipUnchangedByStat(files: AsyncIterable<DiscoveredFile>): AsyncGenerator<DiscoveredFile> {
+  private async *skipUnchangedByStat(groups: AsyncIterable<DiscoveredFile[]>): AsyncGenerator<DiscoveredFile> {
     const { store, chunker } = this.deps;
-    for await (const group of inGroups(files, LOOKUP_GROUP)) {
+    for await (const group of groups) {
       const withStat = group.filter((f) => f.stat);
       const recorded = withStat.length === 0 ? new Map<string, string>() : await store.fileStats(withStat.map((f) => f.path));
       for (const file of group) {
@@ -632,6 +633,23 @@ export class IndexRun {
       elapsedMs: performance.now() - this.started,
     });
   }
+}
+
+/** Groups merged until each holds at least `size` items (the last may hold fewer). */
+async function* atLeast<T>(groups: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {
+  let held: T[] = [];
+  for await (const group of groups) {
+    held = held.length === 0 ? group : held.concat(group);
+    if (held.length >= size) {
+      yield held;
+      held = [];
+    }
+  }
+  if (held.length > 0) yield held;
+}
+
+async function* flatten<T>(groups: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const group of groups) yield* group;
 }
 
 function toFileWrite(job: FileJob, signature: string): FileWrite {

@@ -10,6 +10,7 @@
  */
 import { createChunker, type Chunker, type ChunkerOptions } from '../chunking/chunker.js';
 import { createWorkerChunker } from '../chunking/worker-chunker.js';
+import { lazyChunker } from '../chunking/lazy-chunker.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RunFilter } from '../discovery/run-filter.js';
@@ -220,10 +221,13 @@ export class Session {
       this.hooks.onInfo?.('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
     }
     try {
-      const chunker = await this.chunkerFor({
+      const chunkerOptions = {
         targetTokens: config.indexing.chunk_tokens,
         maxTokens: Math.min(config.indexing.chunk_tokens, embedder.limits.maxInputTokens),
-      });
+      };
+      // Made at the first file that needs chunking (a no-change rerun never starts tree-sitter).
+      const threads = this.chunkThreads();
+      const chunker = lazyChunker(chunkerOptions, () => this.chunkerFor(chunkerOptions, threads));
       const run = new IndexRun(
         {
           root: this.root,
@@ -423,6 +427,15 @@ export class Session {
     this.hooks.onInfo?.('the rebuilt index is now live');
   }
 
+  private chunkThreads(): number {
+    const raw = this.env.CODEWEAVER_CHUNK_THREADS;
+    const threads = raw === undefined || raw === '' ? 0 : Number(raw);
+    if (!(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
+      throw new UsageError(`CODEWEAVER_CHUNK_THREADS: expected a whole number from 0 to 64, got "${raw}"`);
+    }
+    return threads;
+  }
+
   /**
    * Chunking runs on the main thread unless CODEWEAVER_CHUNK_THREADS asks for worker threads.
    * Measured on 2 cores (bench/README.md): one thread made a dense run 27% faster and a lexical
@@ -430,12 +443,7 @@ export class Session {
    * corpus; flat memory is the default until that is understood. One chunker per settings,
    * kept for the session (grammars load once).
    */
-  private chunkerFor(options: ChunkerOptions): Promise<Chunker> {
-    const raw = this.env.CODEWEAVER_CHUNK_THREADS;
-    const threads = raw === undefined || raw === '' ? 0 : Number(raw);
-    if (!(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
-      throw new UsageError(`CODEWEAVER_CHUNK_THREADS: expected a whole number from 0 to 64, got "${raw}"`);
-    }
+  private chunkerFor(options: ChunkerOptions, threads: number): Promise<Chunker> {
     const key = `${options.targetTokens}/${options.maxTokens}/${threads}`;
     let chunker = this.chunkers.get(key);
     if (!chunker) {

@@ -66,7 +66,7 @@ async function runIndex({ out, session, graceMs, onRetry }: Runtime, opts: Index
     });
     out.stopProgress();
     out.result(summary);
-    if (!out.quiet) out.print(formatSummary(summary, out));
+    if (!out.quiet && !out.json) out.print(formatSummary(summary, out));
     if (summary.interrupted) return ExitCode.Interrupted;
     if (summary.aborted) {
       out.error(summary.aborted);
