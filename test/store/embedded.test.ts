@@ -307,3 +307,22 @@ describe('EmbeddedStore: long-lived writers and readers', () => {
     expect(await reader.search({ text: 'shared', vector: null, limit: 5 })).toEqual([]);
   });
 });
+
+describe('EmbeddedStore: stat data', () => {
+  it('records stat keys with a write, and later only where the hash is still the one compared', async () => {
+    const store = t.make();
+    await store.open(LEXICAL, { rebuild: false });
+    const a = { ...file('a.ts', [chunk('a.ts', 1, 'const a = 1')]), stat: 'sig|1|2|3|4|5' };
+    const b = { ...file('b.ts', [chunk('b.ts', 1, 'const b = 2')]), stat: null };
+    await store.writeFiles([a, b]);
+    expect(await store.fileStats(['a.ts', 'b.ts', 'missing.ts'])).toEqual(new Map([['a.ts', 'sig|1|2|3|4|5']]));
+    await store.recordStats([
+      { path: 'b.ts', fileHash: b.fileHash, stat: 'sig|9|9|9|9|9' },
+      { path: 'a.ts', fileHash: 'another hash', stat: 'sig|7|7|7|7|7' }, // rewritten meanwhile: not taken
+    ]);
+    expect(await store.fileStats(['a.ts', 'b.ts'])).toEqual(new Map([['a.ts', 'sig|1|2|3|4|5'], ['b.ts', 'sig|9|9|9|9|9']]));
+    // A rewrite without stat data clears the old key: the next run reads the file.
+    await store.writeFiles([{ ...file('a.ts', [chunk('a.ts', 1, 'const a = 3')], 'v2'), stat: null }]);
+    expect((await store.fileStats(['a.ts'])).has('a.ts')).toBe(false);
+  });
+});
