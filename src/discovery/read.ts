@@ -9,6 +9,14 @@ export type ReadResult =
   | { ok: true; text: string; bytes: number; /** sha256 hex of the raw bytes. */ fileHash: string }
   | { ok: false; reason: SkipReason };
 
+/**
+ * Verdicts made from a file's bytes alone: the same bytes always get the same one, so a file
+ * left out for one of them stays out while its stat data are unchanged. Bump the version when
+ * a check below changes what it leaves out.
+ */
+export const CONTENT_VERDICTS: ReadonlySet<SkipReason> = new Set(['binary', 'minified', 'generated', 'not_utf8']);
+export const CONTENT_CHECKS_VERSION = 1;
+
 /** How much of the start of a file is sniffed for NUL bytes, as git does. */
 const SNIFF_BYTES = 8192;
 /** Files with an average line longer than this are minified (or data), not code to read. */

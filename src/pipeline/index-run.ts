@@ -5,7 +5,7 @@ import type { Chunk } from '../chunking/chunk.js';
 import { sha256Hex } from '../ids.js';
 import type { Chunker } from '../chunking/chunker.js';
 import type { IndexingConfig } from '../config/schema.js';
-import { readSourceFile, type ReadResult } from '../discovery/read.js';
+import { CONTENT_CHECKS_VERSION, CONTENT_VERDICTS, readSourceFile, type ReadResult } from '../discovery/read.js';
 import type { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { walkFileGroups, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
@@ -13,7 +13,7 @@ import { recordableStatKey, statKey, type StatData } from '../discovery/stat-dat
 import type { Embedder } from '../embedding/embedder.js';
 import { AuthError, CodeweaverError } from '../errors.js';
 import { RetriesExhaustedError, retryVerdict } from '../http/retry.js';
-import type { FileWrite, StoredChunk, VectorStore } from '../store/vector-store.js';
+import type { FileWrite, RecordedStat, StoredChunk, VectorStore } from '../store/vector-store.js';
 import { Batcher } from './batcher.js';
 import { inGroups, mapConcurrent } from './concurrent.js';
 import { Semaphore } from './semaphore.js';
@@ -150,6 +150,8 @@ export class IndexRun {
   private readonly batcher: Batcher<BatchItem>;
   private readonly inflight = new Set<Promise<void>>();
   private readonly seen = new Set<string>();
+  /** Files left out for their content this run (by reading them, or by their recorded stat data). */
+  private readonly seenSkipped = new Set<string>();
   /** Dry run: content hashes this run would have embedded (and a real run then reuses). */
   private readonly dryRunEmbedded = new Set<string>();
   private writeQueue: FileJob[] = [];
@@ -212,6 +214,10 @@ export class IndexRun {
       if (!this.stop.signal.aborted) {
         this.warnUnmatchedFilter();
         await this.deleteMissing();
+        // A walk of the whole tree knows every file left out for its content: forget the others.
+        if (!this.options.dryRun && !this.options.filter && !this.options.scope && !this.deps.files) {
+          await this.deps.store.pruneSkips(this.seenSkipped).catch(() => {});
+        }
       }
       if (this.fatal) throw this.fatal;
     } finally {
@@ -267,10 +273,10 @@ export class IndexRun {
     // Reads are checked against the real root on the opened descriptor (a path swapped for a
     // symlink after the walk is not followed out of the repository).
     const realRoot = await realpath(root).catch(() => undefined);
-    const reads = mapConcurrent(toRead, READ_CONCURRENCY, async (file) => ({
-      file,
-      read: await readSourceFile(file, { maxFileSize: indexing.max_file_size, realRoot }),
-    }));
+    const reads = mapConcurrent(toRead, READ_CONCURRENCY, async (file) => {
+      this.summary.files.read++;
+      return { file, read: await readSourceFile(file, { maxFileSize: indexing.max_file_size, realRoot }) };
+    });
     try {
       for await (const group of inGroups(reads, LOOKUP_GROUP)) {
         if (this.stop.signal.aborted) break;
@@ -308,14 +314,21 @@ export class IndexRun {
     const { store, chunker } = this.deps;
     for await (const group of groups) {
       const withStat = group.filter((f) => f.stat);
-      const recorded = withStat.length === 0 ? new Map<string, string>() : await store.fileStats(withStat.map((f) => f.path));
+      const recorded = withStat.length === 0 ? new Map<string, RecordedStat>() : await store.fileStats(withStat.map((f) => f.path));
       for (const file of group) {
-        if (file.stat && recorded.size > 0 && recorded.get(file.path) === statKey(file.stat, chunker.signature)) {
+        const rec = file.stat && recorded.get(file.path);
+        if (rec && rec.skipped === null && rec.stat === statKey(file.stat!, chunker.signature)) {
           this.seen.add(file.path);
           this.summary.files.scanned++;
           this.summary.files.unchanged++;
           this.summary.files.unchanged_by_stat++;
           this.filesDone++;
+          continue;
+        }
+        // Left out for its content last time, and not written since: left out again, unread.
+        if (rec && rec.skipped !== null && rec.stat === statKey(file.stat!, SKIP_SIGNATURE)) {
+          this.seenSkipped.add(file.path);
+          this.skip(file.path, rec.skipped as SkipReason, true);
           continue;
         }
         yield file;
@@ -332,9 +345,15 @@ export class IndexRun {
     // at once on its threads; the in-thread one takes them in turn. Admission stays in order.
     const changed: Array<{ file: DiscoveredFile; fileHash: string; chunks: Promise<Chunk[]> }> = [];
     const restat: Array<{ path: string; fileHash: string; stat: string }> = [];
+    const skips: Array<{ path: string; stat: string; reason: string }> = [];
     for (const { file, read } of group) {
       if (!read.ok) {
         this.skip(file.path, read.reason, true);
+        if (CONTENT_VERDICTS.has(read.reason)) {
+          this.seenSkipped.add(file.path);
+          const stat = file.stat && recordableStatKey(file.stat, SKIP_SIGNATURE);
+          if (stat) skips.push({ path: file.path, stat, reason: read.reason });
+        }
         continue;
       }
       this.seen.add(file.path);
@@ -357,6 +376,7 @@ export class IndexRun {
     }
 
     if (restat.length > 0 && !this.options.dryRun) this.recordStats(restat);
+    if (skips.length > 0 && !this.options.dryRun) this.inTurn((store) => store.recordSkips(skips));
 
     for (const { file, fileHash, chunks: pending } of changed) {
       const chunks = await pending;
@@ -502,10 +522,14 @@ export class IndexRun {
 
   /** Stat data of files found unchanged by hash, written in turn with the files (no write overlaps another). */
   private recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): void {
+    this.inTurn((store) => store.recordStats(entries));
+  }
+
+  /** A write of stat data in turn with the files' writes. Only an optimisation: if it fails, those files are read again next run. */
+  private inTurn(write: (store: VectorStore) => Promise<void>): void {
     this.writeChain = this.writeChain.then(async () => {
       if (this.fatal) return;
-      // Only an optimisation: if it cannot be written, those files are read again next run.
-      await this.deps.store.recordStats(entries).catch(() => {});
+      await write(this.deps.store).catch(() => {});
     });
   }
 
@@ -634,6 +658,9 @@ export class IndexRun {
     });
   }
 }
+
+/** What content skips are recorded under: their verdicts change only with the content checks. */
+const SKIP_SIGNATURE = `content-checks/${CONTENT_CHECKS_VERSION}`;
 
 /** Groups merged until each holds at least `size` items (the last may hold fewer). */
 async function* atLeast<T>(groups: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {

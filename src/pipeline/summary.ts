@@ -15,6 +15,8 @@ export interface RunSummary {
     unchanged: number;
     /** Of the unchanged files, those known unchanged by their stat data alone, without being read. */
     unchanged_by_stat: number;
+    /** Files opened and read this run (a no-change rerun reads none: see unchanged_by_stat). */
+    read: number;
     /** Files removed from the index because they are gone from disk. */
     deleted: number;
     /**
@@ -68,7 +70,7 @@ export const MAX_LISTED_FAILURES = 100;
 
 export function emptySummary(): RunSummary {
   return {
-    files: { scanned: 0, indexed: 0, unchanged: 0, unchanged_by_stat: 0, deleted: 0, out_of_scope: 0, skipped: {}, failed: 0 },
+    files: { scanned: 0, indexed: 0, unchanged: 0, unchanged_by_stat: 0, read: 0, deleted: 0, out_of_scope: 0, skipped: {}, failed: 0 },
     chunks: { embedded: 0, reused: 0, written: 0, deleted: 0 },
     tokens: 0,
     bytes_read: 0,

@@ -17,6 +17,7 @@ import type {
   StoreStatus,
   VectorStore,
   WriteResult,
+  RecordedStat,
 } from './vector-store.js';
 import { InListQuery } from './embedded/in-batches.js';
 import { sameMeta } from './compatibility.js';
@@ -197,19 +198,31 @@ export class EmbeddedStore implements VectorStore {
     return out;
   }
 
-  async fileStats(paths: string[]): Promise<Map<string, string>> {
+  async fileStats(paths: string[]): Promise<Map<string, RecordedStat>> {
     return this.guard(() => {
-      const out = new Map<string, string>();
+      const out = new Map<string, RecordedStat>();
       const db = this.readable();
       if (!db || paths.length === 0) return out;
-      const query = this.inList<[string, string | null]>(db, 'SELECT path, stat FROM files WHERE path IN (?)');
-      for (const [path, stat] of query.rows(paths)) if (stat !== null) out.set(path, stat);
+      const files = this.inList<[string, string | null]>(db, 'SELECT path, stat FROM files WHERE path IN (?)');
+      for (const [path, stat] of files.rows(paths)) if (stat !== null) out.set(path, { stat, skipped: null });
+      if (out.size < paths.length) {
+        const skips = this.inList<[string, string, string]>(db, 'SELECT path, stat, reason FROM skipped WHERE path IN (?)');
+        for (const [path, stat, reason] of skips.rows(paths.filter((p) => !out.has(p)))) out.set(path, { stat, skipped: reason });
+      }
       return out;
     });
   }
 
   async recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): Promise<void> {
     this.guard(() => this.writable().recordStats(entries));
+  }
+
+  async recordSkips(entries: Array<{ path: string; stat: string; reason: string }>): Promise<void> {
+    this.guard(() => this.writable().recordSkips(entries));
+  }
+
+  async pruneSkips(seen: ReadonlySet<string>): Promise<void> {
+    this.guard(() => this.writable().pruneSkips(seen));
   }
 
   async *listFiles(under?: readonly string[]): AsyncIterable<string> {

@@ -20,7 +20,7 @@ import {
   type Point,
 } from './qdrant/points.js';
 import { querySparseVector } from './ranking/bm25-sparse.js';
-import type { FileWrite, IndexMeta, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
+import type { FileWrite, IndexMeta, RecordedStat, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
 
 export { defaultCollectionName } from './qdrant/collection-name.js';
 export { directoryPrefixes } from './qdrant/points.js';
@@ -151,11 +151,15 @@ export class QdrantStore implements VectorStore {
   }
 
   /** The collection is shared by machines and clones whose stat data mean nothing to each other: none is kept. */
-  async fileStats(): Promise<Map<string, string>> {
+  async fileStats(): Promise<Map<string, RecordedStat>> {
     return new Map();
   }
 
   async recordStats(): Promise<void> {}
+
+  async recordSkips(): Promise<void> {}
+
+  async pruneSkips(): Promise<void> {}
 
   /**
    * Every manifest, recorded or still an intent: a file interrupted mid-write is listed too.

@@ -40,6 +40,12 @@ export interface FileWrite {
   stat?: string | null;
 }
 
+export interface RecordedStat {
+  stat: string;
+  /** Set when the file is recorded as left out for its content (binary, minified, …). */
+  skipped: string | null;
+}
+
 export interface WriteResult {
   chunksWritten: number;
   /** Stale chunks of these files that were removed. */
@@ -111,12 +117,17 @@ export interface VectorStore {
   /** Recorded hashes of these (repository-relative) paths; paths not recorded are absent. */
   fileHashes(paths: string[]): Promise<Map<string, string>>;
   /**
-   * Recorded stat keys of these paths (files recorded without one are absent). A store that
-   * keeps no local state (Qdrant, shared by many machines) returns none: every file is hashed.
+   * Recorded stat keys of these paths: of files in the index, and of files left out for their
+   * content (`skipped` says why). Paths recorded without stat data are absent. A store that keeps
+   * no local state (Qdrant, shared by many machines) returns none: every file is read and hashed.
    */
-  fileStats(paths: string[]): Promise<Map<string, string>>;
+  fileStats(paths: string[]): Promise<Map<string, RecordedStat>>;
   /** Records stat keys of files found unchanged by their hash (touched, copied): only where the hash still matches. */
   recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): Promise<void>;
+  /** Records files left out for their content, with their stat keys (replacing earlier records). */
+  recordSkips(entries: Array<{ path: string; stat: string; reason: string }>): Promise<void>;
+  /** Forgets content skips of every path not in `seen` (after a walk of the whole tree). */
+  pruneSkips(seen: ReadonlySet<string>): Promise<void>;
   /**
    * Every recorded path, streamed; with `under`, at least those at or below these paths (a
    * store may return a few more: callers apply their own scope).

@@ -35,6 +35,8 @@ async function repo(name: string, config: Record<string, unknown> = {}): Promise
   const root = path.join(dir, name);
   await cp(CORPUS, path.join(root, 'lib'), { recursive: true });
   await writeFile(path.join(root, 'codeweaver.config.json'), JSON.stringify(config));
+  // Binary by content (a NUL byte; the name says nothing): left out after reading it.
+  await writeFile(path.join(root, 'lib', 'notes.txt'), Buffer.from([0x68, 0x69, 0, 0x21, 0x0a]));
   // Older than the racy margin, as a checkout made a while ago is.
   await age(root);
   return root;
@@ -94,20 +96,29 @@ describe('stat data: a rerun reads only what may have changed', () => {
     const first = await s.index();
     expect(first.files.indexed).toBeGreaterThan(5);
     const second = await s.index();
-    expect(second.files).toMatchObject({ unchanged: first.files.indexed, unchanged_by_stat: first.files.indexed, indexed: 0 });
+    expect(second.files).toMatchObject({ unchanged: first.files.indexed, unchanged_by_stat: first.files.indexed, indexed: 0, read: 0 });
     expect(second.bytes_read).toBe(0);
+    // Files left out for their content are not read again either, and still counted as skipped.
+    expect(second.files.skipped).toEqual(first.files.skipped);
+    expect(first.files.skipped.binary).toBe(1);
 
     const touched = path.join(root, 'lib', 'retry-handler.js');
     const later = new Date(Date.now() - 30_000);
     await utimes(touched, later, later); // mtime moves, content the same
     const third = await s.index();
-    expect(third.files).toMatchObject({ indexed: 0, unchanged: first.files.indexed, unchanged_by_stat: first.files.indexed - 1 });
+    expect(third.files).toMatchObject({ indexed: 0, unchanged: first.files.indexed, unchanged_by_stat: first.files.indexed - 1, read: 1 });
     expect(third.bytes_read).toBe((await stat(touched)).size);
     expect(contents(root)).toEqual(await fresh(root));
     // Its ctime is new (racy): it is read once more after the margin, then skipped like the rest.
     await pastRacyMargin(root);
     await s.index();
     expect((await s.index()).files.unchanged_by_stat).toBe(first.files.indexed);
+    // The binary file becomes text: read again (its stat data changed), and indexed.
+    await writeFile(path.join(root, 'lib', 'notes.txt'), 'now plain text\n');
+    const fourth = await s.index();
+    expect(fourth.files).toMatchObject({ indexed: 1, read: 1 });
+    expect(fourth.files.skipped.binary).toBeUndefined();
+    expect(contents(root)).toEqual(await fresh(root));
   }, 30_000);
 
   it('an edit of the same size within the same tick is re-indexed (racy), and so is one dated back in time', async () => {

@@ -315,14 +315,39 @@ describe('EmbeddedStore: stat data', () => {
     const a = { ...file('a.ts', [chunk('a.ts', 1, 'const a = 1')]), stat: 'sig|1|2|3|4|5' };
     const b = { ...file('b.ts', [chunk('b.ts', 1, 'const b = 2')]), stat: null };
     await store.writeFiles([a, b]);
-    expect(await store.fileStats(['a.ts', 'b.ts', 'missing.ts'])).toEqual(new Map([['a.ts', 'sig|1|2|3|4|5']]));
+    expect(await store.fileStats(['a.ts', 'b.ts', 'missing.ts'])).toEqual(new Map([['a.ts', { stat: 'sig|1|2|3|4|5', skipped: null }]]));
     await store.recordStats([
       { path: 'b.ts', fileHash: b.fileHash, stat: 'sig|9|9|9|9|9' },
       { path: 'a.ts', fileHash: 'another hash', stat: 'sig|7|7|7|7|7' }, // rewritten meanwhile: not taken
     ]);
-    expect(await store.fileStats(['a.ts', 'b.ts'])).toEqual(new Map([['a.ts', 'sig|1|2|3|4|5'], ['b.ts', 'sig|9|9|9|9|9']]));
+    expect(await store.fileStats(['a.ts', 'b.ts'])).toEqual(
+      new Map([
+        ['a.ts', { stat: 'sig|1|2|3|4|5', skipped: null }],
+        ['b.ts', { stat: 'sig|9|9|9|9|9', skipped: null }],
+      ]),
+    );
     // A rewrite without stat data clears the old key: the next run reads the file.
     await store.writeFiles([{ ...file('a.ts', [chunk('a.ts', 1, 'const a = 3')], 'v2'), stat: null }]);
     expect((await store.fileStats(['a.ts'])).has('a.ts')).toBe(false);
+  });
+
+  it('records files left out for their content; writing such a file as indexable, or pruning unseen paths, forgets them', async () => {
+    const store = t.make();
+    await store.open(LEXICAL, { rebuild: false });
+    await store.recordSkips([
+      { path: 'blob.bin', stat: 'k1', reason: 'binary' },
+      { path: 'app.min.js', stat: 'k2', reason: 'minified' },
+      { path: 'gone.txt', stat: 'k3', reason: 'not_utf8' },
+    ]);
+    expect(await store.fileStats(['blob.bin', 'app.min.js'])).toEqual(
+      new Map([
+        ['blob.bin', { stat: 'k1', skipped: 'binary' }],
+        ['app.min.js', { stat: 'k2', skipped: 'minified' }],
+      ]),
+    );
+    await store.writeFiles([file('blob.bin', [chunk('blob.bin', 1, 'text now')])]);
+    expect((await store.fileStats(['blob.bin'])).get('blob.bin')?.skipped).not.toBe('binary');
+    await store.pruneSkips(new Set(['app.min.js']));
+    expect([...(await store.fileStats(['app.min.js', 'gone.txt'])).keys()]).toEqual(['app.min.js']);
   });
 });

@@ -60,6 +60,8 @@ const MIGRATIONS: ((db: Db) => void)[] = [
   (db) => db.exec('ALTER TABLE meta ADD COLUMN build TEXT'),
   // v4: each file's stat data when recorded (discovery/stat-data.ts): a rerun skips reading it.
   (db) => db.exec('ALTER TABLE files ADD COLUMN stat TEXT'),
+  // v5: files left out for their content (binary, minified, …) with their stat data: not read again while unchanged.
+  (db) => db.exec('CREATE TABLE skipped (path TEXT PRIMARY KEY, stat TEXT NOT NULL, reason TEXT NOT NULL)'),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

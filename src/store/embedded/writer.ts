@@ -28,6 +28,10 @@ export class ChunkWriter {
   private readonly deleteFts: Database.Statement;
   private readonly upsertFile: Database.Statement;
   private readonly setStat: Database.Statement;
+  private readonly upsertSkip: Database.Statement;
+  private readonly deleteSkip: Database.Statement;
+  private readonly skipTx: (entries: Array<{ path: string; stat: string; reason: string }>) => void;
+  private readonly pruneTx: (seen: ReadonlySet<string>) => void;
   private readonly statTx: (entries: Array<{ path: string; fileHash: string; stat: string }>) => void;
   private readonly deleteFile: Database.Statement;
   private readonly touchMeta: Database.Statement;
@@ -61,6 +65,15 @@ export class ChunkWriter {
     this.writeTx = db.transaction((files: FileWrite[], now: string) => this.writeAll(files, now));
     this.deleteTx = db.transaction((paths: string[], now: string) => this.deleteAll(paths, now));
     this.setStat = db.prepare('UPDATE files SET stat = ? WHERE path = ? AND file_hash = ?');
+    this.upsertSkip = db.prepare('INSERT OR REPLACE INTO skipped (path, stat, reason) VALUES (?, ?, ?)');
+    this.deleteSkip = db.prepare('DELETE FROM skipped WHERE path = ?');
+    this.skipTx = db.transaction((entries: Array<{ path: string; stat: string; reason: string }>) => {
+      for (const e of entries) this.upsertSkip.run(e.path, e.stat, e.reason);
+    });
+    const skippedPaths = db.prepare('SELECT path FROM skipped').pluck();
+    this.pruneTx = db.transaction((seen: ReadonlySet<string>) => {
+      for (const path of skippedPaths.all() as string[]) if (!seen.has(path)) this.deleteSkip.run(path);
+    });
     this.statTx = db.transaction((entries: Array<{ path: string; fileHash: string; stat: string }>) => {
       for (const e of entries) this.setStat.run(e.stat, e.path, e.fileHash);
     });
@@ -77,6 +90,17 @@ export class ChunkWriter {
   recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): void {
     if (entries.length === 0) return;
     this.statTx(entries);
+    this.counters.transactions++;
+  }
+
+  recordSkips(entries: Array<{ path: string; stat: string; reason: string }>): void {
+    if (entries.length === 0) return;
+    this.skipTx(entries);
+    this.counters.transactions++;
+  }
+
+  pruneSkips(seen: ReadonlySet<string>): void {
+    this.pruneTx(seen);
     this.counters.transactions++;
   }
 
@@ -116,6 +140,7 @@ export class ChunkWriter {
       }
       chunksDeleted += this.removeChunksOf(file.path, keep);
       this.upsertFile.run(file.path, file.fileHash, file.language, file.chunks.length, now, file.stat ?? null);
+      this.deleteSkip.run(file.path); // indexable now: no longer left out
       rowsWritten++;
     }
     this.touchMeta.run(now);
