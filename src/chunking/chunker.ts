@@ -4,6 +4,9 @@ import { astUnits } from './ast-units.js';
 import { GrammarCache, defaultGrammarDir, hasGrammar, initTreeSitter } from './grammars.js';
 import { LineIndex, lineWindows, type Unit } from './lines.js';
 import { estimateTokens } from './tokens.js';
+import { chunkerSignature } from './signature.js';
+
+export { chunkerSignature };
 
 export interface ChunkerOptions {
   /** indexing.chunk_tokens: neighbours are merged up to this size. */
@@ -27,21 +30,11 @@ export interface Chunker {
   close(): Promise<void>;
 }
 
-/** Bump when a change to chunking would split the same file differently. */
-const CHUNKER_VERSION = 1;
-
 /**
  * A top-level ERROR node spanning more than this share of a file means the grammar could not
  * make sense of it (wrong language, a template, garbage): its "structure" would be noise.
  */
 const MAX_ERROR_SHARE = 0.5;
-
-/** The signature of a chunker made with these options (the same in a worker thread). */
-export function chunkerSignature(options: ChunkerOptions): string {
-  const max = Math.floor(options.maxTokens);
-  const limit = Math.min(Math.floor(options.targetTokens), max);
-  return `ts-chunker/${CHUNKER_VERSION}/${limit}/${max}/${Math.max(0, options.overlapLines ?? 2)}`;
-}
 
 export async function createChunker(options: ChunkerOptions): Promise<Chunker> {
   if (!(options.maxTokens >= 1) || !(options.targetTokens >= 1)) {

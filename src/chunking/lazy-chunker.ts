@@ -1,4 +1,5 @@
-import { chunkerSignature, type Chunker, type ChunkerOptions } from './chunker.js';
+import type { Chunker, ChunkerOptions } from './chunker.js';
+import { chunkerSignature } from './signature.js';
 
 /**
  * A chunker that exists at its first file: its signature is known from the options, so a run

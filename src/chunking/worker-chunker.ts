@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Chunk } from './chunk.js';
-import { chunkerSignature, type Chunker, type ChunkerOptions } from './chunker.js';
+import type { Chunker, ChunkerOptions } from './chunker.js';
+import { chunkerSignature } from './signature.js';
 
 export interface WorkerChunker extends Chunker {
   readonly threads: number;

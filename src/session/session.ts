@@ -8,8 +8,7 @@
  * is published, what a run reports. Each `index()` gets a fresh embedder (an auth failure ends
  * that run, not the session) and reports its own figures, never cumulative totals.
  */
-import { createChunker, type Chunker, type ChunkerOptions } from '../chunking/chunker.js';
-import { createWorkerChunker } from '../chunking/worker-chunker.js';
+import type { Chunker, ChunkerOptions } from '../chunking/chunker.js';
 import { lazyChunker } from '../chunking/lazy-chunker.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -447,7 +446,11 @@ export class Session {
     const key = `${options.targetTokens}/${options.maxTokens}/${threads}`;
     let chunker = this.chunkers.get(key);
     if (!chunker) {
-      chunker = threads === 0 ? createChunker(options) : createWorkerChunker(options, threads);
+      // tree-sitter's modules load with the first chunker (a no-change rerun needs none).
+      chunker =
+        threads === 0
+          ? import('../chunking/chunker.js').then((m) => m.createChunker(options))
+          : import('../chunking/worker-chunker.js').then((m) => m.createWorkerChunker(options, threads));
       this.chunkers.set(key, chunker);
     }
     return chunker;
