@@ -128,11 +128,14 @@ describe('cw mcp', () => {
     expect(structured(await client.callTool({ name: 'index_status', arguments: {} })).indexed).toBe(true);
 
     expect(errors).toEqual([]); // stdout carried protocol messages only
+    // The client closing stdin ends the server. Closed here rather than by client.close(), which
+    // sends SIGTERM after 2 s: a loaded CI machine must not turn a slow exit into a signal.
     const child = (transport as unknown as { _process: ChildProcess })._process;
-    await client.close(); // closes the server's stdin
-    await waitFor(() => child.exitCode !== null || child.signalCode !== null, 10_000, 'the server exits');
-    expect(child.signalCode).toBeNull(); // it ended by itself, not by the client's SIGTERM
+    child.stdin!.end();
+    await waitFor(() => child.exitCode !== null || child.signalCode !== null, 20_000, 'the server exits');
+    expect(child.signalCode).toBeNull(); // it ended by itself
     expect(child.exitCode, stderr()).toBe(0);
+    await client.close();
   }, 120_000);
 
   it('an unindexed repository: search_code says to call refresh_index, which indexes it', async () => {
