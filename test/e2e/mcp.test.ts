@@ -9,11 +9,12 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Ajv } from 'ajv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
 import { CORPORA, makeRepo, waitFor, workDir } from '../reliability/harness.js';
-import { assertBuilt, cleanEnv, CLI, runCli } from './cli-harness.js';
+import { assertBuilt, cleanEnv, CLI, runCli, spawnCli } from './cli-harness.js';
 
 let work: Awaited<ReturnType<typeof workDir>>;
 let server: ProviderServer | null = null;
@@ -185,5 +186,53 @@ describe('cw mcp', () => {
     const beside = await runCli(['index', repo], { env: cleanEnv() });
     expect(beside.code).toBe(2);
     expect(beside.stderr).toMatch(/cw watch \(pid \d+\) keeps/);
+  }, 60_000);
+
+  it('--http: the same tools over Streamable HTTP on 127.0.0.1, refusing a foreign Host or Origin (DNS rebinding)', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small);
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const cli = spawnCli(['mcp', repo, '--http', '0'], { env: cleanEnv() });
+    await waitFor(() => /listening on http:\/\/\S+/.test(cli.stderr()) || cli.child.exitCode !== null, 20_000, 'listening');
+    const url = new URL(/listening on (http:\/\/\S+)/.exec(cli.stderr())![1]!);
+    expect(url.hostname).toBe('127.0.0.1'); // loopback only by default
+    try {
+      const client = new Client({ name: 'cw-http-test', version: '1.0.0' });
+      const errors: Error[] = [];
+      client.onerror = (e) => errors.push(e);
+      await client.connect(new StreamableHTTPClientTransport(url));
+      clients.push(client);
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['index_status', 'refresh_index', 'search_code']);
+      const result = structured(await client.callTool({ name: 'search_code', arguments: { query: 'retry handler', limit: 5 } }));
+      const expected = JSON.parse((await runCli(['search', 'retry handler', '-p', repo, '-n', '5', '--json'], { env: cleanEnv() })).stdout);
+      expect(result.results.map((r: any) => [r.path, r.start_line, r.score])).toEqual(expected.results.map((r: any) => [r.path, r.start_line, r.score]));
+      await writeFile(path.join(repo, 'lib', 'handler', 'over-http.js'), 'function pangolinScales () { return 9 }\n');
+      const progress: unknown[] = [];
+      const refreshed = structured(await client.callTool({ name: 'refresh_index', arguments: {} }, undefined, { onprogress: (p) => progress.push(p) }));
+      expect(refreshed.files.indexed).toBe(1);
+      expect(progress.length).toBeGreaterThan(0);
+      const bad = await client.callTool({ name: 'search_code', arguments: { query: '' } });
+      expect(bad.isError).toBe(true);
+      expect(errors).toEqual([]);
+
+      const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+      const post = (headers: Record<string, string>) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: initialize });
+      // fetch sets Host from the URL; a rebinding attack arrives under the attacker's name.
+      const { request } = await import('node:http');
+      const foreignHost = await new Promise<number>((resolve, reject) => {
+        const req = request(url, { method: 'POST', headers: { host: `attacker.example:${url.port}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end(initialize);
+      });
+      expect(foreignHost).toBe(403);
+      expect((await post({ origin: 'http://attacker.example' })).status).toBe(403);
+      expect((await post({ origin: `http://localhost:${url.port}` })).status).toBe(200);
+    } finally {
+      cli.child.kill('SIGTERM');
+    }
+    expect((await cli.done).code).toBe(130);
   }, 60_000);
 });
