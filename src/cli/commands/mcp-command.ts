@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
+import type { Output } from '../output.js';
 import { refuseBroadRoot, withSession } from '../runtime.js';
+import type { Session } from '../../session/session.js';
 import { version } from '../version.js';
 import { reportWatchEvent } from './watch-report.js';
 
@@ -26,72 +28,77 @@ export function mcpCommand(setExit: (code: number) => void): Command {
     'after',
     '\nstdio: stdout carries only protocol messages; diagnostics go to stderr. The server ends when the client closes stdin (exit 0) or on SIGINT/SIGTERM (exit 130).\n--http: the endpoint is http://HOST:PORT/mcp, printed on stderr; requests must name this server in Host (and Origin, if any). SIGINT/SIGTERM end it (exit 130).',
   );
-  return cmd.action(async (rootArg: string | undefined, opts: McpOptions) =>
+  return cmd.action(async (rootArg: string | undefined, opts: McpOptions) => {
+    const port = opts.http === undefined ? null : parsePort(opts.http);
     setExit(
       // --json is never set here: nothing but the protocol may reach stdout.
       await withSession(rootArg, { ...opts, json: false }, configFlags(opts), async ({ out, session }) => {
         refuseBroadRoot('mcp', session.root);
-        // The SDK, its validators and the watcher load only for this command.
-        const [{ StdioServerTransport }, { createMcpServer }, { Watcher }] = await Promise.all([
-          import('@modelcontextprotocol/sdk/server/stdio.js'),
-          import('../../mcp/server.js'),
-          import('../../watch/watcher.js'),
-        ]);
         const stop = new AbortController();
-        let watching = false;
-        let watcherDone: Promise<void> = Promise.resolve();
-        if (opts.watch) {
-          watching = true;
-          const watcher = new Watcher({
-            session,
-            debounceMs: session.config.watch.debounce_ms,
-            signal: stop.signal,
-            onEvent: (event) => reportWatchEvent(out, event),
-          });
-          // A watcher that cannot go on (a refused key) ends watching, not the server: searches still work.
-          watcherDone = watcher.run().catch((err: unknown) => {
-            out.error(`watching stopped: ${err instanceof Error ? err.message : String(err)}`);
-          }).finally(() => {
-            watching = false;
-          });
-        }
-        const serverOptions = { session, version: version(), watching: () => watching };
-        if (opts.http !== undefined) {
-          const port = parsePort(opts.http);
-          const { serveHttp } = await import('../../mcp/http.js');
-          const serving = await serveHttp({ ...serverOptions, host: opts.host ?? '127.0.0.1', port, onWarning: (m) => out.warn(m) });
-          // The one line a launcher or script reads to find the server (stderr: stdout stays quiet).
-          process.stderr.write(`cw mcp: listening on ${serving.url}\n`);
-          if (opts.host && !['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
-            out.warn(`--host ${opts.host}: the index is reachable from other machines, without authentication`);
-          }
-          await new Promise<void>((resolve) => {
-            for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-          });
+        const watch = opts.watch ? await startWatching(out, session, stop.signal) : null;
+        const serverOptions = { session, version: version(), watching: () => watch?.active() ?? false };
+        try {
+          return port === null ? await serveStdio(out, serverOptions) : await serveHttp(out, serverOptions, opts.host ?? '127.0.0.1', port);
+        } finally {
           stop.abort();
-          await watcherDone;
-          await serving.close();
-          return ExitCode.Interrupted;
+          await watch?.done;
         }
-        const server = createMcpServer(serverOptions);
-        const transport = new StdioServerTransport();
-        const ended = new Promise<number>((resolve) => {
-          // The client closing stdin is the normal end of a stdio server.
-          process.stdin.once('end', () => resolve(ExitCode.Ok));
-          process.stdin.once('close', () => resolve(ExitCode.Ok));
-          transport.onclose = () => resolve(ExitCode.Ok);
-          for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(ExitCode.Interrupted));
-        });
-        await server.connect(transport);
-        out.debug(`serving ${session.root} over MCP (stdio)${opts.watch ? ', watching for changes' : ''}`);
-        const code = await ended;
-        stop.abort();
-        await watcherDone;
-        await server.close().catch(() => {});
-        return code;
       }),
-    ),
-  );
+    );
+  });
+}
+
+type ServerOptions = import('../../mcp/server.js').McpServerOptions;
+
+/** The watcher beside the server; one that cannot go on (a refused key) ends watching, not serving. */
+async function startWatching(out: Output, session: Session, signal: AbortSignal): Promise<{ active(): boolean; done: Promise<void> }> {
+  const { Watcher } = await import('../../watch/watcher.js');
+  let active = true;
+  const watcher = new Watcher({ session, debounceMs: session.config.watch.debounce_ms, signal, onEvent: (e) => reportWatchEvent(out, e) });
+  const done = watcher
+    .run()
+    .catch((err: unknown) => out.error(`watching stopped: ${err instanceof Error ? err.message : String(err)}`))
+    .finally(() => {
+      active = false;
+    });
+  return { active: () => active, done };
+}
+
+/** stdio: ends when the client closes stdin (exit 0) or on a signal (130). */
+async function serveStdio(out: Output, options: ServerOptions): Promise<number> {
+  // The SDK and its validators load only for this command.
+  const [{ StdioServerTransport }, { createMcpServer }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/server/stdio.js'),
+    import('../../mcp/server.js'),
+  ]);
+  const server = createMcpServer(options);
+  const transport = new StdioServerTransport();
+  const ended = new Promise<number>((resolve) => {
+    // The client closing stdin is the normal end of a stdio server (the SDK does not watch for it).
+    process.stdin.once('end', () => resolve(ExitCode.Ok));
+    process.stdin.once('close', () => resolve(ExitCode.Ok));
+    transport.onclose = () => resolve(ExitCode.Ok);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(ExitCode.Interrupted));
+  });
+  await server.connect(transport);
+  out.debug(`serving ${options.session.root} over MCP (stdio)`);
+  const code = await ended;
+  await server.close().catch(() => {});
+  return code;
+}
+
+/** Streamable HTTP: runs until a signal (130). */
+async function serveHttp(out: Output, options: ServerOptions, host: string, port: number): Promise<number> {
+  const { serveHttp: listen } = await import('../../mcp/http.js');
+  const serving = await listen({ ...options, host, port, onWarning: (m) => out.warn(m) });
+  // The one line a launcher or script reads to find the server (stderr: stdout stays quiet).
+  process.stderr.write(`cw mcp: listening on ${serving.url}\n`);
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) out.warn(`--host ${host}: the index is reachable from other machines, without authentication`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+  await serving.close();
+  return ExitCode.Interrupted;
 }
 
 function parsePort(value: string): number {
