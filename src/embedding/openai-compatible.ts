@@ -31,9 +31,13 @@ export class OpenAICompatibleWire implements WireFormat {
   readonly url: string;
   readonly #o: OpenAICompatibleWireOptions;
   readonly #headers: Record<string, string>;
+  /** Vectors are asked for as base64 floats until the server refuses that once. */
+  #packed: boolean;
 
   constructor(options: OpenAICompatibleWireOptions) {
     this.#o = options;
+    // Packed only for float vectors: other output types have their own encodings.
+    this.#packed = Boolean(options.dialect.packedVectors) && options.dtype === undefined;
     const base = options.baseUrl.replace(/\/+$/, '');
     this.url = options.dialect.azureDeployments
       ? `${base}/openai/deployments/${encodeURIComponent(options.model)}/embeddings?api-version=${encodeURIComponent(options.apiVersion ?? '')}`
@@ -45,9 +49,10 @@ export class OpenAICompatibleWire implements WireFormat {
     }
   }
 
-  body(texts: string[], inputType: InputType): Record<string, unknown> {
+  body(texts: string[], inputType: InputType, packed = this.#packed): Record<string, unknown> {
     const { dialect, model, dimensions, dtype } = this.#o;
     const body: Record<string, unknown> = { model, input: texts };
+    if (packed) body.encoding_format = 'base64';
     if (dialect.inputType) body[dialect.inputType.field] = dialect.inputType[inputType];
     if (dimensions !== undefined && dialect.dimensionsField) body[dialect.dimensionsField] = dimensions;
     if (dtype !== undefined && dialect.dtypeField) body[dialect.dtypeField] = dtype;
@@ -56,12 +61,16 @@ export class OpenAICompatibleWire implements WireFormat {
 
   async send(texts: string[], inputType: InputType, signal: AbortSignal): Promise<WireResult> {
     const { label, redact } = this.#o;
-    const ex = await bufferedExchange(this.#o.fetch, this.url, {
-      method: 'POST',
-      headers: this.#headers,
-      body: JSON.stringify(this.body(texts, inputType)),
-      signal,
-    });
+    const post = (packed: boolean) =>
+      bufferedExchange(this.#o.fetch, this.url, { method: 'POST', headers: this.#headers, body: JSON.stringify(this.body(texts, inputType, packed)), signal });
+    const packed = this.#packed;
+    let ex = await post(packed);
+    if (packed && (ex.status === 400 || ex.status === 422) && /encoding_format|base64/i.test(Buffer.from(ex.body).toString('utf8'))) {
+      // It does not take encoding_format: asked once more without, and never again if that works.
+      const plain = await post(false);
+      if (isSuccess(plain.status)) this.#packed = false;
+      ex = plain;
+    }
     if (!isSuccess(ex.status)) throw statusError(label, ex, redact);
     const json = parseJson(ex, (what) => new MalformedResponseError(label, what)) as { data?: unknown } | null;
     return { vectors: orderByIndex(label, json?.data, texts.length), bytesSent: ex.bytesSent, bytesReceived: ex.body.byteLength };

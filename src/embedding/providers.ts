@@ -12,6 +12,12 @@ export interface OpenAIDialect {
   dtypeField?: string;
   /** Azure: `{base}/openai/deployments/{model}/embeddings?api-version=…` instead of `{base}/embeddings`. */
   azureDeployments?: boolean;
+  /**
+   * Ask for `encoding_format: "base64"` (each vector as its little-endian float32 bytes): a
+   * fraction of the bytes of a JSON number list and no per-number parsing. A server that refuses
+   * it is asked again without, once, and not asked again.
+   */
+  packedVectors?: boolean;
 }
 
 /** Where a provider lives and how it is addressed; the one table for all remote providers. */
@@ -56,7 +62,7 @@ export const PROVIDERS: Readonly<Record<ProviderProfile['name'], ProviderProfile
     keyEnv: ['OPENAI_API_KEY'],
     keyRequired: true,
     defaultModel: 'text-embedding-3-small',
-    dialect: bearer,
+    dialect: { ...bearer, packedVectors: true },
   },
   azure: {
     name: 'azure',
@@ -66,7 +72,7 @@ export const PROVIDERS: Readonly<Record<ProviderProfile['name'], ProviderProfile
     keyRequired: true,
     // Azure addresses a deployment, which the user names: `embedding.model` is the deployment.
     defaultModel: null,
-    dialect: { auth: 'api-key', dimensionsField: 'dimensions', azureDeployments: true },
+    dialect: { auth: 'api-key', dimensionsField: 'dimensions', azureDeployments: true, packedVectors: true },
   },
   fireworks: {
     name: 'fireworks',
@@ -139,6 +145,7 @@ export const PROVIDERS: Readonly<Record<ProviderProfile['name'], ProviderProfile
     keyEnv: [],
     keyRequired: false,
     defaultModel: null,
-    dialect: bearer,
+    // vLLM, TEI, LiteLLM and most OpenAI-compatible servers take base64; the others are asked again without.
+    dialect: { ...bearer, packedVectors: true },
   },
 };

@@ -6,7 +6,12 @@ export interface IndexedEmbedding {
   embedding?: unknown;
 }
 
+/**
+ * One embedding as a Float32Array: from a JSON number list, or from base64 of its little-endian
+ * float32 bytes (`encoding_format: "base64"`), decoded with no per-number parsing.
+ */
 export function toVector(label: string, value: unknown): Float32Array {
+  if (typeof value === 'string') return fromBase64(label, value);
   if (!Array.isArray(value)) throw new MalformedResponseError(label, 'an embedding is not an array of numbers');
   const out = new Float32Array(value.length);
   for (let i = 0; i < value.length; i++) {
@@ -16,6 +21,21 @@ export function toVector(label: string, value: unknown): Float32Array {
   }
   return out;
 }
+
+function fromBase64(label: string, text: string): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length === 0 || bytes.length % 4 !== 0) throw new MalformedResponseError(label, 'a base64 embedding is not a whole number of float32s');
+  // Copied out in one piece: the decoded Buffer may sit at an unaligned offset of a shared pool.
+  const out = LITTLE_ENDIAN
+    ? new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))
+    : Float32Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4));
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i]!)) throw new MalformedResponseError(label, 'an embedding holds a non-number');
+  }
+  return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Puts vectors back in input order by their `index` (APIs may answer in any order), and

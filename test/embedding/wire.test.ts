@@ -100,7 +100,36 @@ describe('OpenAI-compatible family (one module over the pooled fetch)', () => {
     const [req] = server.requests;
     expect(req.url).toBe('/v1/embeddings');
     expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
-    expect(req.body).toEqual({ model: 'text-embedding-3-small', input: texts });
+    expect(req.body).toEqual({ model: 'text-embedding-3-small', input: texts, encoding_format: 'base64' });
+  });
+
+  it('OpenAI: vectors come packed (base64 float32s) and decode bit for bit to what the float answer gives', async () => {
+    server = await startOpenAIServer({ dims: 1024 });
+    harness = makeEmbedder({ provider: 'openai', base_url: server.baseUrl, model: 'text-embedding-3-large', dimensions: 1024 }, { env: { OPENAI_API_KEY: KEY } });
+    const packed = await harness.embedder.embed(texts, 'document');
+    expect(server.requests[0].body.encoding_format).toBe('base64');
+    // The same texts from a server answering floats, through the float path.
+    const floats = await startOpenAIServer({ dims: 1024, refuseBase64: true });
+    const plain = makeEmbedder({ provider: 'openai', base_url: floats.baseUrl, model: 'text-embedding-3-large', dimensions: 1024 }, { env: { OPENAI_API_KEY: KEY } });
+    try {
+      const unpacked = await plain.embedder.embed(texts, 'document');
+      for (let i = 0; i < texts.length; i++) {
+        expect(packed[i]).toBeInstanceOf(Float32Array);
+        expect(Buffer.from(packed[i]!.buffer, packed[i]!.byteOffset, packed[i]!.byteLength).equals(Buffer.from(unpacked[i]!.buffer, unpacked[i]!.byteOffset, unpacked[i]!.byteLength))).toBe(true);
+      }
+      expect(asArrays(packed)).toEqual(expected(1024));
+    } finally {
+      await plain.pool.destroyAll();
+      await floats.close();
+    }
+  });
+
+  it('a server that refuses encoding_format is asked again without, once, and never again', async () => {
+    server = await startOpenAIServer({ dims: 384, refuseBase64: true });
+    harness = makeEmbedder({ provider: 'openai-compatible', base_url: server.baseUrl, model: 'acme-embed', dimensions: 384 });
+    expect(asArrays(await harness.embedder.embed(texts, 'document'))).toEqual(expected(384));
+    expect(asArrays(await harness.embedder.embed(texts.slice(0, 1), 'query'))).toEqual(expected(384, texts.slice(0, 1)));
+    expect(server.requests.map((r) => r.body.encoding_format ?? 'float')).toEqual(['base64', 'float', 'float']);
   });
 
   it('OpenAI: `dimensions` is sent for text-embedding-3-*', async () => {
@@ -110,7 +139,7 @@ describe('OpenAI-compatible family (one module over the pooled fetch)', () => {
       { env: { OPENAI_API_KEY: KEY } },
     );
     expect((await harness.embedder.embed(texts, 'document'))[0].length).toBe(256);
-    expect(server.requests[0].body).toEqual({ model: 'text-embedding-3-large', input: texts, dimensions: 256 });
+    expect(server.requests[0].body).toEqual({ model: 'text-embedding-3-large', input: texts, dimensions: 256, encoding_format: 'base64' });
   });
 
   it('Azure: deployment URL with api-version and the api-key header', async () => {

@@ -14,6 +14,8 @@ export function fakeVector(text: string, dims: number): number[] {
 }
 
 export interface ProviderServerOptions {
+  /** OpenAI format: answer `encoding_format: "base64"` with 400, as servers that do not know it do. */
+  refuseBase64?: boolean;
   protocol?: 'http' | 'https' | 'h2';
   /** Vector size answered when the request asks for none. */
   dims?: number;
@@ -67,7 +69,11 @@ export function cohereReply(req: CapturedRequest, opts: ProviderServerOptions = 
 export function openAiReply(req: CapturedRequest, opts: ProviderServerOptions = {}): Reply {
   const texts: string[] = req.body.input;
   const dims = req.body.dimensions ?? req.body.output_dimension ?? opts.dims ?? 1536;
-  const data = texts.map((t, index) => ({ object: 'embedding', index, embedding: fakeVector(t, dims) }));
+  const base64 = req.body.encoding_format === 'base64';
+  if (base64 && opts.refuseBase64) return { status: 400, json: { error: { message: "Unrecognized request argument supplied: encoding_format", type: 'invalid_request_error' } } };
+  // As the API does: base64 of the vector's little-endian float32 bytes.
+  const encode = (v: number[]) => (base64 ? Buffer.from(Float32Array.from(v).buffer).toString('base64') : v);
+  const data = texts.map((t, index) => ({ object: 'embedding', index, embedding: encode(fakeVector(t, dims)) }));
   return {
     delayMs: opts.latencyMs,
     json: {
