@@ -1,6 +1,7 @@
 import { VoyageAIClient } from 'voyageai';
 import type { HttpClient } from '../http/types.js';
 import type { InputType } from './embedder.js';
+import { HttpStatusError } from '../http/retry.js';
 import { MalformedResponseError } from './errors.js';
 import { callThroughSdk } from './exchange.js';
 import type { WireResult, WireFormat } from './remote-embedder.js';
@@ -25,17 +26,35 @@ export interface VoyageWireOptions {
 export class VoyageWire implements WireFormat {
   readonly #o: VoyageWireOptions;
   readonly #timeoutInSeconds: number;
+  /** Only float vectors come packed: int8 and bit types keep their integer lists. */
+  #packed: boolean;
 
   constructor(options: VoyageWireOptions) {
     this.#o = options;
+    this.#packed = options.outputDtype === undefined || options.outputDtype === 'float';
     this.#timeoutInSeconds = sdkTimeoutSeconds(options.client.settings);
   }
 
   async send(texts: string[], inputType: InputType, signal: AbortSignal): Promise<WireResult> {
+    const packed = this.#packed;
+    try {
+      return await this.#send(texts, inputType, signal, packed);
+    } catch (err) {
+      // A Voyage-compatible endpoint that does not take encoding_format: asked again without, and never again if that works.
+      if (!(packed && err instanceof HttpStatusError && (err.status === 400 || err.status === 422) && /encoding_format|base64/i.test(err.detail))) throw err;
+      const result = await this.#send(texts, inputType, signal, false);
+      this.#packed = false;
+      return result;
+    }
+  }
+
+  async #send(texts: string[], inputType: InputType, signal: AbortSignal, packed: boolean): Promise<WireResult> {
     const { client, baseUrl, apiKey, model, outputDimension, outputDtype, redact } = this.#o;
+    // Packed vectors (base64 float32s) spare the SDK's per-number response transform and our parse.
+    const encodingFormat = packed ? ('base64' as const) : undefined;
     const { response, exchange: ex } = await callThroughSdk(client.fetch, 'voyage', redact, (fetch) =>
       new VoyageAIClient({ apiKey, baseUrl, fetch, maxRetries: 0, timeoutInSeconds: this.#timeoutInSeconds }).embed(
-        { input: texts, model, inputType, outputDimension, outputDtype },
+        { input: texts, model, inputType, outputDimension, outputDtype, encodingFormat },
         { abortSignal: signal, maxRetries: 0 },
       ),
     );

@@ -37,7 +37,7 @@ describe('Voyage (through the voyageai SDK over the pooled fetch)', () => {
     expect(req.url).toBe('/v1/embeddings');
     expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(req.headers['content-type']).toMatch(/^application\/json/);
-    expect(req.body).toEqual({ input: texts, model: 'voyage-code-3', input_type: 'document' });
+    expect(req.body).toEqual({ input: texts, model: 'voyage-code-3', input_type: 'document', encoding_format: 'base64' });
 
     await embedder.embed(['where is auth?'], 'query');
     expect(server.requests[1].body.input_type).toBe('query');
@@ -89,6 +89,37 @@ describe('Cohere (through the cohere-ai v2 SDK over the pooled fetch)', () => {
     expect(vectors[0].length).toBe(256);
     expect(server.requests[0].headers.authorization).toBe('Bearer co-first');
     expect(server.requests[0].body.output_dimension).toBe(256);
+  });
+});
+
+describe('Voyage: packed vectors', () => {
+  it('decode bit for bit to the float answer; an endpoint refusing encoding_format is asked again without, once', async () => {
+    server = await startVoyageServer({ dims: 512 });
+    harness = makeEmbedder({ provider: 'voyage', base_url: server.baseUrl, dimensions: 512 }, { env: { VOYAGE_API_KEY: KEY } });
+    const packed = await harness.embedder.embed(texts, 'document');
+    expect(server.requests[0].body.encoding_format).toBe('base64');
+    const floats = await startVoyageServer({ dims: 512, refuseBase64: true });
+    const plain = makeEmbedder({ provider: 'voyage', base_url: floats.baseUrl, dimensions: 512 }, { env: { VOYAGE_API_KEY: KEY } });
+    try {
+      const unpacked = await plain.embedder.embed(texts, 'document');
+      await plain.embedder.embed(texts.slice(0, 1), 'query');
+      expect(floats.requests.map((r) => r.body.encoding_format ?? 'float')).toEqual(['base64', 'float', 'float']);
+      for (let i = 0; i < texts.length; i++) {
+        const bytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+        expect(bytes(packed[i]!).equals(bytes(unpacked[i]!))).toBe(true);
+      }
+      expect(asArrays(packed)).toEqual(expected(512));
+    } finally {
+      await plain.pool.destroyAll();
+      await floats.close();
+    }
+  });
+
+  it('int8 and bit output types are asked for as integer lists, not packed', async () => {
+    server = await startVoyageServer();
+    harness = makeEmbedder({ provider: 'voyage', base_url: server.baseUrl, dimensions: 512, output_dtype: 'int8' }, { env: { VOYAGE_API_KEY: KEY } });
+    await harness.embedder.embed(texts, 'document');
+    expect(server.requests[0].body.encoding_format).toBeUndefined();
   });
 });
 

@@ -36,11 +36,19 @@ function order<T>(items: T[], reverse: boolean | undefined): T[] {
   return reverse ? [...items].reverse() : items;
 }
 
+/** As the APIs answer `encoding_format: "base64"`: the vector's little-endian float32 bytes. */
+function packFloats(v: number[]): string {
+  return Buffer.from(Float32Array.from(v).buffer).toString('base64');
+}
+
 /** Voyage POST /v1/embeddings: `{ input, model, input_type, output_dimension }` → `{ data[{embedding,index}], usage }`. */
 export function voyageReply(req: CapturedRequest, opts: ProviderServerOptions = {}): Reply {
   const texts: string[] = req.body.input;
   const dims = req.body.output_dimension ?? opts.dims ?? 1024;
-  const data = texts.map((t, index) => ({ object: 'embedding', embedding: fakeVector(t, dims), index }));
+  const base64 = req.body.encoding_format === 'base64';
+  if (base64 && opts.refuseBase64) return { status: 400, json: { detail: 'Value error, encoding_format: unsupported value' } };
+  const encode = (v: number[]) => (base64 ? packFloats(v) : v);
+  const data = texts.map((t, index) => ({ object: 'embedding', embedding: encode(fakeVector(t, dims)), index }));
   return {
     delayMs: opts.latencyMs,
     json: { object: 'list', data: order(data, opts.reverse), model: req.body.model, usage: { total_tokens: texts.length * 3 } },
@@ -71,8 +79,7 @@ export function openAiReply(req: CapturedRequest, opts: ProviderServerOptions = 
   const dims = req.body.dimensions ?? req.body.output_dimension ?? opts.dims ?? 1536;
   const base64 = req.body.encoding_format === 'base64';
   if (base64 && opts.refuseBase64) return { status: 400, json: { error: { message: "Unrecognized request argument supplied: encoding_format", type: 'invalid_request_error' } } };
-  // As the API does: base64 of the vector's little-endian float32 bytes.
-  const encode = (v: number[]) => (base64 ? Buffer.from(Float32Array.from(v).buffer).toString('base64') : v);
+  const encode = (v: number[]) => (base64 ? packFloats(v) : v);
   const data = texts.map((t, index) => ({ object: 'embedding', index, embedding: encode(fakeVector(t, dims)) }));
   return {
     delayMs: opts.latencyMs,
