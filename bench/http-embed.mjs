@@ -22,6 +22,9 @@ if (process.env.HTTP_EMBED_BENCH_SERVER) {
   await main();
 }
 
+const FLOATS = Array(256).fill(0.125);
+const PACKED = Buffer.from(Float32Array.from(FLOATS).buffer).toString('base64');
+
 function serve(latencyMs) {
   const key = readFileSync(new URL('key.pem', TLS));
   let connections = 0;
@@ -30,7 +33,9 @@ function serve(latencyMs) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const data = body.input.map((_, index) => ({ object: 'embedding', index, embedding: Array(256).fill(0.125) }));
+      // Packed when asked (as the APIs do), unless HTTP_EMBED_BENCH_FLOATS pins the float answer.
+      const packed = body.encoding_format === 'base64' && !process.env.HTTP_EMBED_BENCH_FLOATS;
+      const data = body.input.map((_, index) => ({ object: 'embedding', index, embedding: packed ? PACKED : FLOATS }));
       const payload = JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 1, total_tokens: 1 } });
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });

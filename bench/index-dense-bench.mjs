@@ -3,7 +3,8 @@
 // another name) against a loopback HTTPS embedding server with fixed latency (the server of
 // bench/http-embed.mjs, OpenAI wire format, 256-dim vectors), into the embedded store.
 //
-//   npm run build && node bench/index-dense-bench.mjs [--latency 50] [--concurrency 8] [--batch 128]
+//   npm run build && node bench/index-dense-bench.mjs [--latency 50] [--concurrency 8] [--batch 128] [--floats]
+// (--floats: the server answers float lists even when asked for base64 — the path before packed vectors)
 //
 // Reports chunks/s against the provider's ceiling (concurrency × batch ÷ latency), requests, and
 // connections opened. Bounded: one index run, then the server exits.
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '8' },
     batch: { type: 'string', default: '128' },
+    floats: { type: 'boolean', default: false },
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
@@ -27,7 +29,7 @@ if (!existsSync(corpus)) cpSync(path.join(root, 'node_modules'), path.join(corpu
 rmSync(path.join(corpus, '.codeweaver'), { recursive: true, force: true });
 
 const server = fork(fileURLToPath(new URL('./http-embed.mjs', import.meta.url)), [], {
-  env: { ...process.env, HTTP_EMBED_BENCH_SERVER: '1', HTTP_EMBED_BENCH_LATENCY: values.latency },
+  env: { ...process.env, HTTP_EMBED_BENCH_SERVER: '1', HTTP_EMBED_BENCH_LATENCY: values.latency, ...(values.floats ? { HTTP_EMBED_BENCH_FLOATS: '1' } : {}) },
 });
 const port = await new Promise((resolve) => server.once('message', (m) => resolve(m.port)));
 const config = {
@@ -68,7 +70,7 @@ try {
       'peak RSS MB': Math.round(s.peak_rss_bytes / 1e6),
     },
   ]);
-  console.log(`latency ${values.latency} ms, concurrency ${values.concurrency}, batch ${values.batch}; node ${process.version}, ${os.cpus().length} cores`);
+  console.log(`latency ${values.latency} ms, concurrency ${values.concurrency}, batch ${values.batch}, ${values.floats ? 'float answers' : 'packed answers'}; node ${process.version}, ${os.cpus().length} cores`);
 } finally {
   server.send('exit');
 }
