@@ -22,8 +22,18 @@ if (process.env.HTTP_EMBED_BENCH_SERVER) {
   await main();
 }
 
-const FLOATS = Array(256).fill(0.125);
-const PACKED = Buffer.from(Float32Array.from(FLOATS).buffer).toString('base64');
+const vectors = new Map();
+/** One answer vector per size (OpenAI `dimensions`, Voyage `output_dimension`), as floats and packed. */
+function vectorOf(dims) {
+  let v = vectors.get(dims);
+  if (!v) {
+    // Varied values, so that the float answer's JSON is as long as a real one's.
+    const floats = Array.from({ length: dims }, (_, i) => Math.fround(Math.sin(i + 1) / 7));
+    v = { floats, packed: Buffer.from(Float32Array.from(floats).buffer).toString('base64') };
+    vectors.set(dims, v);
+  }
+  return v;
+}
 
 function serve(latencyMs) {
   const key = readFileSync(new URL('key.pem', TLS));
@@ -35,7 +45,8 @@ function serve(latencyMs) {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       // Packed when asked (as the APIs do), unless HTTP_EMBED_BENCH_FLOATS pins the float answer.
       const packed = body.encoding_format === 'base64' && !process.env.HTTP_EMBED_BENCH_FLOATS;
-      const data = body.input.map((_, index) => ({ object: 'embedding', index, embedding: packed ? PACKED : FLOATS }));
+      const vector = vectorOf(body.dimensions ?? body.output_dimension ?? 256);
+      const data = body.input.map((_, index) => ({ object: 'embedding', index, embedding: packed ? vector.packed : vector.floats }));
       const payload = JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 1, total_tokens: 1 } });
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });

@@ -21,6 +21,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     batch: { type: 'string', default: '128' },
     floats: { type: 'boolean', default: false },
+    provider: { type: 'string', default: 'openai' },
+    dims: { type: 'string', default: '256' },
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
@@ -32,14 +34,15 @@ const server = fork(fileURLToPath(new URL('./http-embed.mjs', import.meta.url)),
   env: { ...process.env, HTTP_EMBED_BENCH_SERVER: '1', HTTP_EMBED_BENCH_LATENCY: values.latency, ...(values.floats ? { HTTP_EMBED_BENCH_FLOATS: '1' } : {}) },
 });
 const port = await new Promise((resolve) => server.once('message', (m) => resolve(m.port)));
+// OpenAI's wire format and limits (2,048 inputs / 300k tokens per request), or Voyage's through
+// its SDK (the same response shape); the loopback server answers whatever model is named.
+const voyage = values.provider === 'voyage';
 const config = {
   embedding: {
-    // OpenAI's wire format and limits (2,048 inputs / 300k tokens per request); the loopback
-    // server answers whatever model is named.
-    provider: 'openai',
-    model: 'text-embedding-3-small',
+    provider: voyage ? 'voyage' : 'openai',
+    model: voyage ? 'voyage-code-3' : 'text-embedding-3-small',
     base_url: `https://localhost:${port}/v1`,
-    dimensions: 256,
+    dimensions: Number(values.dims),
     batch_size: Number(values.batch),
     concurrency: Number(values.concurrency),
   },
@@ -50,11 +53,11 @@ try {
   const out = execFileSync(process.execPath, [path.join(root, 'bin', 'cw.js'), 'index', corpus, '--json', '--config', configFile], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
-    env: { ...process.env, OPENAI_API_KEY: 'bench', NODE_EXTRA_CA_CERTS: fileURLToPath(new URL('../test/fixtures/tls/cert.pem', import.meta.url)) },
+    env: { ...process.env, OPENAI_API_KEY: 'bench', VOYAGE_API_KEY: 'bench', NODE_EXTRA_CA_CERTS: fileURLToPath(new URL('../test/fixtures/tls/cert.pem', import.meta.url)) },
   });
   const s = JSON.parse(out);
   const seconds = s.duration_ms / 1000;
-  const http = s.http.openai;
+  const http = s.http[config.embedding.provider];
   const ceiling = (Number(values.concurrency) * Number(values.batch)) / (Number(values.latency) / 1000);
   console.table([
     {
@@ -65,12 +68,12 @@ try {
       'provider ceiling chunks/s': Math.round(ceiling),
       requests: http.requests,
       'connections opened': http.connections_opened,
-      'p50 ms': s.providers.openai.latency_ms.p50,
-      'p95 ms': s.providers.openai.latency_ms.p95,
+      'p50 ms': s.providers[config.embedding.provider].latency_ms.p50,
+      'p95 ms': s.providers[config.embedding.provider].latency_ms.p95,
       'peak RSS MB': Math.round(s.peak_rss_bytes / 1e6),
     },
   ]);
-  console.log(`latency ${values.latency} ms, concurrency ${values.concurrency}, batch ${values.batch}, ${values.floats ? 'float answers' : 'packed answers'}; node ${process.version}, ${os.cpus().length} cores`);
+  console.log(`${config.embedding.provider} ${values.dims} dims, latency ${values.latency} ms, concurrency ${values.concurrency}, batch ${values.batch}, ${values.floats ? 'float answers' : 'packed answers'}; node ${process.version}, ${os.cpus().length} cores`);
 } finally {
   server.send('exit');
 }
