@@ -1,6 +1,7 @@
 import { CohereClientV2 } from 'cohere-ai';
 import type { HttpClient } from '../http/types.js';
 import type { InputType } from './embedder.js';
+import { HttpStatusError } from '../http/retry.js';
 import { MalformedResponseError, VectorCountMismatchError } from './errors.js';
 import { callThroughSdk } from './exchange.js';
 import type { WireFormat, WireResult } from './remote-embedder.js';
@@ -29,22 +30,40 @@ export class CohereWire implements WireFormat {
   readonly #o: CohereWireOptions;
   readonly #timeoutInSeconds: number;
 
+  /** Float vectors are asked for packed (`base64`) until the model refuses that once. */
+  #packed: boolean;
+
   constructor(options: CohereWireOptions) {
     this.#o = options;
     this.#timeoutInSeconds = sdkTimeoutSeconds(options.client.settings);
+    this.#packed = options.dtype === 'float';
   }
 
   async send(texts: string[], inputType: InputType, signal: AbortSignal): Promise<WireResult> {
-    const { client, baseUrl, apiKey, model, outputDimension, dtype, redact } = this.#o;
+    const packed = this.#packed;
+    try {
+      return await this.#send(texts, inputType, signal, packed ? 'base64' : this.#o.dtype);
+    } catch (err) {
+      // A model (or an endpoint) without base64 embeddings: asked again for floats, and from then on.
+      if (!(packed && err instanceof HttpStatusError && (err.status === 400 || err.status === 422) && /base64|embedding_types/i.test(err.detail))) throw err;
+      const result = await this.#send(texts, inputType, signal, this.#o.dtype);
+      this.#packed = false;
+      return result;
+    }
+  }
+
+  async #send(texts: string[], inputType: InputType, signal: AbortSignal, type: string): Promise<WireResult> {
+    const { client, baseUrl, apiKey, model, outputDimension, redact } = this.#o;
     const { response, exchange: ex } = await callThroughSdk(client.fetch, 'cohere', redact, (fetch) =>
       new CohereClientV2({ token: apiKey, baseUrl, fetch, maxRetries: 0, timeoutInSeconds: this.#timeoutInSeconds }).embed(
         // The SDK serialises an undefined field as null: leave it out instead.
-        { texts, model, inputType: INPUT_TYPE[inputType], embeddingTypes: [dtype], ...(outputDimension ? { outputDimension } : {}) },
+        { texts, model, inputType: INPUT_TYPE[inputType], embeddingTypes: [type as never], ...(outputDimension ? { outputDimension } : {}) },
         { abortSignal: signal, maxRetries: 0 },
       ),
     );
-    const rows: unknown = response?.embeddings?.[dtype];
-    if (!Array.isArray(rows)) throw new MalformedResponseError('cohere', `no \`embeddings.${dtype}\` array`);
+    // base64 rows are the float bytes, decoded by toVector with one copy.
+    const rows: unknown = (response?.embeddings as Record<string, unknown> | undefined)?.[type];
+    if (!Array.isArray(rows)) throw new MalformedResponseError('cohere', `no \`embeddings.${type}\` array`);
     if (rows.length !== texts.length) throw new VectorCountMismatchError('cohere', texts.length, rows.length);
     return { vectors: rows.map((row) => toVector('cohere', row)), bytesSent: ex.bytesSent, bytesReceived: ex.body.byteLength };
   }

@@ -56,7 +56,7 @@ describe('Voyage (through the voyageai SDK over the pooled fetch)', () => {
 });
 
 describe('Cohere (through the cohere-ai v2 SDK over the pooled fetch)', () => {
-  it('sends /v2/embed with search_document/search_query and reads embeddings.float', async () => {
+  it('sends /v2/embed with search_document/search_query and reads packed float embeddings (embeddings.base64)', async () => {
     server = await startCohereServer();
     harness = makeEmbedder({ provider: 'cohere', base_url: server.baseUrl }, { env: { COHERE_API_KEY: KEY } });
     const { embedder } = harness;
@@ -72,11 +72,30 @@ describe('Cohere (through the cohere-ai v2 SDK over the pooled fetch)', () => {
       texts,
       model: 'embed-v4.0',
       input_type: 'search_document',
-      embedding_types: ['float'],
+      embedding_types: ['base64'],
     });
 
     await embedder.embed(['q'], 'query');
     expect(server.requests[1].body.input_type).toBe('search_query');
+  });
+
+  it('a model without base64 embeddings is asked again for floats, once, then always: the same bits', async () => {
+    const packedServer = await startCohereServer({ dims: 1024 });
+    const packed = makeEmbedder({ provider: 'cohere', base_url: packedServer.baseUrl, dimensions: 1024 }, { env: { COHERE_API_KEY: KEY } });
+    server = await startCohereServer({ dims: 1024, refuseBase64: true });
+    harness = makeEmbedder({ provider: 'cohere', base_url: server.baseUrl, dimensions: 1024 }, { env: { COHERE_API_KEY: KEY } });
+    try {
+      const fromPacked = await packed.embedder.embed(texts, 'document');
+      const fromFloats = await harness.embedder.embed(texts, 'document');
+      await harness.embedder.embed(['q'], 'query');
+      expect(server.requests.map((r) => r.body.embedding_types[0])).toEqual(['base64', 'float', 'float']);
+      const bytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      for (let i = 0; i < texts.length; i++) expect(bytes(fromPacked[i]!).equals(bytes(fromFloats[i]!))).toBe(true);
+      expect(asArrays(fromPacked)).toEqual(expected(1024));
+    } finally {
+      await packed.pool.destroyAll();
+      await packedServer.close();
+    }
   });
 
   it('prefers CO_API_KEY and sends output_dimension', async () => {

@@ -60,7 +60,9 @@ export function cohereReply(req: CapturedRequest, opts: ProviderServerOptions = 
   const texts: string[] = req.body.texts;
   const dims = req.body.output_dimension ?? opts.dims ?? 1536;
   const types: string[] = req.body.embedding_types ?? ['float'];
-  const embeddings = Object.fromEntries(types.map((t) => [t, texts.map((x) => fakeVector(x, dims))]));
+  if (types.includes('base64') && opts.refuseBase64) return { status: 400, json: { message: "invalid embedding_types: 'base64' is not supported for this model" } };
+  // base64: the float embedding's bytes appended and encoded, as the API documents.
+  const embeddings = Object.fromEntries(types.map((t) => [t, texts.map((x) => (t === 'base64' ? packFloats(fakeVector(x, dims)) : fakeVector(x, dims)))]));
   return {
     delayMs: opts.latencyMs,
     json: {
