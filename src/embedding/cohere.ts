@@ -1,8 +1,8 @@
 import { CohereClientV2 } from 'cohere-ai';
 import type { HttpClient } from '../http/types.js';
 import type { InputType } from './embedder.js';
-import { HttpStatusError } from '../http/retry.js';
 import { MalformedResponseError, VectorCountMismatchError } from './errors.js';
+import { PackedVectors } from './packed.js';
 import { callThroughSdk } from './exchange.js';
 import type { WireFormat, WireResult } from './remote-embedder.js';
 import { sdkTimeoutSeconds } from './sdk-timeout.js';
@@ -31,25 +31,16 @@ export class CohereWire implements WireFormat {
   readonly #timeoutInSeconds: number;
 
   /** Float vectors are asked for packed (`base64`) until the model refuses that once. */
-  #packed: boolean;
+  readonly #packed: PackedVectors;
 
   constructor(options: CohereWireOptions) {
     this.#o = options;
     this.#timeoutInSeconds = sdkTimeoutSeconds(options.client.settings);
-    this.#packed = options.dtype === 'float';
+    this.#packed = new PackedVectors(options.dtype === 'float');
   }
 
-  async send(texts: string[], inputType: InputType, signal: AbortSignal): Promise<WireResult> {
-    const packed = this.#packed;
-    try {
-      return await this.#send(texts, inputType, signal, packed ? 'base64' : this.#o.dtype);
-    } catch (err) {
-      // A model (or an endpoint) without base64 embeddings: asked again for floats, and from then on.
-      if (!(packed && err instanceof HttpStatusError && (err.status === 400 || err.status === 422) && /base64|embedding_types/i.test(err.detail))) throw err;
-      const result = await this.#send(texts, inputType, signal, this.#o.dtype);
-      this.#packed = false;
-      return result;
-    }
+  send(texts: string[], inputType: InputType, signal: AbortSignal): Promise<WireResult> {
+    return this.#packed.send((packed) => this.#send(texts, inputType, signal, packed ? 'base64' : this.#o.dtype));
   }
 
   async #send(texts: string[], inputType: InputType, signal: AbortSignal, type: string): Promise<WireResult> {

@@ -2,6 +2,7 @@ import type { PooledFetch } from '../http/types.js';
 import type { InputType } from './embedder.js';
 import { MalformedResponseError } from './errors.js';
 import { bufferedExchange, isSuccess, parseJson, statusError } from './exchange.js';
+import { PackedVectors } from './packed.js';
 import type { OpenAIDialect } from './providers.js';
 import type { WireFormat, WireResult } from './remote-embedder.js';
 import { orderByIndex } from './vectors.js';
@@ -32,12 +33,12 @@ export class OpenAICompatibleWire implements WireFormat {
   readonly #o: OpenAICompatibleWireOptions;
   readonly #headers: Record<string, string>;
   /** Vectors are asked for as base64 floats until the server refuses that once. */
-  #packed: boolean;
+  readonly #packed: PackedVectors;
 
   constructor(options: OpenAICompatibleWireOptions) {
     this.#o = options;
     // Packed only for float vectors: other output types have their own encodings.
-    this.#packed = Boolean(options.dialect.packedVectors) && options.dtype === undefined;
+    this.#packed = new PackedVectors(Boolean(options.dialect.packedVectors) && options.dtype === undefined);
     const base = options.baseUrl.replace(/\/+$/, '');
     this.url = options.dialect.azureDeployments
       ? `${base}/openai/deployments/${encodeURIComponent(options.model)}/embeddings?api-version=${encodeURIComponent(options.apiVersion ?? '')}`
@@ -49,7 +50,7 @@ export class OpenAICompatibleWire implements WireFormat {
     }
   }
 
-  body(texts: string[], inputType: InputType, packed = this.#packed): Record<string, unknown> {
+  body(texts: string[], inputType: InputType, packed: boolean): Record<string, unknown> {
     const { dialect, model, dimensions, dtype } = this.#o;
     const body: Record<string, unknown> = { model, input: texts };
     if (packed) body.encoding_format = 'base64';
@@ -59,18 +60,18 @@ export class OpenAICompatibleWire implements WireFormat {
     return body;
   }
 
-  async send(texts: string[], inputType: InputType, signal: AbortSignal): Promise<WireResult> {
+  send(texts: string[], inputType: InputType, signal: AbortSignal): Promise<WireResult> {
+    return this.#packed.send((packed) => this.#send(texts, inputType, signal, packed));
+  }
+
+  async #send(texts: string[], inputType: InputType, signal: AbortSignal, packed: boolean): Promise<WireResult> {
     const { label, redact } = this.#o;
-    const post = (packed: boolean) =>
-      bufferedExchange(this.#o.fetch, this.url, { method: 'POST', headers: this.#headers, body: JSON.stringify(this.body(texts, inputType, packed)), signal });
-    const packed = this.#packed;
-    let ex = await post(packed);
-    if (packed && (ex.status === 400 || ex.status === 422) && /encoding_format|base64/i.test(Buffer.from(ex.body).toString('utf8'))) {
-      // It does not take encoding_format: asked once more without, and never again if that works.
-      const plain = await post(false);
-      if (isSuccess(plain.status)) this.#packed = false;
-      ex = plain;
-    }
+    const ex = await bufferedExchange(this.#o.fetch, this.url, {
+      method: 'POST',
+      headers: this.#headers,
+      body: JSON.stringify(this.body(texts, inputType, packed)),
+      signal,
+    });
     if (!isSuccess(ex.status)) throw statusError(label, ex, redact);
     const json = parseJson(ex, (what) => new MalformedResponseError(label, what)) as { data?: unknown } | null;
     return { vectors: orderByIndex(label, json?.data, texts.length), bytesSent: ex.bytesSent, bytesReceived: ex.body.byteLength };

@@ -1,8 +1,8 @@
 import { VoyageAIClient } from 'voyageai';
 import type { HttpClient } from '../http/types.js';
 import type { InputType } from './embedder.js';
-import { HttpStatusError } from '../http/retry.js';
 import { MalformedResponseError } from './errors.js';
+import { PackedVectors } from './packed.js';
 import { callThroughSdk } from './exchange.js';
 import type { WireResult, WireFormat } from './remote-embedder.js';
 import { sdkTimeoutSeconds } from './sdk-timeout.js';
@@ -27,25 +27,16 @@ export class VoyageWire implements WireFormat {
   readonly #o: VoyageWireOptions;
   readonly #timeoutInSeconds: number;
   /** Only float vectors come packed: int8 and bit types keep their integer lists. */
-  #packed: boolean;
+  readonly #packed: PackedVectors;
 
   constructor(options: VoyageWireOptions) {
     this.#o = options;
-    this.#packed = options.outputDtype === undefined || options.outputDtype === 'float';
+    this.#packed = new PackedVectors(options.outputDtype === undefined || options.outputDtype === 'float');
     this.#timeoutInSeconds = sdkTimeoutSeconds(options.client.settings);
   }
 
-  async send(texts: string[], inputType: InputType, signal: AbortSignal): Promise<WireResult> {
-    const packed = this.#packed;
-    try {
-      return await this.#send(texts, inputType, signal, packed);
-    } catch (err) {
-      // A Voyage-compatible endpoint that does not take encoding_format: asked again without, and never again if that works.
-      if (!(packed && err instanceof HttpStatusError && (err.status === 400 || err.status === 422) && /encoding_format|base64/i.test(err.detail))) throw err;
-      const result = await this.#send(texts, inputType, signal, false);
-      this.#packed = false;
-      return result;
-    }
+  send(texts: string[], inputType: InputType, signal: AbortSignal): Promise<WireResult> {
+    return this.#packed.send((packed) => this.#send(texts, inputType, signal, packed));
   }
 
   async #send(texts: string[], inputType: InputType, signal: AbortSignal, packed: boolean): Promise<WireResult> {
