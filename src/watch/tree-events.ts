@@ -70,9 +70,12 @@ export async function watchTree(root: string, options: TreeEventsOptions): Promi
     const rel = path.relative(root, abs);
     if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return null;
     const parts = rel.split(path.sep);
-    if (parts[0] === '.git' && rel !== path.join('.git', 'info', 'exclude')) return null;
-    if (parts.some((p) => p === '.codeweaver' || (p !== '.git' && DEFAULT_EXCLUDED_DIRS.has(p)))) return null;
-    return parts.join('/');
+    const posix = parts.join('/');
+    // Inside a directory no index holds (.git, node_modules, our own .codeweaver, at any depth),
+    // but for .git/info/exclude: ignore rules for the whole tree. (The last part may be a file
+    // named like such a directory, a `build` script say: the run's walk judges that one.)
+    if (posix !== '.git/info/exclude' && parts.slice(0, -1).some((p) => DEFAULT_EXCLUDED_DIRS.has(p))) return null;
+    return posix;
   };
 
   const onEvents = (err: Error | null, events: watcher.Event[]): void => {
