@@ -50,3 +50,20 @@ export async function* inGroups<T>(source: AsyncIterable<T>, size: number): Asyn
   }
   if (group.length > 0) yield group;
 }
+
+/** Groups merged until each holds at least `size` items (the last may hold fewer). */
+export async function* atLeast<T>(groups: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {
+  let held: T[] = [];
+  for await (const group of groups) {
+    held = held.length === 0 ? group : held.concat(group);
+    if (held.length >= size) {
+      yield held;
+      held = [];
+    }
+  }
+  if (held.length > 0) yield held;
+}
+
+export async function* flatten<T>(groups: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const group of groups) yield* group;
+}

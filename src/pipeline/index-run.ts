@@ -15,7 +15,7 @@ import { AuthError, CodeweaverError } from '../errors.js';
 import { RetriesExhaustedError, retryVerdict } from '../http/retry.js';
 import type { FileWrite, RecordedStat, StoredChunk, VectorStore } from '../store/vector-store.js';
 import { Batcher } from './batcher.js';
-import { inGroups, mapConcurrent } from './concurrent.js';
+import { atLeast, flatten, inGroups, mapConcurrent } from './concurrent.js';
 import { Semaphore } from './semaphore.js';
 import { emptySummary, MAX_LISTED_FAILURES, type RunSummary } from './summary.js';
 
@@ -375,7 +375,7 @@ export class IndexRun {
       changed.push({ file, fileHash, chunks });
     }
 
-    if (restat.length > 0 && !this.options.dryRun) this.recordStats(restat);
+    if (restat.length > 0 && !this.options.dryRun) this.inTurn((store) => store.recordStats(restat));
     if (skips.length > 0 && !this.options.dryRun) this.inTurn((store) => store.recordSkips(skips));
 
     for (const { file, fileHash, chunks: pending } of changed) {
@@ -520,12 +520,7 @@ export class IndexRun {
     if (this.writeQueueChunks >= this.writeBatchChunks) this.flushWrites();
   }
 
-  /** Stat data of files found unchanged by hash, written in turn with the files (no write overlaps another). */
-  private recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): void {
-    this.inTurn((store) => store.recordStats(entries));
-  }
-
-  /** A write of stat data in turn with the files' writes. Only an optimisation: if it fails, those files are read again next run. */
+  /** A write of stat data in turn with the files' writes (no write overlaps another). Only an optimisation: if it fails, those files are read again next run. */
   private inTurn(write: (store: VectorStore) => Promise<void>): void {
     this.writeChain = this.writeChain.then(async () => {
       if (this.fatal) return;
@@ -661,23 +656,6 @@ export class IndexRun {
 
 /** What content skips are recorded under: their verdicts change only with the content checks. */
 const SKIP_SIGNATURE = `content-checks/${CONTENT_CHECKS_VERSION}`;
-
-/** Groups merged until each holds at least `size` items (the last may hold fewer). */
-async function* atLeast<T>(groups: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {
-  let held: T[] = [];
-  for await (const group of groups) {
-    held = held.length === 0 ? group : held.concat(group);
-    if (held.length >= size) {
-      yield held;
-      held = [];
-    }
-  }
-  if (held.length > 0) yield held;
-}
-
-async function* flatten<T>(groups: AsyncIterable<T[]>): AsyncGenerator<T> {
-  for await (const group of groups) yield* group;
-}
 
 function toFileWrite(job: FileJob, signature: string): FileWrite {
   const stat = job.stat ? recordableStatKey(job.stat, signature) : null;

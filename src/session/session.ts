@@ -140,16 +140,17 @@ export class Session {
 
   /** The store, created on first use and kept for the session's life. */
   async openStore(): Promise<VectorStore> {
-    if (this.closing) throw new CodeweaverError('the session is closed');
-    this.store ??= await createStore(this.config, this.root, { env: this.env, onWarning: (m) => this.hooks.onWarning?.(m) });
-    return this.store;
+    return (this.store ??= await this.newStore());
   }
 
   /** The store searches and status read, created on first use (a second connection, or client, to the same index). */
   async openReader(): Promise<VectorStore> {
+    return (this.reader ??= await this.newStore());
+  }
+
+  private newStore(): Promise<VectorStore> {
     if (this.closing) throw new CodeweaverError('the session is closed');
-    this.reader ??= await createStore(this.config, this.root, { env: this.env, onWarning: (m) => this.hooks.onWarning?.(m) });
-    return this.reader;
+    return createStore(this.config, this.root, { env: this.env, onWarning: (m) => this.hooks.onWarning?.(m) });
   }
 
   /**

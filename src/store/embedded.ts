@@ -253,10 +253,7 @@ export class EmbeddedStore implements VectorStore {
     const out = new Map<string, Float32Array>();
     const db = this.readable();
     if (!db) return out;
-    const query = new InListQuery<[string, Buffer]>(
-      db,
-      'SELECT content_hash, vector FROM chunks WHERE content_hash IN (?) AND vector IS NOT NULL',
-    );
+    const query = this.inList<[string, Buffer]>(db, 'SELECT content_hash, vector FROM chunks WHERE content_hash IN (?) AND vector IS NOT NULL');
     for (const [hash, blob] of query.rows([...new Set(contentHashes)])) {
       if (!out.has(hash)) out.set(hash, decodeVector(blob));
     }
@@ -276,7 +273,7 @@ export class EmbeddedStore implements VectorStore {
     const chunksWritten = files.reduce((n, f) => n + f.chunks.length, 0);
     if (!db) return { chunksWritten, chunksDeleted: 0 };
     const keep = new Set(files.flatMap((f) => f.chunks.map((c) => c.id)));
-    const query = new InListQuery<[string]>(db, 'SELECT id FROM chunks WHERE path IN (?)');
+    const query = this.inList<[string]>(db, 'SELECT id FROM chunks WHERE path IN (?)');
     let chunksDeleted = 0;
     for (const [id] of query.rows(files.map((f) => f.path))) if (!keep.has(id)) chunksDeleted++;
     return { chunksWritten, chunksDeleted };
@@ -285,7 +282,7 @@ export class EmbeddedStore implements VectorStore {
   async countChunks(paths: string[]): Promise<number> {
     const db = this.readable();
     if (!db) return 0;
-    const query = new InListQuery<[number]>(db, 'SELECT count(*) FROM chunks WHERE path IN (?)');
+    const query = this.inList<[number]>(db, 'SELECT count(*) FROM chunks WHERE path IN (?)');
     let n = 0;
     for (const [count] of query.rows(paths)) n += count;
     return n;
@@ -421,8 +418,9 @@ export class EmbeddedStore implements VectorStore {
   }
 
   /**
-   * An IN-list query kept for the connection: a rerun asks once per hundred files, and
-   * preparing its statements each time cost a fifth of a no-change run's store time.
+   * An IN-list query kept for the connection: a rerun asks once per hundred files, a dense run
+   * once per batch, and preparing the statements each time cost a fifth of a no-change run's
+   * store time.
    */
   private inList<Row>(db: Db, sql: string): InListQuery<Row> {
     if (this.queriesFor !== db) {
