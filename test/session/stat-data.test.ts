@@ -131,7 +131,8 @@ describe('stat data: a rerun reads only what may have changed', () => {
     const edited = text.replace('redirect', 'REDIRECT'); // same length
     expect(edited.length).toBe(text.length);
     await writeFile(file, edited);
-    // A coarse filesystem would give the same times: restore them.
+    // A coarse filesystem would give the same times: restore them. (On Linux the new ctime alone
+    // already tells the edit apart; the racy rule itself is unit-tested below.)
     await utimes(file, new Date(Number(before.atimeMs)), new Date(Number(before.mtimeMs)));
     const racy = await s.index();
     expect(racy.files.indexed).toBe(1);
