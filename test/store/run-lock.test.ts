@@ -46,3 +46,26 @@ describe('RunLock', () => {
     expect(() => new RunLock(lockPath, 'index.sqlite').acquire()).toThrow(/^cw watch \(pid \d+\) keeps index\.sqlite up to date/);
   });
 });
+
+describe('RunLock: a writer killed with -9', () => {
+  it('is taken over while it is still a zombie (exited, not yet reaped)', async () => {
+    const { spawn } = await import('node:child_process');
+    // `sleep 0` exits at once; its parent becomes `sleep 30`, which never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      const deadline = Date.now() + 10_000;
+      while (!/^Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2))) {
+        if (Date.now() > deadline) throw new Error('the child did not become a zombie');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      writeFileSync(lockPath, `${pid} ${processStart(pid)} watch\n`);
+      const lock = new RunLock(lockPath, 'index');
+      lock.acquire(); // throws IndexBusyError if the zombie counted as a live writer
+      expect(readFileSync(lockPath, 'utf8')).toContain(String(process.pid));
+      lock.release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+});

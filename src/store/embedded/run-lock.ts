@@ -85,7 +85,8 @@ function readHolder(file: string): Holder | null {
 
 /** Whether the lock's writer is still the process behind its pid. */
 function holds(holder: Holder): boolean {
-  if (!isAlive(holder.pid)) return false;
+  // A zombie answers kill(pid, 0) but runs nothing: a writer killed with -9 is one until reaped.
+  if (!isAlive(holder.pid) || isZombie(holder.pid)) return false;
   const now = processStart(holder.pid);
   if (now === null) return true; // no /proc: the pid is all we can go by
   if (holder.start !== null) return now === holder.start;
@@ -97,11 +98,21 @@ function holds(holder: Holder): boolean {
  * pid it names one process for as long as the machine runs. null where /proc is absent.
  */
 export function processStart(pid: number): string | null {
+  return statFields(pid)?.[19] ?? null;
+}
+
+/** Field 3 of /proc/<pid>/stat: Z (zombie) or X (dead) once the process has exited. */
+function isZombie(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state === 'Z' || state === 'X';
+}
+
+/** /proc/<pid>/stat from field 3 on; null where /proc is absent or the process is gone. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
