@@ -10,6 +10,8 @@ export const ExitCode = {
   PartialFailure: 1,
   /** Usage or configuration error (bad flag, bad config, missing key, refused change). */
   Usage: 2,
+  /** Not ready: `cw publish` found the build incomplete or inconsistent; nothing was changed. */
+  NotReady: 3,
   /** Interrupted by SIGINT/SIGTERM. */
   Interrupted: 130,
 } as const;
@@ -61,6 +63,15 @@ export class AuthError extends CodeweaverError {
 export class IndexMismatchError extends CodeweaverError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.Usage, options);
+  }
+}
+
+/** What was asked for is not ready (a build with shards missing): one line per problem; nothing changed. */
+export class NotReadyError extends CodeweaverError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join('\n'), ExitCode.NotReady);
+    this.problems = problems;
   }
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { RunSummary } from '../pipeline/summary.js';
-import type { SearchHit, StoreStatus } from '../store/vector-store.js';
+import { shardSet, type ShardSet } from '../session/shards.js';
+import type { SearchHit, ShardRun, StoreStatus } from '../store/vector-store.js';
 import type { Output } from './output.js';
 import { fmt, formatDuration } from './progress.js';
 
@@ -101,6 +102,11 @@ export function statusDocument(status: StoreStatus | null, location: string, kin
     vectors: status.vectors,
     created_at: status.createdAt,
     last_indexed_at: status.lastIndexedAt,
+    // Present once the index was written by shards (cw index --shard): each shard's last run.
+    ...(status.shardRuns?.length ? { shards: shardSet(status.shardRuns) } : {}),
+    ...(status.pendingBuilds?.length
+      ? { pending_builds: status.pendingBuilds.map((b) => ({ build: b.build, ...(shardSet(b.runs) ?? { shards: 0, complete: false, runs: [] }) })) }
+      : {}),
   };
 }
 
@@ -112,7 +118,30 @@ export function formatStatus(doc: Record<string, unknown>): string {
     `  model: ${doc.provider}/${doc.model}${lexical ? ' (lexical: BM25 only)' : ` (${doc.dimensions} dimensions, hybrid search)`}`,
     `  ${count(doc.files as number, 'file')}, ${count(doc.chunks as number, 'chunk')}${lexical ? '' : `, ${count(doc.vectors as number, 'vector')}`}`,
     `  created ${doc.created_at ?? 'unknown'}, last indexed ${doc.last_indexed_at ?? 'never'}`,
+    ...(doc.shards ? shardLines('shards', doc.shards as ShardSet) : []),
+    ...((doc.pending_builds as Array<ShardSet & { build: string }> | undefined) ?? []).flatMap((b) => shardLines(`build ${b.build} (not live)`, b)),
   ].join('\n');
+}
+
+/** A shard set: a head line saying whether it adds up, then a line per shard's last run. */
+function shardLines(title: string, set: ShardSet): string[] {
+  if (set.shards === 0) return [`  ${title}: no shard has finished`];
+  const state = set.complete
+    ? `complete${set.commit ? ` at ${set.commit.slice(0, 12)}` : ''}`
+    : [
+        set.missing.length ? `missing ${set.missing.join(', ')}` : '',
+        set.incomplete.length ? `unfinished ${set.incomplete.join(', ')}` : '',
+        set.commits.length ? `${set.commits.length} different commits` : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
+  return [`  ${title}: ${set.shards} — ${state}`, ...set.runs.map((r) => `    ${shardRunLine(r)}`)];
+}
+
+function shardRunLine(r: ShardRun): string {
+  const when = r.finished_at ?? `started ${r.started_at}`;
+  const commit = r.commit ? ` ${r.commit.slice(0, 12)}` : '';
+  return `${r.shard}/${r.shards} ${r.outcome}${commit} ${when} · ${count(r.files.total, 'file')} (${fmt(r.files.indexed)} indexed, ${fmt(r.files.deleted)} deleted) · ${count(r.chunks.written, 'chunk')} written`;
 }
 
 /** "1 file", "2 files", "1,204 chunks". */

@@ -8,13 +8,15 @@ import { searchCommand } from './commands/search-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { watchCommand } from './commands/watch-command.js';
 import { mcpCommand } from './commands/mcp-command.js';
-import { version } from './version.js';
+import { publishCommand } from './commands/publish-command.js';
+import { version } from '../version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
   0    success
   1    the run finished but some files failed (or a service kept failing)
   2    usage or configuration error (bad flag or config, missing API key, refused model change)
+  3    not ready: cw publish found the build incomplete or inconsistent (nothing changed)
   130  interrupted (SIGINT/SIGTERM)`;
 
 
@@ -30,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run cw --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
-  for (const cmd of [indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), watchCommand(setExit), mcpCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
+  for (const cmd of [indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), watchCommand(setExit), mcpCommand(setExit), publishCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
     cmd.version(version(), '-V, --version').addHelpText('after', EXIT_CODES_HELP).exitOverride();
     program.addCommand(cmd);
   }

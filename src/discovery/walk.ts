@@ -31,6 +31,11 @@ export interface WalkOptions {
   filter?: RunFilter;
   onSkip?: (path: string, reason: SkipReason) => void;
   signal?: AbortSignal;
+  /**
+   * Only the files of this part of the tree (a shard): others are passed over silently, before
+   * any check or stat, since another run answers for them.
+   */
+  part?: (path: string) => boolean;
 }
 
 /** The walk of the index's configured scope (narrowed by this run's filter, if any). */
@@ -269,6 +274,7 @@ function classify(
     }
     return { kind: 'dir', frame: { rel: rel + '/', abs, real, rules, ancestors: new Set(dir.ancestors).add(real) } };
   }
+  if (walk.options.part && !walk.options.part(rel)) return null;
   const reason = fileReasonByName(walk, rules, rel, name);
   if (reason) {
     skip(walk, rel, reason);

@@ -10,6 +10,7 @@ import type { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { walkFileGroups, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
 import { recordableStatKey, statKey, type StatData } from '../discovery/stat-data.js';
+import { inShard, type Shard } from '../discovery/shard.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { AuthError, CodeweaverError } from '../errors.js';
 import { RetriesExhaustedError, retryVerdict } from '../http/retry.js';
@@ -90,6 +91,11 @@ export interface IndexRunOptions {
    * that changed; a shard for its part of the tree.
    */
   scope?: ReconcileScope;
+  /**
+   * This run's shard: it walks, indexes and answers for only the files of its part of the tree
+   * (their paths' keys), and never touches the other shards' files.
+   */
+  shard?: Shard;
 }
 
 export interface ReconcileScope {
@@ -167,6 +173,8 @@ export class IndexRun {
   private phase: IndexPhase = 'indexing';
   private readonly dense: boolean;
   private readonly writeBatchChunks: number;
+  /** A sharded run's own part of the tree (undefined: the whole tree). */
+  private readonly inPart: ((path: string) => boolean) | undefined;
   /** Aborted on the first signal or on a fatal error. */
   private readonly stop = new AbortController();
   /** Aborted when nothing in flight can help any more (fatal error, provider down): requests are cancelled. */
@@ -191,6 +199,8 @@ export class IndexRun {
     this.writeBatchChunks = options.writeBatchChunks ?? (this.dense ? Math.max(256, batchItems) : 2000);
     // Enough chunks in flight to keep every embedding slot busy with a batch queued behind it.
     this.pending = new Semaphore(Math.max(batchItems * (options.concurrency + 2) * 2, this.writeBatchChunks * 2));
+    const shard = options.shard;
+    this.inPart = shard && shard.count > 1 ? (path) => inShard(path, shard) : undefined;
     this.requestSignal = deps.forceSignal ? AbortSignal.any([deps.forceSignal, this.cancel.signal]) : this.cancel.signal;
     if (deps.signal.aborted) this.stop.abort();
     else deps.signal.addEventListener('abort', () => this.stop.abort(), { once: true });
@@ -215,7 +225,7 @@ export class IndexRun {
         this.warnUnmatchedFilter();
         await this.deleteMissing();
         // A walk of the whole tree knows every file left out for its content: forget the others.
-        if (!this.options.dryRun && !this.options.filter && !this.options.scope && !this.deps.files) {
+        if (!this.options.dryRun && !this.options.filter && !this.options.scope && !this.options.shard && !this.deps.files) {
           await this.deps.store.pruneSkips(this.seenSkipped).catch(() => {});
         }
       }
@@ -261,9 +271,10 @@ export class IndexRun {
     const { indexing } = this.options;
     // Files come in groups (a directory's at a time): one async step and one store lookup per group.
     const groups = this.deps.files
-      ? inGroups(this.deps.files(this.stop.signal), LOOKUP_GROUP)
+      ? inGroups(this.ownPart(this.deps.files(this.stop.signal)), LOOKUP_GROUP)
       : walkFileGroups(root, {
           ...walkOptionsFor(indexing, this.options.filter),
+          part: this.inPart,
           signal: this.stop.signal,
           onSkip: (path, reason) => this.skip(path, reason, false),
         });
@@ -295,6 +306,11 @@ export class IndexRun {
     await this.drainEmbeds();
     this.flushWrites();
     await this.writeChain;
+  }
+
+  /** Files given to the run, less those of other shards. */
+  private async *ownPart(files: AsyncIterable<DiscoveredFile>): AsyncIterable<DiscoveredFile> {
+    for await (const file of files) if (!this.inPart || this.inPart(file.path)) yield file;
   }
 
   private async *countDiscovered(groups: AsyncIterable<DiscoveredFile[]>): AsyncGenerator<DiscoveredFile[]> {
@@ -616,8 +632,10 @@ export class IndexRun {
     const filter = this.options.filter;
     // Collected first: a store may not allow writes while a listing cursor is open.
     const gone: string[] = [];
-    for await (const path of store.listFiles(this.options.scope?.paths)) {
-      if (!this.seen.has(path) && (!filter || filter.covers(path)) && (!this.options.scope || this.options.scope.covers(path))) gone.push(path);
+    const { scope, shard } = this.options;
+    for await (const path of store.listFiles(scope?.paths, shard)) {
+      if (this.seen.has(path) || (filter && !filter.covers(path)) || (scope && !scope.covers(path)) || (this.inPart && !this.inPart(path))) continue;
+      gone.push(path);
     }
     for (let i = 0; i < gone.length; i += DELETE_GROUP) {
       const group = gone.slice(i, i + DELETE_GROUP);

@@ -15,9 +15,10 @@ import type { Config } from '../config/schema.js';
 import { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { outermostPaths, walkFiles, walkOptionsFor, walkPaths, type DiscoveredFile } from '../discovery/walk.js';
+import { describeShard, type Shard } from '../discovery/shard.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
-import { CodeweaverError, UsageError } from '../errors.js';
+import { CodeweaverError, NotReadyError, UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import type { HttpClientStats } from '../http/types.js';
 import type { RetryEvent } from '../http/retry.js';
@@ -30,6 +31,7 @@ import type { IndexMeta, SearchHit, StoreStatus, VectorStore } from '../store/ve
 import { perClientDelta, counterDelta } from './stats.js';
 import { addSecretsFromEnv } from '../redact.js';
 import { adoptIndexSettings, buildSettingsOf, queryEmbedderConfig } from './build-info.js';
+import { currentCommit, publishProblems, shardRunRecord, shardRunStarted } from './shards.js';
 
 /** How long closing the pool may take before its sockets are destroyed. */
 export const POOL_CLOSE_DEADLINE_MS = 3000;
@@ -53,6 +55,16 @@ export interface SessionOptions {
 export interface IndexRequest {
   /** Rebuild beside the live index and switch to it when complete. */
   full?: boolean;
+  /**
+   * Index only this shard of the tree (`--shard i/N`): its files are walked, indexed and
+   * reconciled, no other shard's are touched, and the run records how it ended.
+   */
+  shard?: Shard;
+  /**
+   * A rebuild into the named build that several shards fill together (`--build ID`; implies
+   * `full`); `publish()` makes it live once every shard has finished.
+   */
+  build?: string;
   /** Discover and chunk only: report what a real run would do, write nothing. */
   dryRun?: boolean;
   /** This run's --include/--exclude. */
@@ -97,10 +109,33 @@ export interface SearchRequest {
   exclude?: string[];
 }
 
+/** A named build indexed by one run: shard 1 of 1. */
+const WHOLE: Shard = { index: 1, count: 1 };
+
 /** Candidates fetched per wanted hit when filters may drop some; widened until enough pass. */
 const FILTER_WIDENING = [4, 16, 64];
 /** Candidates per wanted hit for the path priors to re-rank (a ranked-down test makes room for code below it). */
 const PRIOR_CANDIDATES = 3;
+
+export interface PublishRequest {
+  build: string;
+  /** How many shards the build was cut into: every one of them must have finished. */
+  shards: number;
+}
+
+export interface PublishResult {
+  build: string;
+  /** The index that is now live. */
+  location: string;
+  /** The index it replaced (removed), null when there was none. */
+  previous: string | null;
+  /** It was live already (a repeated publish): nothing changed. */
+  already_live: boolean;
+  shards: number;
+  commit: string | null;
+  files: number;
+  chunks: number;
+}
 
 export interface SearchResult {
   hits: SearchHit[];
@@ -181,7 +216,17 @@ export class Session {
     const request = this.narrowed(asked);
     const signal = request.signal ? AbortSignal.any([request.signal, this.closeController.signal]) : this.closeController.signal;
     const dryRun = Boolean(request.dryRun);
-    const rebuild = Boolean(request.full);
+    const build = request.build;
+    const shard = request.shard && request.shard.count > 1 ? request.shard : undefined;
+    const rebuild = Boolean(request.full) || build !== undefined;
+    if (shard && rebuild && build === undefined) {
+      throw new UsageError(
+        `--full with --shard ${describeShard(shard)} needs --build ID: the shards fill one new index together, and cw publish --build ID --shards ${shard.count} makes it live once all have finished`,
+      );
+    }
+    const sharded = shard !== undefined || build !== undefined;
+    const startedAt = new Date();
+    const commit = sharded && !dryRun ? currentCommit(this.root, this.env) : null;
     const httpBefore = this.httpStats();
     const store = await this.openStore();
     const storeBefore = store.stats();
@@ -210,7 +255,8 @@ export class Session {
         const existing = rebuild ? null : stored;
         if (!existing || !sameMeta(existing, meta)) full = true;
       } else {
-        await store.open(meta, { rebuild });
+        await store.open(meta, { rebuild, ...(build !== undefined ? { build } : {}), ...(shard ? { shard } : {}) });
+        if (sharded) await store.recordShardRun(shardRunStarted(shard ?? WHOLE, build ?? null, await commit, startedAt));
       }
     } catch (err) {
       await embedder.close();
@@ -250,6 +296,7 @@ export class Session {
           indexing: config.indexing,
           filter: request.filter,
           scope: request.scope,
+          shard,
           batchSize: config.embedding.batch_size,
           concurrency: config.embedding.concurrency,
           full,
@@ -261,7 +308,16 @@ export class Session {
       // A walk without reading, beside the real one: an early total for the progress display.
       if (!request.files && request.precount) void this.countFiles(config, request.filter, signal).then((n) => n !== null && run.setExpectedTotal(n));
       const summary = await run.run();
-      if (rebuild && !dryRun) await this.publishRebuild(store, summary);
+      if (sharded && !dryRun) {
+        // How the shard ended, for `cw status` and `cw publish` (a named build is published by them, not here).
+        const record = shardRunRecord(summary, shard ?? WHOLE, build ?? null, await commit, startedAt);
+        await store.recordShardRun(record).catch((err: unknown) => this.hooks.onWarning?.(`could not record this shard's run: ${messageOf(err)}`));
+        if (build !== undefined && record.outcome === 'complete') {
+          this.hooks.onInfo?.(`shard ${record.shard}/${record.shards} of build ${build} is complete — cw publish --build ${build} --shards ${record.shards} makes the build live once every shard is`);
+        }
+      } else if (rebuild && !dryRun) {
+        await this.publishRebuild(store, summary);
+      }
       summary.http = perClientDelta(this.httpStats(), httpBefore);
       summary.store_requests = counterDelta(store.stats(), storeBefore);
       return summary;
@@ -344,6 +400,30 @@ export class Session {
       if (kept.length >= request.limit * PRIOR_CANDIDATES || hits.length < limit) break;
     }
     return { hits: ranked(kept), searchMode };
+  }
+
+  /**
+   * Makes a named build live (`cw publish`): only when every shard 1..N recorded a complete run,
+   * all of one commit; anything missing or inconsistent is refused and nothing changes. A build
+   * already live is reported as such (a retried publish step succeeds).
+   */
+  async publish(request: PublishRequest): Promise<PublishResult> {
+    const store = await this.openStore();
+    const state = await store.buildState(request.build);
+    const problems = state.live ? [] : publishProblems(state, request.shards);
+    if (problems.length > 0) throw new NotReadyError(problems);
+    const runs = state.runs.filter((r) => r.shards === request.shards);
+    const previous = state.live ? null : await store.publishBuild(request.build);
+    return {
+      build: request.build,
+      location: state.location,
+      previous,
+      already_live: state.live,
+      shards: request.shards,
+      commit: runs[0]?.commit ?? null,
+      files: runs.reduce((n, r) => n + r.files.total, 0),
+      chunks: runs.reduce((n, r) => n + r.chunks.written + r.chunks.reused, 0),
+    };
   }
 
   /** Removes the whole index (`cw clean`); resolves with what was removed. */
@@ -456,4 +536,8 @@ export class Session {
     }
     return chunker;
   }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -8,10 +8,12 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
 import Database from 'better-sqlite3';
-import { CodeweaverError, IndexMismatchError } from '../errors.js';
+import { CodeweaverError, IndexMismatchError, UsageError } from '../errors.js';
 import type {
+  BuildState,
   FileWrite,
   IndexMeta,
+  OpenOptions,
   SearchHit,
   SearchQuery,
   StoreStatus,
@@ -72,7 +74,9 @@ export class EmbeddedStore implements VectorStore {
     this.now = options.now ?? (() => new Date());
   }
 
-  async open(meta: IndexMeta, options: { rebuild: boolean }): Promise<void> {
+  async open(meta: IndexMeta, options: OpenOptions): Promise<void> {
+    if (options.shard && options.shard.count > 1) throw shardingRefused('--shard');
+    if (options.build !== undefined) throw shardingRefused('--build');
     this.closeDb();
     try {
       prepareDirectory(this.location);
@@ -340,6 +344,18 @@ export class EmbeddedStore implements VectorStore {
     }
   }
 
+  async recordShardRun(): Promise<void> {
+    throw shardingRefused('--shard');
+  }
+
+  async buildState(): Promise<BuildState> {
+    throw shardingRefused('cw publish');
+  }
+
+  async publishBuild(): Promise<string | null> {
+    throw shardingRefused('cw publish');
+  }
+
   async reserve(role: string): Promise<void> {
     try {
       prepareDirectory(this.location);
@@ -531,4 +547,11 @@ function isNotADatabase(err: unknown): boolean {
 function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/** Shards and named builds are for an index many machines write: one file on one disk is not. */
+function shardingRefused(what: string): UsageError {
+  return new UsageError(
+    `${what} needs the Qdrant store: the embedded index is one file on one machine, which shards on other runners cannot share — set store.kind to qdrant (with QDRANT_URL), or index without ${what}`,
+  );
 }

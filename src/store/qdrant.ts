@@ -1,9 +1,9 @@
-import { IndexMismatchError, ServiceError } from '../errors.js';
+import { IndexMismatchError, ServiceError, UsageError } from '../errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { displayUrl } from '../redact.js';
 import { describeMeta, sameMeta } from './compatibility.js';
 import { QdrantCaller } from './qdrant/caller.js';
-import { buildPrefix, Collections, FIRST_COLLECTION_SUFFIX, type LiveCollection, type StoredMeta } from './qdrant/collections.js';
+import { buildPrefix, Collections, FIRST_COLLECTION_SUFFIX, namedBuild, type LiveCollection, type StoredMeta } from './qdrant/collections.js';
 import { isConflict } from './qdrant/errors.js';
 import {
   chunkPoint,
@@ -15,12 +15,28 @@ import {
   match,
   matchAny,
   RECORDED_FILES,
+  shardManifests,
+  shardRunOf,
+  shardRunPoint,
   type Filter,
   type Payload,
   type Point,
 } from './qdrant/points.js';
 import { querySparseVector } from './ranking/bm25-sparse.js';
-import type { FileWrite, IndexMeta, RecordedStat, SearchHit, SearchQuery, StoreStatus, VectorStore, WriteResult } from './vector-store.js';
+import type { Shard } from '../discovery/shard.js';
+import type {
+  BuildState,
+  FileWrite,
+  IndexMeta,
+  OpenOptions,
+  RecordedStat,
+  SearchHit,
+  SearchQuery,
+  ShardRun,
+  StoreStatus,
+  VectorStore,
+  WriteResult,
+} from './vector-store.js';
 
 export { defaultCollectionName } from './qdrant/collection-name.js';
 export { directoryPrefixes } from './qdrant/points.js';
@@ -98,18 +114,17 @@ export class QdrantStore implements VectorStore {
     return this.options.collection;
   }
 
-  async open(meta: IndexMeta, { rebuild }: { rebuild: boolean }): Promise<void> {
+  async open(meta: IndexMeta, { rebuild, build, shard }: OpenOptions): Promise<void> {
     this.live = await this.collections.resolveLive();
-    if (rebuild) {
-      await this.openRebuild(meta);
-      return;
+    if (build !== undefined) await this.openNamedBuild(meta, build);
+    else if (rebuild) await this.openRebuild(meta);
+    else if (!this.live) await this.createFirst(meta);
+    else {
+      this.target = this.live.collection;
+      await this.joinExisting(meta, `the Qdrant collection "${this.alias}"`);
     }
-    if (!this.live) {
-      await this.createFirst(meta);
-      return;
-    }
-    this.target = this.live.collection;
-    await this.joinExisting(meta, `the Qdrant collection "${this.alias}"`);
+    // A shard lists its own files by their key: a collection made before shards needs the index.
+    if (shard && shard.count > 1) await this.collections.ensureIndex(this.target, 'path_key', 'integer');
   }
 
   async openReadOnly(): Promise<IndexMeta | null> {
@@ -163,13 +178,46 @@ export class QdrantStore implements VectorStore {
 
   /**
    * Every manifest, recorded or still an intent: a file interrupted mid-write is listed too.
-   * Manifests carry no directory list to filter on, so `under` is left to the caller.
+   * Manifests carry no directory list to filter on, so `under` is left to the caller; a shard's
+   * are found by their key range.
    */
-  async *listFiles(): AsyncIterable<string> {
-    for await (const point of this.scrollAll({ must: [match('kind', 'file')] }, ['path'], false)) {
+  async *listFiles(_under?: readonly string[], shard?: Shard): AsyncIterable<string> {
+    const filter = shard && shard.count > 1 ? shardManifests(shard) : { must: [match('kind', 'file')] };
+    for await (const point of this.scrollAll(filter, ['path'], false)) {
       const path = (point.payload as Payload | null)?.path;
       if (typeof path === 'string') yield path;
     }
+  }
+
+  async recordShardRun(run: ShardRun): Promise<void> {
+    await this.caller.call('upsert', (c) => c.upsert(this.target, { wait: true, points: [shardRunPoint(run)] as never }));
+  }
+
+  async buildState(build: string): Promise<BuildState> {
+    const live = await this.collections.resolveLive();
+    const location = namedBuild(this.alias, build);
+    const exists = await this.collections.exists(location);
+    const meta = exists ? await this.collections.readMeta(location) : null;
+    return {
+      build,
+      location,
+      exists,
+      live: live?.collection === location,
+      meta: meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions },
+      runs: exists ? await this.shardRunsIn(location) : [],
+    };
+  }
+
+  /** Switches the alias to the build's collection (one request), then drops the one it replaced. */
+  async publishBuild(build: string): Promise<string | null> {
+    const live = await this.collections.resolveLive();
+    const collection = namedBuild(this.alias, build);
+    const meta = await this.collections.readMeta(collection);
+    if (!meta) throw new UsageError(`qdrant: build "${build}" has no index (${collection}) — run its shards first`);
+    await this.collections.writeMeta(collection, { ...meta, building: false, last_indexed_at: new Date().toISOString() });
+    await this.collections.switchTo(collection, live);
+    this.live = { collection, viaAlias: true };
+    return live && live.collection !== collection ? live.collection : null;
   }
 
   async reusableVectors(contentHashes: string[]): Promise<Map<string, Float32Array>> {
@@ -289,7 +337,12 @@ export class QdrantStore implements VectorStore {
     }
     const countOf = (filter: Filter) =>
       this.caller.call('count', (c) => c.count(this.target, { filter, exact: true })).then((r) => r.count);
-    const [files, chunks] = await Promise.all([countOf(RECORDED_FILES), countOf({ must: [match('kind', 'chunk')] })]);
+    const [files, chunks, shardRuns, pendingBuilds] = await Promise.all([
+      countOf(RECORDED_FILES),
+      countOf({ must: [match('kind', 'chunk')] }),
+      this.shardRunsIn(this.target),
+      this.pendingBuilds(),
+    ]);
     return {
       kind: 'qdrant',
       location: this.location,
@@ -299,7 +352,24 @@ export class QdrantStore implements VectorStore {
       vectors: meta.dimensions ? chunks : 0,
       createdAt: meta.created_at,
       lastIndexedAt: meta.last_indexed_at,
+      shardRuns,
+      pendingBuilds,
     };
+  }
+
+  private async shardRunsIn(collection: string): Promise<ShardRun[]> {
+    const runs: ShardRun[] = [];
+    for await (const point of this.scrollAll({ must: [match('kind', 'shard')] }, true, false, collection)) {
+      const run = shardRunOf(point.payload as Payload | null);
+      if (run) runs.push(run);
+    }
+    return runs.sort((a, b) => a.shards - b.shards || a.shard - b.shard);
+  }
+
+  private async pendingBuilds(): Promise<Array<{ build: string; runs: ShardRun[] }>> {
+    const out: Array<{ build: string; runs: ShardRun[] }> = [];
+    for (const { build, collection } of await this.collections.namedBuilds(this.live)) out.push({ build, runs: await this.shardRunsIn(collection) });
+    return out;
   }
 
   async drop(): Promise<string[]> {
@@ -371,7 +441,9 @@ export class QdrantStore implements VectorStore {
    */
   private async openRebuild(meta: IndexMeta): Promise<void> {
     let resume: { name: string; meta: StoredMeta } | null = null;
+    const named = new Set((await this.collections.namedBuilds(this.live)).map((b) => b.collection));
     for (const name of await this.collections.rebuilds(this.live)) {
+      if (named.has(name)) continue; // another runner's named build: published or cleaned, never discarded here
       const stored = await this.collections.readMeta(name).catch(() => null);
       if (!resume && stored?.building && sameMeta(stored, meta)) resume = { name, meta: stored };
       else await this.collections.deleteCollection(name);
@@ -385,6 +457,41 @@ export class QdrantStore implements VectorStore {
     this.target = `${buildPrefix(this.alias)}${(this.options.now?.() ?? new Date()).getTime().toString(36)}`;
     this.meta = newMeta(meta, true);
     await this.collections.create(this.target, this.meta);
+  }
+
+  /**
+   * Opens the named build that several shards fill together: the first to come creates its
+   * collection (a fixed name, so racing runners end up in one), the others join it. A build of
+   * another model, or one already published, is refused: its shards would not add up.
+   */
+  private async openNamedBuild(meta: IndexMeta, build: string): Promise<void> {
+    const collection = namedBuild(this.alias, build);
+    this.target = collection;
+    if (this.live?.collection === collection) {
+      throw new UsageError(`build "${build}" is already the live index of "${this.alias}" (published) — give a new --build ID for a new rebuild`);
+    }
+    try {
+      this.meta = newMeta(meta, true);
+      await this.collections.create(collection, this.meta);
+      return;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+    const stored = await this.collections.readMeta(collection);
+    if (!stored) {
+      // The creator has not written its meta point yet (or died before): the layout must fit.
+      await this.collections.assertLayout(collection, meta);
+      this.meta = newMeta(meta, true);
+      await this.collections.writeMeta(collection, this.meta);
+      return;
+    }
+    if (!sameMeta(stored, meta)) {
+      throw new IndexMismatchError(
+        `build "${build}" was started with ${describeMeta(stored)}; this run uses ${describeMeta(meta)} — every shard of a build must use the same model (or give a new --build ID)`,
+      );
+    }
+    if (!stored.building) throw new UsageError(`build "${build}" was published and has since been replaced — give a new --build ID`);
+    this.meta = { ...stored, ...(meta.build ? { build: meta.build } : {}) };
   }
 
   // --- points ----------------------------------------------------------------------------
@@ -418,11 +525,12 @@ export class QdrantStore implements VectorStore {
     filter: Filter,
     withPayload: string[] | boolean,
     withVector: string[] | boolean,
+    collection = this.target,
   ): AsyncGenerator<{ id: string | number; payload?: unknown; vector?: unknown }> {
     let offset: string | number | undefined;
     for (;;) {
       const page = await this.caller.call('scroll', (c) =>
-        c.scroll(this.target, { filter, limit: PAGE, offset, with_payload: withPayload, with_vector: withVector }),
+        c.scroll(collection, { filter, limit: PAGE, offset, with_payload: withPayload, with_vector: withVector }),
       );
       for (const p of page.points) yield p as { id: string | number; payload?: unknown; vector?: unknown };
       const nextOffset = page.next_page_offset;

@@ -1,5 +1,6 @@
 import type { StoreKind } from '../config/schema.js';
 import type { Chunk } from '../chunking/chunk.js';
+import type { Shard } from '../discovery/shard.js';
 
 /** What an index was built with; a write with different values is refused unless rebuilding. */
 export interface IndexMeta {
@@ -75,6 +76,53 @@ export interface SearchHit {
   language: string;
 }
 
+/**
+ * What one shard's run left in the collection it wrote (snake_case: `cw status --json` shows
+ * it as stored). Written when the run ends; `complete` only when it ended with nothing left out.
+ */
+export interface ShardRun {
+  shard: number;
+  shards: number;
+  /** The build the run filled (`--build`), null for a run into the live index. */
+  build: string | null;
+  /** The commit the run indexed (null: not a git checkout, and no CI variable named one). */
+  commit: string | null;
+  started_at: string;
+  /** null while the run is in progress (or when it was killed). */
+  finished_at: string | null;
+  /** complete: every file of the shard is indexed; running: not finished (or killed); otherwise why not. */
+  outcome: 'running' | 'complete' | 'interrupted' | 'stopped' | 'failed';
+  files: { total: number; indexed: number; unchanged: number; deleted: number; failed: number };
+  chunks: { embedded: number; reused: number; written: number; deleted: number };
+  duration_ms: number;
+  cw_version: string;
+}
+
+/** A build (`cw index --full --build ID`) as `cw publish` finds it. */
+export interface BuildState {
+  build: string;
+  /** Where the build is written (a collection name). */
+  location: string;
+  /** The build's index exists. */
+  exists: boolean;
+  /** It is already the live index (published). */
+  live: boolean;
+  meta: IndexMeta | null;
+  runs: ShardRun[];
+}
+
+export interface OpenOptions {
+  /** Fill a new index beside the live one (`--full`). */
+  rebuild: boolean;
+  /**
+   * With `rebuild`: the named build that several shard runs fill together and `cw publish`
+   * makes live. Without it, the rebuild is this run's own, made live by `publish()`.
+   */
+  build?: string;
+  /** This run writes one shard of the tree; the store prepares to hand it its own records. */
+  shard?: Shard;
+}
+
 export interface StoreStatus {
   kind: StoreKind;
   /** File path or URL + collection; never a secret. */
@@ -85,6 +133,10 @@ export interface StoreStatus {
   vectors: number;
   createdAt: string | null;
   lastIndexedAt: string | null;
+  /** Runs of sharded indexing recorded in the live index (none when it was never sharded). */
+  shardRuns?: ShardRun[];
+  /** Builds started (`--build`) and not yet published, with their shards' runs. */
+  pendingBuilds?: Array<{ build: string; runs: ShardRun[] }>;
 }
 
 /**
@@ -105,7 +157,7 @@ export interface VectorStore {
    * searchable: an unfinished rebuild with the same meta is resumed, anything else there is
    * discarded. Nothing of the live index is read, so a damaged one is no obstacle.
    */
-  open(meta: IndexMeta, options: { rebuild: boolean }): Promise<void>;
+  open(meta: IndexMeta, options: OpenOptions): Promise<void>;
   /**
    * Makes the rebuild opened with `rebuild: true` the live index, in one atomic switch (a file
    * rename; an alias update). A no-op for an ordinary open. Until it is called, an interrupted
@@ -129,10 +181,23 @@ export interface VectorStore {
   /** Forgets content skips of every path not in `seen` (after a walk of the whole tree). */
   pruneSkips(seen: ReadonlySet<string>): Promise<void>;
   /**
-   * Every recorded path, streamed; with `under`, at least those at or below these paths (a
-   * store may return a few more: callers apply their own scope).
+   * Every recorded path, streamed; with `under`, at least those at or below these paths, and
+   * with `shard` at least that shard's (a store may return a few more: callers apply their own
+   * scope).
    */
-  listFiles(under?: readonly string[]): AsyncIterable<string>;
+  listFiles(under?: readonly string[], shard?: Shard): AsyncIterable<string>;
+  /**
+   * Records how a shard's run ended, in the index it wrote (the build's, or the live one),
+   * replacing that shard's earlier record. Stores without sharding refuse it.
+   */
+  recordShardRun(run: ShardRun): Promise<void>;
+  /** Where a named build stands: what `cw publish` checks before it switches. */
+  buildState(build: string): Promise<BuildState>;
+  /**
+   * Makes a named build the live index in one atomic switch, then removes the previous one.
+   * Resolves with the previous index's location (null when there was none).
+   */
+  publishBuild(build: string): Promise<string | null>;
   /** Vectors already stored for chunks with these content hashes (chunk-level reuse). */
   reusableVectors(contentHashes: string[]): Promise<Map<string, Float32Array>>;
   /** Stores these files' chunks, removes their stale chunks, then records their hashes. */

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startQdrantDouble, type QdrantDouble } from '../doubles/qdrant/index.js';
 import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
 import { assertBuilt, cleanEnv, runCli, spawnCli } from '../e2e/cli-harness.js';
+import { expectSameQdrantIndex, qdrantContents } from '../support/qdrant-contents.js';
 import { CORPORA, makeRepo, onlyOneJson, waitFor, workDir } from './harness.js';
 
 let work: Awaited<ReturnType<typeof workDir>>;
@@ -44,28 +45,8 @@ async function index(repo: string, collection: string, ...flags: string[]) {
   return onlyOneJson(res.stdout, res.stderr);
 }
 
-/**
- * What two equivalent indexes share: every point by id with its payload (timestamps aside)
- * and sparse vector; whether it has a dense vector. Manifests still pending would show here.
- */
-function contents(collection: string): Map<string, string> {
-  const c = qdrant.collection(collection);
-  if (!c) throw new Error(`no collection ${collection}`);
-  const out = new Map<string, string>();
-  for (const p of c.points.values()) {
-    if (p.payload.kind === 'meta') continue;
-    const { indexed_at: _t, ...payload } = p.payload;
-    out.set(p.id, JSON.stringify({ payload, lexical: p.vector.lexical, dense: Boolean(p.vector.dense) }));
-  }
-  return out;
-}
-
-function expectSameIndex(a: string, b: string): void {
-  const x = contents(a);
-  const y = contents(b);
-  expect([...x.keys()].sort()).toEqual([...y.keys()].sort());
-  for (const [id, doc] of x) expect(doc, id).toBe(y.get(id));
-}
+const contents = (collection: string) => qdrantContents(qdrant, collection);
+const expectSameIndex = (a: string, b: string) => expectSameQdrantIndex(qdrant, a, b);
 
 /** Upserts of chunk points the double has received so far. */
 const chunkUpserts = () =>

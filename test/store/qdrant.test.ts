@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chunkId, sha256Hex } from '../../src/chunking/chunk.js';
 import { AuthError, IndexMismatchError, ServiceError } from '../../src/errors.js';
+import { inShard } from '../../src/discovery/shard.js';
 import { QdrantStore } from '../../src/store/qdrant.js';
 import type { FileWrite, IndexMeta, StoredChunk } from '../../src/store/vector-store.js';
 import { closedPort } from '../support/ports.js';
@@ -62,7 +63,7 @@ describe('QdrantStore against the OpenAPI-validating double', () => {
     const c = q.collection('repo')!;
     expect(c.config.vectors).toMatchObject({ dense: { size: DIMS, distance: 'Cosine' } });
     expect(c.config.sparse_vectors).toMatchObject({ lexical: { modifier: 'idf' } });
-    expect(Object.keys(c.payloadIndexes).sort()).toEqual(['content_hash', 'dirs', 'file_hash', 'kind', 'language', 'path']);
+    expect(Object.keys(c.payloadIndexes).sort()).toEqual(['content_hash', 'dirs', 'file_hash', 'kind', 'language', 'path', 'path_key']);
     expect(await s.openReadOnly()).toEqual(META);
   });
 
@@ -211,3 +212,61 @@ describe('QdrantStore against the OpenAPI-validating double', () => {
   });
 });
 
+
+describe('QdrantStore shards', () => {
+  it("lists a shard's own manifests by key range, and those written before keys existed to every shard", async () => {
+    const s = store();
+    await s.open(META, { rebuild: false });
+    const paths = Array.from({ length: 24 }, (_, i) => `src/m${i}.ts`);
+    await s.writeFiles(paths.map((p, i) => file(p, [chunk(p, 1, `export function f${i}() {}`, [1, i, 0, 0])])));
+    // A manifest as an older cw wrote it: no path_key.
+    const legacy = pointsOf('file').find((p) => p.payload.path === 'src/m0.ts')!;
+    delete legacy.payload.path_key;
+    delete q.collection('repo')!.payloadIndexes.path_key; // as in a collection made before shards
+    await s.close();
+
+    const reopened = store();
+    await reopened.open(META, { rebuild: false, shard: { index: 1, count: 3 } });
+    const listed = async (index: number) => {
+      const out: string[] = [];
+      for await (const p of reopened.listFiles(undefined, { index, count: 3 })) out.push(p);
+      return out.sort();
+    };
+    const parts = [await listed(1), await listed(2), await listed(3)];
+    for (const [i, part] of parts.entries()) {
+      const own = paths.filter((p) => p !== 'src/m0.ts' && inShard(p, { index: i + 1, count: 3 }));
+      expect(part).toEqual([...own, 'src/m0.ts'].sort());
+    }
+    // The range filter has an index to use again.
+    expect(Object.keys(q.collection('repo')!.payloadIndexes)).toContain('path_key');
+    await reopened.close();
+  });
+
+  it('records shard runs in the collection written, one per shard, replaced by the next run', async () => {
+    const s = store();
+    await s.open(META, { rebuild: false });
+    const base = {
+      shards: 2,
+      build: null,
+      commit: 'abc',
+      started_at: '2026-12-01T00:00:00.000Z',
+      finished_at: null,
+      files: { total: 0, indexed: 0, unchanged: 0, deleted: 0, failed: 0 },
+      chunks: { embedded: 0, reused: 0, written: 0, deleted: 0 },
+      duration_ms: 0,
+      cw_version: '0',
+    };
+    await s.recordShardRun({ ...base, shard: 1, outcome: 'running' });
+    await s.recordShardRun({ ...base, shard: 1, outcome: 'complete', finished_at: '2026-12-01T00:01:00.000Z' });
+    await s.recordShardRun({ ...base, shard: 2, outcome: 'failed' });
+    const status = await s.status();
+    expect(status.shardRuns?.map((r) => [r.shard, r.outcome])).toEqual([
+      [1, 'complete'],
+      [2, 'failed'],
+    ]);
+    // Shard points are neither files nor chunks.
+    expect(status.files).toBe(0);
+    expect(status.chunks).toBe(0);
+    await s.close();
+  });
+});

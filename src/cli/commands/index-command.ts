@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { RunFilter } from '../../discovery/run-filter.js';
+import { checkBuildId, parseShard } from '../../discovery/shard.js';
 import { ExitCode } from '../../errors.js';
 import { formatSummary } from '../format.js';
 import { Shutdown } from '../lifecycle.js';
@@ -13,6 +14,8 @@ interface IndexOptions extends OverrideOptions {
   dryRun?: boolean;
   include?: string[];
   exclude?: string[];
+  shard?: string;
+  build?: string;
 }
 
 export function indexCommand(setExit: (code: number) => void): Command {
@@ -23,7 +26,9 @@ export function indexCommand(setExit: (code: number) => void): Command {
     .option('--recreate', 'accepted with --full for compatibility: --full always builds a new index (Qdrant: a new collection)')
     .option('--dry-run', 'discover and chunk only: report what would be embedded, written and removed; write nothing')
     .option('--include <glob...>', 'this run looks only at files matching these globs (others are neither indexed nor removed)')
-    .option('--exclude <glob...>', 'this run skips files matching these globs (they are neither indexed nor removed)');
+    .option('--exclude <glob...>', 'this run skips files matching these globs (they are neither indexed nor removed)')
+    .option('--shard <i/N>', 'index only shard i of N of the tree (Qdrant; also CW_SHARD; auto/N takes i from JOB_COMPLETION_INDEX or CI_NODE_INDEX)')
+    .option('--build <id>', 'fill the named build that the shards of a --full rebuild share (implies --full); cw publish makes it live');
   addEmbeddingOptions(cmd);
   addStoreOptions(cmd);
   addCommonOptions(cmd);
@@ -51,8 +56,12 @@ async function runIndex({ out, session, graceMs, onRetry }: Runtime, opts: Index
     const seconds = Number(process.env.CODEWEAVER_PROGRESS_SECONDS);
     const view = new ProgressView(out, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined);
     onRetry((provider, event) => view.retrying(provider, event));
+    const shard = parseShard(opts.shard, process.env) ?? undefined;
+    const build = opts.build === undefined ? undefined : checkBuildId(opts.build);
     const summary = await session.index({
       full: Boolean(opts.full),
+      shard,
+      build,
       dryRun,
       // The configuration says what the index covers; the flags narrow this run only.
       filter: opts.include?.length || opts.exclude?.length ? new RunFilter(opts.include ?? [], opts.exclude ?? []) : undefined,

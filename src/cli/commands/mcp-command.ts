@@ -4,7 +4,7 @@ import { addStoreOptions, configFlags, type OverrideOptions } from '../options.j
 import type { Output } from '../output.js';
 import { refuseBroadRoot, withSession } from '../runtime.js';
 import type { Session } from '../../session/session.js';
-import { version } from '../version.js';
+import { version } from '../../version.js';
 import { reportWatchEvent } from './watch-report.js';
 
 interface McpOptions extends OverrideOptions {

@@ -27,6 +27,11 @@ export function buildPrefix(alias: string): string {
   return `${alias}.cw-`;
 }
 
+/** The collection a named build (`--build ID`) fills: the same name on every shard's runner. */
+export function namedBuild(alias: string, build: string): string {
+  return `${alias}.cw-build-${build}`;
+}
+
 export class Collections {
   constructor(
     private readonly caller: QdrantCaller,
@@ -38,8 +43,7 @@ export class Collections {
     const { aliases } = await this.caller.call('get_aliases', (c) => c.getAliases());
     const found = aliases.find((a) => a.alias_name === this.alias);
     if (found) return { collection: found.collection_name, viaAlias: true };
-    const exists = await this.caller.call('exists', (c) => c.collectionExists(this.alias)).then((r) => r.exists);
-    return exists ? { collection: this.alias, viaAlias: false } : null;
+    return (await this.exists(this.alias)) ? { collection: this.alias, viaAlias: false } : null;
   }
 
   /** Creates the alias; a runner that lost the race follows the alias the winner created. */
@@ -75,10 +79,25 @@ export class Collections {
     await this.createAlias(build);
   }
 
-  /** Collections named like rebuilds of this index, other than the live one. */
+  /** Collections named like rebuilds of this index (own or named builds), other than the live one. */
   async rebuilds(live: LiveCollection | null): Promise<string[]> {
     const { collections } = await this.caller.call('get_collections', (c) => c.getCollections());
     return collections.map((c) => c.name).filter((name) => name.startsWith(buildPrefix(this.alias)) && name !== live?.collection);
+  }
+
+  /** Named builds not live: shards of other runners may be filling them, so only `cw publish` and `cw clean` remove them. */
+  async namedBuilds(live: LiveCollection | null): Promise<Array<{ build: string; collection: string }>> {
+    const prefix = namedBuild(this.alias, '');
+    return (await this.rebuilds(live)).filter((name) => name.startsWith(prefix)).map((collection) => ({ build: collection.slice(prefix.length), collection }));
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return this.caller.call('exists', (c) => c.collectionExists(name)).then((r) => r.exists);
+  }
+
+  /** Creates a payload index unless it exists (Qdrant answers an existing one with success). */
+  async ensureIndex(name: string, field_name: string, field_schema: 'keyword' | 'integer'): Promise<void> {
+    await this.caller.call('create_index', (c) => c.createPayloadIndex(name, { field_name, field_schema, wait: true }));
   }
 
   async deleteCollection(name: string): Promise<void> {
@@ -115,10 +134,9 @@ export class Collections {
       ['language', 'keyword'],
       ['content_hash', 'keyword'],
       ['file_hash', 'keyword'],
+      ['path_key', 'integer'],
     ];
-    for (const [field_name, field_schema] of indexes) {
-      await this.caller.call('create_index', (c) => c.createPayloadIndex(name, { field_name, field_schema, wait: true }));
-    }
+    for (const [field_name, field_schema] of indexes) await this.ensureIndex(name, field_name, field_schema);
     await this.writeMeta(name, meta);
   }
 

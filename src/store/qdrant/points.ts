@@ -6,10 +6,15 @@
  *   before any of the file's chunks, then with its hash after all of them. So every chunk in
  *   the collection belongs to a path that has a manifest, and a file deleted after an
  *   interrupted write is still found (and its chunks removed) by the next run;
- * - one `meta` point: what the collection was built with.
+ * - one `meta` point: what the collection was built with;
+ * - `shard` points: how each shard's last run into this collection ended (sharded indexing).
+ *
+ * Manifests carry `path_key`, the path's shard key (discovery/shard.ts), so that a shard lists
+ * its own files with one range filter.
  */
 import { uuidFromName } from '../../ids.js';
-import type { FileWrite } from '../vector-store.js';
+import { pathKey, shardKeyRange, type Shard } from '../../discovery/shard.js';
+import type { FileWrite, ShardRun } from '../vector-store.js';
 import { documentSparseVector } from '../ranking/bm25-sparse.js';
 
 export const DENSE = 'dense';
@@ -28,6 +33,10 @@ export interface Point {
 // Manifest and meta points have deterministic ids too, so their upserts are idempotent.
 export const META_ID = uuidFromName('codeweaver:meta');
 
+export function shardRunId(run: Pick<ShardRun, 'shard' | 'shards'>): string {
+  return uuidFromName(`codeweaver:shard:${run.shards}:${run.shard}`);
+}
+
 export function fileId(path: string): string {
   return uuidFromName(`codeweaver:file:${path}`);
 }
@@ -44,6 +53,25 @@ export function match(key: string, value: string) {
 
 export function matchAny(key: string, values: string[]) {
   return { key, match: { any: values } };
+}
+
+/**
+ * Manifests of one shard's files: by their key's range, and any written by an older cw without
+ * a key (the caller checks those by path).
+ */
+export function shardManifests(shard: Shard): Filter {
+  return { must: [match('kind', 'file'), { should: [{ key: 'path_key', range: shardKeyRange(shard) }, { is_empty: { key: 'path_key' } }] }] };
+}
+
+export function shardRunPoint(run: ShardRun): Point {
+  return { id: shardRunId(run), vector: {}, payload: { kind: 'shard', ...run } };
+}
+
+/** A shard point's payload as a ShardRun (null when it is not one). */
+export function shardRunOf(payload: Payload | null | undefined): ShardRun | null {
+  if (!payload || payload.kind !== 'shard' || typeof payload.shard !== 'number' || typeof payload.shards !== 'number') return null;
+  const { kind: _kind, ...run } = payload;
+  return run as unknown as ShardRun;
 }
 
 /** Manifests whose file is recorded (not a pending intent). */
@@ -75,7 +103,7 @@ export function intentPoint(file: FileWrite, now: string): Point {
   return {
     id: fileId(file.path),
     vector: {},
-    payload: { kind: 'file', path: file.path, file_hash: null, language: file.language, chunk_count: null, indexed_at: now },
+    payload: { kind: 'file', path: file.path, path_key: pathKey(file.path), file_hash: null, language: file.language, chunk_count: null, indexed_at: now },
   };
 }
 
@@ -84,6 +112,14 @@ export function manifestPoint(file: FileWrite, now: string): Point {
   return {
     id: fileId(file.path),
     vector: {},
-    payload: { kind: 'file', path: file.path, file_hash: file.fileHash, language: file.language, chunk_count: file.chunks.length, indexed_at: now },
+    payload: {
+      kind: 'file',
+      path: file.path,
+      path_key: pathKey(file.path),
+      file_hash: file.fileHash,
+      language: file.language,
+      chunk_count: file.chunks.length,
+      indexed_at: now,
+    },
   };
 }
