@@ -4,7 +4,7 @@
  * a change of N, and a `--full --build` published only when every shard has finished. After
  * each, the collection holds exactly the points of a single-process index of the same tree.
  */
-import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inShard } from '../../src/discovery/shard.js';
@@ -143,9 +143,18 @@ describe('shards of one collection', () => {
     const files = recordedPaths('resharded').filter((p) => p.startsWith('lib/') && p.endsWith('.js'));
     await rm(path.join(repo, files[3]!));
     await appendFile(path.join(repo, files[5]!), '\n// changed between the runs\n');
+    // A copy under a new path: its shard embeds none of it, whichever shard holds the original.
+    await copyFile(path.join(repo, files[7]!), path.join(repo, 'lib', 'copied-file.js'));
+    const embeddedBefore = voyage.requests.length;
     const runs = await allShards(repo, 'resharded', 3);
     // Files change hands between the cuts; none is embedded again for that alone.
-    expect(runs.reduce((n, r) => n + (r.files.indexed as number), 0)).toBe(1);
+    expect(runs.reduce((n, r) => n + (r.files.indexed as number), 0)).toBe(2);
+    const copied = runs.find((r) => inShard('lib/copied-file.js', { index: runs.indexOf(r) + 1, count: 3 }))!;
+    expect(copied.chunks.reused).toBeGreaterThan(0);
+    // Only the changed file's new chunk(s) went to the provider: one request at most per shard that had one.
+    const sent = voyage.requests.slice(embeddedBefore).flatMap((r) => (r.body as { input: string[] }).input);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((text) => text.includes('changed between the runs'))).toBe(true);
     await freshIndexOf(repo, 'resharded-single');
     expectSameIndex('resharded', 'resharded-single');
     const status = await cw(['status', repo, '--collection', 'resharded']);
