@@ -2,8 +2,10 @@
 // Embedding HTTP benchmark: the pooled client against a fresh connection per request, and
 // HTTP/1.1 against HTTP/2, on a loopback HTTPS embedding server with fixed latency.
 //
-//   npm run build && node bench/http-embed.mjs [--requests 2000] [--concurrency 32] [--latency 50]
+//   npm run build && node bench/http-embed.mjs [--requests 2000] [--concurrency 16,64] [--latency 50] [--all]
 //
+// For each concurrency: the embedder over the pool with HTTP/1.1, and with HTTP/2 (multiplexed);
+// --all adds the pool's fetch alone and a fresh connection per request.
 // The server runs in a child process (its own event loop and core), answers the OpenAI
 // embeddings wire format after `--latency` ms, and counts the TCP connections it accepts.
 // Bounded: every run sends exactly `--requests` requests, then the script exits.
@@ -38,6 +40,7 @@ function vectorOf(dims) {
 function serve(latencyMs) {
   const key = readFileSync(new URL('key.pem', TLS));
   let connections = 0;
+  let handshakes = 0;
   const server = http2.createSecureServer({ cert, key, allowHTTP1: true }, (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -55,9 +58,10 @@ function serve(latencyMs) {
     });
   });
   server.on('connection', () => connections++);
+  server.on('secureConnection', () => handshakes++);
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
   process.on('message', (m) => {
-    if (m === 'connections') process.send({ connections });
+    if (m === 'connections') process.send({ connections, handshakes });
     if (m === 'exit') server.close(() => process.exit(0));
   });
 }
@@ -66,13 +70,14 @@ async function main() {
   const { values } = parseArgs({
     options: {
       requests: { type: 'string', default: '2000' },
-      concurrency: { type: 'string', default: '32' },
+      concurrency: { type: 'string', default: '16,64' },
       latency: { type: 'string', default: '50' },
+      all: { type: 'boolean', default: false },
     },
   });
   const requests = Number(values.requests);
-  const concurrency = Number(values.concurrency);
   const latencyMs = Number(values.latency);
+  let concurrency = 0;
 
   const { HttpClientPool } = await import('../dist/http/pool.js');
   const { createEmbedder } = await import('../dist/embedding/create.js');
@@ -122,9 +127,9 @@ async function main() {
     });
     const embedder = createEmbedder(config, { pool, env: {} });
     const result = await drive((i) => embedder.embed([`function add${i}(a, b) { return a + b; }`], 'document'));
-    const versions = pool.stats()['openai-compatible'].http_versions;
+    const stats = pool.stats()['openai-compatible'];
     await pool.closeAll();
-    return { ...result, versions };
+    return { ...result, versions: stats.http_versions, streams: stats.peak_streams };
   }
 
   // The pooled fetch alone, without the embedder around it: isolates the embedder's own cost.
@@ -158,26 +163,32 @@ async function main() {
     });
   }
 
-  const runs = [
-    ['pooled, HTTP/1.1', () => pooled(false)],
-    ['pooled, HTTP/2', () => pooled(true)],
-    ['pooled fetch alone (no embedder), HTTP/1.1', pooledFetch],
-    ['fresh connection per request, HTTP/1.1', fresh],
-  ];
-  const ceiling = concurrency / (latencyMs / 1000);
-  console.log(
-    `${requests} requests per run, concurrency ${concurrency}, server latency ${latencyMs} ms: ` +
-      `theoretical max ${ceiling.toFixed(0)} req/s`,
-  );
-  console.log('| run | req/s | % of max | connections opened | mean ms | p50 ms | p95 ms |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const [name, run] of runs) {
-    const before = (await ask('connections')).connections;
-    const r = await run();
-    const opened = (await ask('connections')).connections - before;
-    const pct = ((100 * r.rps) / ceiling).toFixed(1);
-    const versions = r.versions ? ` (${Object.entries(r.versions).map(([v, n]) => `h${v}: ${n}`).join(', ')})` : '';
-    console.log(`| ${name}${versions} | ${r.rps.toFixed(0)} | ${pct}% | ${opened} | ${r.mean.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} |`);
+  console.log(`${requests} requests per run, server latency ${latencyMs} ms, max_connections = concurrency`);
+  console.log('| concurrency | run | req/s | % of max | connections | TLS handshakes | peak streams | mean ms | p50 ms | p95 ms |');
+  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of values.concurrency.split(',').map(Number)) {
+    concurrency = c;
+    const runs = [
+      ['pooled, HTTP/1.1', () => pooled(false)],
+      ['pooled, HTTP/2', () => pooled(true)],
+      ...(values.all
+        ? [
+            ['pooled fetch alone (no embedder), HTTP/1.1', pooledFetch],
+            ['fresh connection per request, HTTP/1.1', fresh],
+          ]
+        : []),
+    ];
+    const ceiling = concurrency / (latencyMs / 1000);
+    for (const [name, run] of runs) {
+      const before = await ask('connections');
+      const r = await run();
+      const after = await ask('connections');
+      const pct = ((100 * r.rps) / ceiling).toFixed(1);
+      const versions = r.versions ? ` (${Object.entries(r.versions).map(([v, n]) => `h${v}: ${n}`).join(', ')})` : '';
+      console.log(
+        `| ${concurrency} | ${name}${versions} | ${r.rps.toFixed(0)} | ${pct}% | ${after.connections - before.connections} | ${after.handshakes - before.handshakes} | ${r.streams ?? ''} | ${r.mean.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} |`,
+      );
+    }
   }
   child.send('exit');
 }

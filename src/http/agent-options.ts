@@ -11,14 +11,17 @@ import type { HttpPoolSettings } from '../config/schema.js';
  * | keepalive_expiry          | `keepAliveTimeout` + `keepAliveMaxTimeout`| undici      |
  * | connect_timeout           | connector `timeout` (TCP + TLS handshake)| undici      |
  * | read_timeout              | `headersTimeout` + `bodyTimeout`         | undici      |
- * | enable_http2              | `allowH2` (ALPN, TLS origins only)       | undici      |
+ * | enable_http2              | `allowH2` (ALPN, TLS origins only), and  | undici, and |
+ * |                           | per-connection `pipelining` = the streams| us: tracked-client.ts |
+ * |                           | the server allows (multiplexing)         |             |
  * | pool_timeout              | none in undici                           | us: tracked-request.ts |
  * | write_timeout             | none in undici                           | us: tracked-request.ts |
  * | max_keepalive_connections | none in undici                           | NOT enforced |
  *
  * Notes, honestly:
  * - `connections` counts undici Clients per origin; each holds one socket (HTTP/1.1, no
- *   pipelining) or one HTTP/2 session with many streams.
+ *   pipelining) or one HTTP/2 session running up to the server's SETTINGS_MAX_CONCURRENT_STREAMS
+ *   requests at once (capped at 100): the Pool opens another only when every session is full.
  * - keepalive_expiry is also the ceiling for a server's `Keep-Alive: timeout=` hint
  *   (`keepAliveMaxTimeout`), so a server cannot make us hold sockets longer. undici never
  *   accepts 0, so 0 becomes 1 ms: the socket closes as soon as it is idle.

@@ -1,43 +1,9 @@
-import { Agent, Client, Pool, type Dispatcher, type buildConnector } from 'undici';
+import { Agent, Pool, type Client, type Dispatcher, type buildConnector } from 'undici';
 import { agentOptions, type ExtraCa } from './agent-options.js';
-import type { StatsRecorder } from './stats.js';
-import { ConnectionSlot, TrackedRequest, type LegacyHandler, type RequestContext } from './tracked-request.js';
+import { MAX_STREAMS_PER_CONNECTION, TrackedClient, type OriginMemory } from './tracked-client.js';
+import { TrackedRequest, type LegacyHandler, type RequestContext } from './tracked-request.js';
 
 type Connector = buildConnector.connector;
-
-/**
- * One undici Client (one socket slot of a per-origin Pool) that tells each request when it
- * leaves the pool's queue, and records the sockets it opens. undici's Pool calls
- * `dispatch` exactly when it hands a queued request to a Client, which makes this the
- * reliable end of the pool_timeout wait.
- */
-class TrackedClient extends Client {
-  readonly #slot: ConnectionSlot;
-
-  constructor(origin: string | URL, options: Client.Options & { connect: Connector }, stats: StatsRecorder) {
-    const slot = new ConnectionSlot();
-    const connect = options.connect;
-    super(origin, {
-      ...options,
-      connect: (opts, callback) =>
-        connect(opts, (...result) => {
-          const socket = result[1];
-          if (socket) {
-            slot.socketOpened(socket);
-            stats.socketOpened(socket);
-          }
-          callback(...result);
-        }),
-    });
-    this.#slot = slot;
-  }
-
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    // A request that already gave up waiting (pool_timeout) must not take the slot.
-    if (handler instanceof TrackedRequest && !handler.acquire(this.#slot)) return true;
-    return super.dispatch(options, handler);
-  }
-}
 
 /**
  * The Agent of one named client: undici's Agent with every per-origin Pool built from
@@ -55,9 +21,12 @@ export class PooledAgent extends Agent {
       ...agentOptions(ctx.settings, ca),
       factory: (origin, options) => {
         for (const old of pools) if (old.destroyed) pools.delete(old);
-        const pool = new Pool(origin, {
+        const memory: OriginMemory = { protocol: null, streams: MAX_STREAMS_PER_CONNECTION };
+        const h2 = ctx.settings.enable_http2 && new URL(String(origin)).protocol === 'https:';
+        const pool: Pool = new Pool(origin, {
           ...(options as Pool.Options),
-          factory: (o, clientOptions) => new TrackedClient(o, clientOptions as Client.Options & { connect: Connector }, ctx.stats),
+          factory: (o, clientOptions) =>
+            new TrackedClient(o, clientOptions as Client.Options & { connect: Connector }, { stats: ctx.stats, memory, pool: () => pool, h2 }),
         });
         pools.add(pool);
         return pool;
@@ -78,8 +47,23 @@ export class PooledAgent extends Agent {
     await Promise.all([this.destroy(), ...[...this.#pools].map((pool) => pool.destroy())]);
   }
 
+  /**
+   * undici's fetch gives the dispatcher the request body's source (the string or bytes, of
+   * known length) only when the dispatcher says `isMockActive`; otherwise an async generator
+   * over it. HTTP/2 will not run a request with a generator body beside others (undici's
+   * client-h2 `busy()`), so this Agent asks for the source. Nothing else reads the flag.
+   */
+  get isMockActive(): boolean {
+    return true;
+  }
+
+  /**
+   * Every request is dispatched as idempotent: undici runs a non-idempotent request (any POST)
+   * alone on an HTTP/2 connection. Embedding requests are idempotent where it matters — the same
+   * texts give the same vectors — and our retry layer already replays them.
+   */
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return super.dispatch(options, isLegacy(handler) ? new TrackedRequest(handler, this.#ctx) : handler);
+    return super.dispatch({ ...options, idempotent: true }, isLegacy(handler) ? new TrackedRequest(handler, this.#ctx) : handler);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { HttpClientStats } from './types.js';
 
-type Counter = Exclude<keyof HttpClientStats, 'http_versions' | 'bytes_sent' | 'bytes_received'>;
+type Counter = Exclude<keyof HttpClientStats, 'http_versions' | 'bytes_sent' | 'bytes_received' | 'requests_per_connection' | 'peak_streams'>;
 
 /**
  * One client's live figures. Counters are bumped by the dispatcher; bytes are read from
@@ -19,7 +19,9 @@ export class StatsRecorder {
     in_flight: 0,
     queued: 0,
     pool_timeouts: 0,
+    goaways_received: 0,
   };
+  #peakStreams = 0;
   readonly #versions: Record<string, number> = {};
   readonly #openSockets = new Set<Socket>();
   #closedBytesSent = 0;
@@ -27,6 +29,11 @@ export class StatsRecorder {
 
   add(counter: Counter, delta = 1): void {
     this.#counts[counter] += delta;
+  }
+
+  /** Records a high-water mark (requests open at once on one connection). */
+  peak(_name: 'peak_streams', value: number): void {
+    if (value > this.#peakStreams) this.#peakStreams = value;
   }
 
   response(httpVersion: string): void {
@@ -50,6 +57,14 @@ export class StatsRecorder {
       sent += socket.bytesWritten;
       received += socket.bytesRead;
     }
-    return { ...this.#counts, http_versions: { ...this.#versions }, bytes_sent: sent, bytes_received: received };
+    const c = this.#counts;
+    return {
+      ...c,
+      requests_per_connection: c.connections_opened === 0 ? 0 : Math.round((c.responses / c.connections_opened) * 100) / 100,
+      peak_streams: this.#peakStreams,
+      http_versions: { ...this.#versions },
+      bytes_sent: sent,
+      bytes_received: received,
+    };
   }
 }

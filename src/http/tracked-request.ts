@@ -31,6 +31,20 @@ export interface RequestContext {
 export class ConnectionSlot {
   httpVersion = '1.1';
   #requestsOnSocket = 0;
+  /** Requests handed to undici on this slot and not finished (running, or queued for its connection). */
+  assigned = 0;
+  /** Requests being written or answered on the connection right now: HTTP/2 streams, or the one HTTP/1.1 request. */
+  #open = 0;
+
+  constructor(private readonly stats: StatsRecorder) {}
+
+  streamOpened(): void {
+    this.stats.peak('peak_streams', ++this.#open);
+  }
+
+  streamClosed(): void {
+    this.#open--;
+  }
 
   /** A new socket replaced the previous one (undici reconnects a Client after keep-alive expiry). */
   socketOpened(socket: Socket): void {
@@ -68,6 +82,10 @@ export class TrackedRequest implements LegacyHandler {
   #poolTimer: NodeJS.Timeout | undefined;
   #writeTimer: NodeJS.Timeout | undefined;
   #counted = { socket: false, response: false };
+  /** The slot whose connection runs this request (undici has it), until it finishes. */
+  #runningOn: ConnectionSlot | undefined;
+  #streamOpen = false;
+  readonly #queuedSince = performance.now();
 
   constructor(inner: LegacyHandler, ctx: RequestContext) {
     this.#inner = inner;
@@ -79,16 +97,41 @@ export class TrackedRequest implements LegacyHandler {
 
   /** The pool gave this request a connection slot. False when it already gave up waiting. */
   acquire(slot: ConnectionSlot): boolean {
-    if (this.#state !== 'queued') return false;
-    clearTimeout(this.#poolTimer);
-    this.#state = 'active';
+    if (this.#state === 'done') return false;
+    if (this.#state === 'queued') {
+      clearTimeout(this.#poolTimer);
+      this.#state = 'active';
+      this.#ctx.stats.add('queued', -1);
+      this.#ctx.stats.add('in_flight');
+    }
     this.#slot = slot;
-    this.#ctx.stats.add('queued', -1);
-    this.#ctx.stats.add('in_flight');
     return true;
   }
 
+  /** Handed to undici on this slot's connection. */
+  runOn(slot: ConnectionSlot): void {
+    this.#runningOn = slot;
+    slot.assigned++;
+  }
+
+  /**
+   * Sent back to the pool's queue by a connection that will not run it (it held the request
+   * while learning what it speaks): pool_timeout bounds the wait again, from the first dispatch.
+   */
+  requeue(): void {
+    if (this.#state !== 'active' || this.#runningOn) return;
+    this.#state = 'queued';
+    this.#ctx.stats.add('in_flight', -1);
+    this.#ctx.stats.add('queued');
+    const left = toMs(this.#ctx.settings.pool_timeout) - (performance.now() - this.#queuedSince);
+    this.#poolTimer = setTimeout(() => this.#onPoolTimeout(), Math.max(1, left)).unref();
+  }
+
   onConnect(abort: (err?: Error) => void, context?: unknown): void {
+    if (this.#slot && !this.#streamOpen) {
+      this.#streamOpen = true;
+      this.#slot.streamOpened();
+    }
     if (this.#slot && !this.#counted.socket) {
       this.#counted.socket = true;
       if (this.#slot.claimForRequest()) this.#ctx.stats.add('reused_requests');
@@ -153,6 +196,13 @@ export class TrackedRequest implements LegacyHandler {
   }
 
   #finish(failed: boolean): void {
+    if (this.#state === 'done') return;
+    if (this.#streamOpen) {
+      this.#streamOpen = false;
+      this.#slot?.streamClosed();
+    }
+    if (this.#runningOn) this.#runningOn.assigned--;
+    this.#runningOn = undefined;
     clearTimeout(this.#poolTimer);
     clearTimeout(this.#writeTimer);
     if (this.#state === 'queued') this.#ctx.stats.add('queued', -1);

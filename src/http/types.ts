@@ -25,6 +25,12 @@ export interface HttpClientStats {
   queued: number;
   /** Requests that gave up waiting for a free connection (pool_timeout). */
   pool_timeouts: number;
+  /** Responses per connection opened: 1 when every request paid a handshake, higher as connections are reused or multiplexed. */
+  requests_per_connection: number;
+  /** Most requests open at once on one connection: HTTP/2 streams multiplexed on it (always 1 on HTTP/1.1). */
+  peak_streams: number;
+  /** HTTP/2 GOAWAY frames received (the server closing a connection; requests it did not take are retried). */
+  goaways_received: number;
   bytes_sent: number;
   bytes_received: number;
 }

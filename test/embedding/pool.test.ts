@@ -44,8 +44,7 @@ describe('every request goes through the shared pool', () => {
     expect(stats.latency_ms.p50).toBeGreaterThan(0);
   });
 
-  // undici never runs a non-idempotent request (POST) beside another on one connection, h2
-  // included: concurrency still takes up to max_connections h2 sessions, not one.
+  // Through each provider's real client (the Voyage SDK, our OpenAI wire): h2, multiplexed on few connections.
   it.each(['openai', 'voyage'] as const)('%s negotiates HTTP/2 with a TLS h2 server, within max_connections', async (provider) => {
     server = provider === 'voyage' ? await startVoyageServer({ protocol: 'h2', dims: 256 }) : await startOpenAIServer({ protocol: 'h2', dims: 256 });
     const env = provider === 'voyage' ? { VOYAGE_API_KEY: KEY } : { OPENAI_API_KEY: KEY };

@@ -78,8 +78,7 @@ describe('connection reuse over HTTP/1.1', () => {
 describe('HTTP/2 negotiation over TLS (ALPN)', () => {
   const versionServer = () => tlsH2Server((req, res) => res.end(req.httpVersion));
 
-  // undici runs one request at a time per connection even over h2 (and never multiplexes
-  // POSTs), so concurrency still opens up to max_connections h2 connections.
+  // Multiplexing itself (streams per connection, server limits, GOAWAY) is tested in h2-multiplex.test.ts.
   it('speaks h2 when enable_http2 is on', async () => {
     const server = track(await versionServer());
     const client = track(new HttpClientPool({ enable_http2: true, max_connections: 2 }, { ca: TLS.cert })).getClient('h2');

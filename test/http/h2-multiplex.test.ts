@@ -1,0 +1,191 @@
+/**
+ * HTTP/2 multiplexing through the pool, against a loopback `node:http2` TLS server speaking
+ * the OpenAI embeddings wire format. The server counts sessions and the streams open on each
+ * at once; it can cap streams (SETTINGS_MAX_CONCURRENT_STREAMS) and send GOAWAY mid-run.
+ */
+import http2 from 'node:http2';
+import https from 'node:https';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeEmbedder, type Harness } from '../embedding/helpers.js';
+import { fakeVector } from '../embedding/servers/index.js';
+import { TLS } from './loopback.js';
+
+interface H2Server {
+  baseUrl: string;
+  /** TLS connections accepted, whatever they negotiated. */
+  connections: number;
+  /** HTTP/2 sessions, with the most streams each had open at once. */
+  sessions: Array<{ peak: number; streams: number }>;
+  /** Every request's texts, in arrival order (a text sent twice shows twice). */
+  received: string[];
+  /** Requests over HTTP/1.1 (the ALPN fallback). */
+  h1Requests: number;
+  /** Called on each request before it is answered; may hold it. */
+  onRequest: ((session: http2.ServerHttp2Session | null, n: number) => Promise<void> | void) | null;
+  close(): Promise<void>;
+}
+
+const DIMS = 16;
+
+async function startH2Server(opts: { maxStreams?: number; latencyMs?: number; h1Only?: boolean } = {}): Promise<H2Server> {
+  const latency = opts.latencyMs ?? 50;
+  const state: H2Server = { baseUrl: '', connections: 0, sessions: [], received: [], h1Requests: 0, onRequest: null, close: async () => {} };
+  // An HTTP/1.1-only origin is a plain https server: its ALPN offers no h2.
+  const server = opts.h1Only
+    ? https.createServer(TLS)
+    : http2.createSecureServer({ ...TLS, allowHTTP1: true, settings: opts.maxStreams ? { maxConcurrentStreams: opts.maxStreams } : {} });
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('secureConnection', (socket) => {
+    state.connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const figures = new WeakMap<http2.ServerHttp2Session, { peak: number; streams: number; open: number }>();
+  server.on('session', (session) => {
+    const f = { peak: 0, streams: 0, open: 0 };
+    figures.set(session, f);
+    state.sessions.push(f);
+  });
+  let n = 0;
+  (server as http2.Http2SecureServer).on('request', async (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    const session = req.httpVersion === '2.0' ? (req.stream.session as http2.ServerHttp2Session) : null;
+    const f = session ? figures.get(session)! : null;
+    if (f) {
+      f.streams++;
+      f.peak = Math.max(f.peak, ++f.open);
+    } else state.h1Requests++;
+    try {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const input = (JSON.parse(body) as { input: string[] }).input;
+      state.received.push(...input);
+      await state.onRequest?.(session, ++n);
+      await new Promise((r) => setTimeout(r, latency));
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ object: 'list', data: input.map((t, index) => ({ object: 'embedding', index, embedding: fakeVector(t, DIMS) })), model: 'm', usage: { prompt_tokens: 1, total_tokens: 1 } }));
+    } catch {
+      // the client went away (a GOAWAY'd stream)
+    } finally {
+      if (f) f.open--;
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  state.baseUrl = `https://localhost:${(server.address() as AddressInfo).port}/v1`;
+  state.close = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  };
+  return state;
+}
+
+let server: H2Server | undefined;
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.pool.destroyAll();
+  await server?.close();
+  server = harness = undefined;
+});
+
+function embedderFor(s: H2Server, maxConnections: number, concurrency = 16, readTimeout?: number): Harness {
+  return makeEmbedder(
+    { provider: 'openai-compatible', base_url: s.baseUrl, model: 'm', dimensions: DIMS, concurrency },
+    {
+      httpPool: {
+        providers: { 'openai-compatible': { enable_http2: true, max_connections: maxConnections, ...(readTimeout ? { read_timeout: readTimeout } : {}) } },
+      },
+    },
+  );
+}
+
+/** `total` single-text embeds from `callers` concurrent loops; every vector checked against its text. */
+async function drive(h: Harness, total: number, callers: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const [v] = await h.embedder.embed([`text ${i}`], 'document');
+        expect(Array.from(v!)).toEqual(Array.from(Float32Array.from(fakeVector(`text ${i}`, DIMS))));
+      }
+    }),
+  );
+}
+
+const statsOf = (h: Harness) => h.pool.stats()['openai-compatible']!;
+
+describe('HTTP/2 multiplexing', () => {
+  it('16 concurrent embedding requests share one connection as 16 streams', async () => {
+    server = await startH2Server({ latencyMs: 100 });
+    harness = embedderFor(server, 8);
+    await drive(harness, 64, 16);
+    expect(server.connections).toBe(1);
+    expect(server.sessions).toHaveLength(1);
+    expect(server.sessions[0]).toMatchObject({ peak: 16, streams: 64 });
+    expect(statsOf(harness)).toMatchObject({ connections_opened: 1, peak_streams: 16, requests_per_connection: 64, http_versions: { '2': 64 } });
+  });
+
+  it("a server limit of 4 streams gives 4 per connection and more connections, never more than max_connections", async () => {
+    server = await startH2Server({ maxStreams: 4, latencyMs: 100 });
+    harness = embedderFor(server, 3);
+    await drive(harness, 48, 16);
+    expect(server.sessions.length).toBeGreaterThan(1);
+    expect(server.connections).toBeLessThanOrEqual(3);
+    for (const s of server.sessions) expect(s.peak).toBeLessThanOrEqual(4);
+    expect(Math.max(...server.sessions.map((s) => s.peak))).toBe(4);
+    expect(statsOf(harness).peak_streams).toBe(4);
+    expect(server.received).toHaveLength(48);
+  });
+
+  it('a GOAWAY mid-run loses nothing, and nothing is sent twice beyond the retries counted', async () => {
+    server = await startH2Server({ latencyMs: 30 });
+    harness = embedderFor(server, 4);
+    let sent = false;
+    server.onRequest = (session, n) => {
+      // The server closes the connection gracefully after the 20th request has arrived.
+      if (n === 20 && session && !sent) {
+        sent = true;
+        session.goaway(http2.constants.NGHTTP2_NO_ERROR);
+      }
+    };
+    await drive(harness, 80, 16);
+    const texts = Array.from({ length: 80 }, (_, i) => `text ${i}`);
+    expect(new Set(server.received)).toEqual(new Set(texts));
+    const retries = harness.embedder.stats().retries;
+    expect(server.received.length - texts.length).toBeLessThanOrEqual(retries);
+    expect(statsOf(harness).goaways_received).toBe(1);
+    expect(server.sessions.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('read_timeout holds per stream: a stalled one times out and is retried while the others go on over the same connection', async () => {
+    server = await startH2Server({ latencyMs: 20 });
+    harness = embedderFor(server, 4, 16, 1);
+    let stalled = false;
+    server.onRequest = async (_session, n) => {
+      if (n === 3 && !stalled) {
+        stalled = true;
+        await new Promise(() => {}); // never answered
+      }
+    };
+    await drive(harness, 64, 16);
+    // The stalled text was sent again (a retry), after every other text had been answered.
+    const stalledText = server.received[2]!;
+    const again = server.received.lastIndexOf(stalledText);
+    expect(again).toBe(server.received.length - 1);
+    const others = new Set(server.received.filter((t) => t !== stalledText));
+    expect(others.size).toBe(63);
+    expect(harness.embedder.stats().retries).toBe(1);
+    expect(server.sessions).toHaveLength(1);
+    expect(server.sessions[0]!.streams).toBe(65);
+  });
+
+  it('an HTTP/1.1-only TLS origin: one request per connection at a time, up to max_connections, as without HTTP/2', async () => {
+    server = await startH2Server({ h1Only: true, latencyMs: 50 });
+    harness = embedderFor(server, 4, 8);
+    await drive(harness, 40, 8);
+    expect(server.h1Requests).toBe(40);
+    expect(server.connections).toBe(4);
+    expect(statsOf(harness)).toMatchObject({ connections_opened: 4, peak_streams: 1, http_versions: { '1.1': 40 } });
+  });
+});
