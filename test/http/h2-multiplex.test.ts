@@ -22,8 +22,8 @@ interface H2Server {
   received: string[];
   /** Requests over HTTP/1.1 (the ALPN fallback). */
   h1Requests: number;
-  /** Called on each request before it is answered; may hold it. */
-  onRequest: ((session: http2.ServerHttp2Session | null, n: number) => Promise<void> | void) | null;
+  /** Called on each request before it is answered; may hold it, or reset its stream. */
+  onRequest: ((session: http2.ServerHttp2Session | null, n: number, stream: http2.ServerHttp2Stream | null) => Promise<void> | void) | null;
   close(): Promise<void>;
 }
 
@@ -61,7 +61,8 @@ async function startH2Server(opts: { maxStreams?: number; latencyMs?: number; h1
       for await (const chunk of req) body += chunk;
       const input = (JSON.parse(body) as { input: string[] }).input;
       state.received.push(...input);
-      await state.onRequest?.(session, ++n);
+      await state.onRequest?.(session, ++n, session ? req.stream : null);
+      if (req.stream?.destroyed) return;
       await new Promise((r) => setTimeout(r, latency));
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ object: 'list', data: input.map((t, index) => ({ object: 'embedding', index, embedding: fakeVector(t, DIMS) })), model: 'm', usage: { prompt_tokens: 1, total_tokens: 1 } }));
@@ -156,6 +157,19 @@ describe('HTTP/2 multiplexing', () => {
     expect(server.received.length - texts.length).toBeLessThanOrEqual(retries);
     expect(statsOf(harness).goaways_received).toBe(1);
     expect(server.sessions.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a reset stream fails only its own request, retried once; the other streams of the connection go on', async () => {
+    server = await startH2Server({ latencyMs: 20 });
+    harness = embedderFor(server, 4);
+    server.onRequest = (_session, n, stream) => {
+      if (n === 5) stream?.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    };
+    await drive(harness, 48, 16);
+    expect(harness.embedder.stats().retries).toBe(1);
+    expect(server.received).toHaveLength(49);
+    expect(new Set(server.received).size).toBe(48);
+    expect(server.sessions).toHaveLength(1);
   });
 
   it('read_timeout holds per stream: a stalled one times out and is retried while the others go on over the same connection', async () => {
