@@ -125,6 +125,16 @@ export const EmbeddingConfigSchema = z.strictObject({
     .meta({ description: 'Output data type, where the model supports it.' }),
   batch_size: z.number().int().min(1).max(4096).default(128).meta({ description: 'Most chunks per request.' }),
   concurrency: z.number().int().min(1).max(512).default(8).meta({ description: 'Most requests in flight.' }),
+  requests_per_minute: z
+    .number()
+    .positive()
+    .optional()
+    .meta({ description: "The account's request limit per minute: requests are paced to stay under it (default: the API's x-ratelimit headers, where it sends them)." }),
+  tokens_per_minute: z
+    .number()
+    .positive()
+    .optional()
+    .meta({ description: "The account's token limit per minute: requests are paced to stay under it (default: the API's x-ratelimit headers, where it sends them)." }),
 });
 export type EmbeddingConfig = z.infer<typeof EmbeddingConfigSchema>;
 

@@ -56,6 +56,6 @@ export class CohereWire implements WireFormat {
     const rows: unknown = (response?.embeddings as Record<string, unknown> | undefined)?.[type];
     if (!Array.isArray(rows)) throw new MalformedResponseError('cohere', `no \`embeddings.${type}\` array`);
     if (rows.length !== texts.length) throw new VectorCountMismatchError('cohere', texts.length, rows.length);
-    return { vectors: rows.map((row) => toVector('cohere', row)), bytesSent: ex.bytesSent, bytesReceived: ex.body.byteLength };
+    return { vectors: rows.map((row) => toVector('cohere', row)), bytesSent: ex.bytesSent, bytesReceived: ex.body.byteLength, headers: ex.headers };
   }
 }

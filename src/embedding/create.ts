@@ -83,6 +83,7 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
     limits: spec?.limits ?? UNKNOWN_MODEL_LIMITS,
     pricePerMillionTokens: spec?.pricePerMillionTokens ?? null,
     concurrency: config.concurrency,
+    rateLimits: { requestsPerMinute: config.requests_per_minute, tokensPerMinute: config.tokens_per_minute },
     keyEnv,
     retryPolicy: deps.retryPolicy,
     random: deps.random,

@@ -16,6 +16,8 @@ export interface EmbedderStats {
   requests: number;
   retries: number;
   rate_limited: number;
+  /** Time requests waited for the requests/tokens-per-minute budget (ms, summed over requests). */
+  rate_limit_wait_ms: number;
   connections_opened: number;
   bytes_sent: number;
   bytes_received: number;

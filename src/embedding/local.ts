@@ -27,6 +27,7 @@ export class LocalLexicalEmbedder implements Embedder {
       requests: 0,
       retries: 0,
       rate_limited: 0,
+      rate_limit_wait_ms: 0,
       connections_opened: 0,
       bytes_sent: 0,
       bytes_received: 0,

@@ -74,6 +74,6 @@ export class OpenAICompatibleWire implements WireFormat {
     });
     if (!isSuccess(ex.status)) throw statusError(label, ex, redact);
     const json = parseJson(ex, (what) => new MalformedResponseError(label, what)) as { data?: unknown } | null;
-    return { vectors: orderByIndex(label, json?.data, texts.length), bytesSent: ex.bytesSent, bytesReceived: ex.body.byteLength };
+    return { vectors: orderByIndex(label, json?.data, texts.length), bytesSent: ex.bytesSent, bytesReceived: ex.body.byteLength, headers: ex.headers };
   }
 }

@@ -2,6 +2,8 @@ import type { EmbeddingProviderName } from '../config/schema.js';
 import { AuthError } from '../errors.js';
 import { AdaptiveConcurrency, type ConcurrencyTicket } from '../http/adaptive-concurrency.js';
 import { RateLimitCooldown } from '../http/rate-limit.js';
+import { RateBudget } from '../http/rate-budget.js';
+import { estimateTokens } from '../chunking/tokens.js';
 import {
   abortReason,
   DEFAULT_RETRY_POLICY,
@@ -23,6 +25,8 @@ export interface WireResult {
   vectors: Float32Array[];
   bytesSent: number;
   bytesReceived: number;
+  /** The response's headers (the API's rate-limit figures are read from them). */
+  headers?: { get(name: string): string | null };
 }
 
 export interface WireFormat {
@@ -50,6 +54,8 @@ export interface RemoteEmbedderOptions {
   random?: () => number;
   /** Told of each retry before its backoff sleep (progress displays: "voyage: 429, waiting 1.0 s"). */
   onRetry?: (event: RetryEvent) => void;
+  /** The account's limits (`embedding.requests_per_minute`, `tokens_per_minute`); the API's headers fill in the rest. */
+  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number };
 }
 
 const PROBE_TEXT = 'codeweaver dimension probe';
@@ -70,6 +76,8 @@ export class RemoteEmbedder implements Embedder {
   readonly #policy: RetryPolicy;
   readonly #concurrency: AdaptiveConcurrency;
   readonly #cooldown = new RateLimitCooldown();
+  /** Requests and tokens per minute: every attempt takes its share first (see rate-budget.ts). */
+  readonly #budget: RateBudget;
   /** Aborted with the AuthError on the first 401/403: every other batch stops with it. */
   readonly #fatal = new AbortController();
   readonly #latency: LatencyReservoir;
@@ -87,6 +95,7 @@ export class RemoteEmbedder implements Embedder {
     this.#dimensions = options.dimensions;
     this.#policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.#concurrency = new AdaptiveConcurrency({ max: options.concurrency });
+    this.#budget = new RateBudget(options.rateLimits);
     this.#latency = new LatencyReservoir(1024, options.random);
   }
 
@@ -135,6 +144,7 @@ export class RemoteEmbedder implements Embedder {
     return {
       ...this.#stats,
       connections_opened: this.#o.client.stats().connections_opened ?? 0,
+      rate_limit_wait_ms: Math.round(this.#budget.waitedMs),
       latency_ms: { p50: this.#latency.percentile(50), p95: this.#latency.percentile(95) },
     };
   }
@@ -167,10 +177,12 @@ export class RemoteEmbedder implements Embedder {
     let outcome: 'success' | 'rate-limited' | 'other' = 'other';
     try {
       await this.#cooldown.wait(signal);
+      await this.#budget.take(texts.reduce((n, t) => n + estimateTokens(t), 0), signal);
       if (signal.aborted) throw abortReason(signal);
       this.#stats.requests++;
       const started = performance.now();
       const result = await this.#o.wire.send(texts, inputType, signal);
+      if (result.headers) this.#budget.observe(result.headers);
       this.#latency.record(performance.now() - started);
       this.#stats.bytes_sent += result.bytesSent;
       this.#stats.bytes_received += result.bytesReceived;

@@ -50,6 +50,6 @@ export class VoyageWire implements WireFormat {
       ),
     );
     if (!Array.isArray(response?.data)) throw new MalformedResponseError('voyage', 'no `data` array');
-    return { vectors: orderByIndex('voyage', response.data, texts.length), bytesSent: ex.bytesSent, bytesReceived: ex.body.byteLength };
+    return { vectors: orderByIndex('voyage', response.data, texts.length), bytesSent: ex.bytesSent, bytesReceived: ex.body.byteLength, headers: ex.headers };
   }
 }
