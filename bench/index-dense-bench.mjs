@@ -4,6 +4,7 @@
 // bench/http-embed.mjs, OpenAI wire format, 256-dim vectors), into the embedded store.
 //
 //   npm run build && node bench/index-dense-bench.mjs [--latency 50] [--concurrency 8] [--batch 128] [--floats]
+// (DENSE_BENCH_PROFILE=dir writes a CPU profile of the cw process there)
 // (--floats: the server answers float lists even when asked for base64 — the path before packed vectors)
 //
 // Reports chunks/s against the provider's ceiling (concurrency × batch ÷ latency), requests, and
@@ -50,7 +51,8 @@ const config = {
 const configFile = path.join(os.tmpdir(), 'cw-bench-dense', 'config.json');
 writeFileSync(configFile, JSON.stringify(config));
 try {
-  const out = execFileSync(process.execPath, [path.join(root, 'bin', 'cw.js'), 'index', corpus, '--json', '--config', configFile], {
+  const profile = process.env.DENSE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DENSE_BENCH_PROFILE}`] : [];
+  const out = execFileSync(process.execPath, [...profile, path.join(root, 'bin', 'cw.js'), 'index', corpus, '--json', '--config', configFile], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
     env: { ...process.env, OPENAI_API_KEY: 'bench', VOYAGE_API_KEY: 'bench', NODE_EXTRA_CA_CERTS: fileURLToPath(new URL('../test/fixtures/tls/cert.pem', import.meta.url)) },

@@ -29,7 +29,7 @@ interface H2Server {
 
 const DIMS = 16;
 
-async function startH2Server(opts: { maxStreams?: number; latencyMs?: number; h1Only?: boolean } = {}): Promise<H2Server> {
+async function startH2Server(opts: { maxStreams?: number; latencyMs?: number; h1Only?: boolean; slowBody?: boolean } = {}): Promise<H2Server> {
   const latency = opts.latencyMs ?? 50;
   const state: H2Server = { baseUrl: '', connections: 0, sessions: [], received: [], h1Requests: 0, onRequest: null, close: async () => {} };
   // An HTTP/1.1-only origin is a plain https server: its ALPN offers no h2.
@@ -65,7 +65,14 @@ async function startH2Server(opts: { maxStreams?: number; latencyMs?: number; h1
       if (req.stream?.destroyed) return;
       await new Promise((r) => setTimeout(r, latency));
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ object: 'list', data: input.map((t, index) => ({ object: 'embedding', index, embedding: fakeVector(t, DIMS) })), model: 'm', usage: { prompt_tokens: 1, total_tokens: 1 } }));
+      const answer = JSON.stringify({ object: 'list', data: input.map((t, index) => ({ object: 'embedding', index, embedding: fakeVector(t, DIMS) })), model: 'm', usage: { prompt_tokens: 1, total_tokens: 1 } });
+      if (opts.slowBody) {
+        // Headers and half the body now, the rest later: a GOAWAY can land mid-body.
+        res.writeHead(200);
+        res.write(answer.slice(0, answer.length >> 1));
+        await new Promise((r) => setTimeout(r, latency));
+        res.end(answer.slice(answer.length >> 1));
+      } else res.end(answer);
     } catch {
       // the client went away (a GOAWAY'd stream)
     } finally {
@@ -156,6 +163,27 @@ describe('HTTP/2 multiplexing', () => {
     const retries = harness.embedder.stats().retries;
     expect(server.received.length - texts.length).toBeLessThanOrEqual(retries);
     expect(statsOf(harness).goaways_received).toBe(1);
+    expect(server.sessions.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a GOAWAY while many responses are mid-body: every vector right, nothing answered twice into one request', async () => {
+    server = await startH2Server({ latencyMs: 40, slowBody: true });
+    harness = embedderFor(server, 4);
+    let sent = false;
+    server.onRequest = async (session, n) => {
+      if (n === 24 && session && !sent) {
+        sent = true;
+        // Wait until the other streams' bodies are half sent, then close the connection.
+        await new Promise((r) => setTimeout(r, 60));
+        session.goaway(http2.constants.NGHTTP2_NO_ERROR);
+        session.destroy();
+      }
+    };
+    await drive(harness, 96, 16);
+    const texts = Array.from({ length: 96 }, (_, i) => `text ${i}`);
+    expect(new Set(server.received)).toEqual(new Set(texts));
+    // The cut responses were asked again: retried by us, or re-sent by undici before any byte of theirs arrived.
+    expect(harness.embedder.stats().retries).toBeGreaterThan(0);
     expect(server.sessions.length).toBeGreaterThanOrEqual(2);
   });
 
