@@ -41,10 +41,15 @@ function serve(latencyMs) {
   const key = readFileSync(new URL('key.pem', TLS));
   let connections = 0;
   let handshakes = 0;
+  // The server's own share of each request: from its body's end to the response written (the
+  // fixed latency plus timer lateness and the server's CPU), so the bench can tell it from ours.
+  let served = 0;
+  let servedMs = 0;
   const server = http2.createSecureServer({ cert, key, allowHTTP1: true }, (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
+      const arrived = performance.now();
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       // Packed when asked (as the APIs do), unless HTTP_EMBED_BENCH_FLOATS pins the float answer.
       const packed = body.encoding_format === 'base64' && !process.env.HTTP_EMBED_BENCH_FLOATS;
@@ -54,6 +59,8 @@ function serve(latencyMs) {
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
         res.end(payload);
+        served++;
+        servedMs += performance.now() - arrived;
       }, latencyMs);
     });
   });
@@ -61,7 +68,11 @@ function serve(latencyMs) {
   server.on('secureConnection', () => handshakes++);
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
   process.on('message', (m) => {
-    if (m === 'connections') process.send({ connections, handshakes });
+    if (m === 'connections') {
+      process.send({ connections, handshakes, served, servedMs, cpu: process.cpuUsage() });
+      served = 0;
+      servedMs = 0;
+    }
     if (m === 'exit') server.close(() => process.exit(0));
   });
 }
@@ -145,6 +156,20 @@ async function main() {
     return result;
   }
 
+  // The pool's request alone (what our own wire formats send through), without the embedder.
+  async function pooledRequest(http2Enabled) {
+    const httpPool = { providers: { raw: { enable_http2: http2Enabled, max_connections: concurrency } } };
+    const pool = new HttpClientPool(httpPool, { ca: cert });
+    const client = pool.getClient('raw', undefined, { providerDefaults: true });
+    const result = await drive(async () => {
+      const res = await client.request(`${baseUrl}/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      JSON.parse(Buffer.from(res.body).toString('utf8'));
+    });
+    const stats = pool.stats().raw;
+    await pool.closeAll();
+    return { ...result, versions: stats.http_versions, streams: stats.peak_streams };
+  }
+
   // What an SDK does with no shared pool and keep-alive off: a new TCP+TLS connection per request.
   async function fresh() {
     return drive(async () => {
@@ -164,13 +189,15 @@ async function main() {
   }
 
   console.log(`${requests} requests per run, server latency ${latencyMs} ms, max_connections = concurrency`);
-  console.log('| concurrency | run | req/s | % of max | connections | TLS handshakes | peak streams | mean ms | p50 ms | p95 ms |');
-  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| concurrency | run | req/s | % of max | connections | TLS handshakes | peak streams | mean ms | server ms | p50 ms | p95 ms | client CPU ms/req | server CPU ms/req |');
+  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const c of values.concurrency.split(',').map(Number)) {
     concurrency = c;
     const runs = [
       ['pooled, HTTP/1.1', () => pooled(false)],
       ['pooled, HTTP/2', () => pooled(true)],
+      ['pooled request alone (no embedder), HTTP/1.1', () => pooledRequest(false)],
+      ['pooled request alone (no embedder), HTTP/2', () => pooledRequest(true)],
       ...(values.all
         ? [
             ['pooled fetch alone (no embedder), HTTP/1.1', pooledFetch],
@@ -181,12 +208,16 @@ async function main() {
     const ceiling = concurrency / (latencyMs / 1000);
     for (const [name, run] of runs) {
       const before = await ask('connections');
+      const cpuBefore = process.cpuUsage();
       const r = await run();
+      const cpu = process.cpuUsage(cpuBefore);
       const after = await ask('connections');
+      const perRequest = (u) => ((u.user + u.system) / 1000 / requests).toFixed(2);
+      const serverCpu = { user: after.cpu.user - before.cpu.user, system: after.cpu.system - before.cpu.system };
       const pct = ((100 * r.rps) / ceiling).toFixed(1);
       const versions = r.versions ? ` (${Object.entries(r.versions).map(([v, n]) => `h${v}: ${n}`).join(', ')})` : '';
       console.log(
-        `| ${concurrency} | ${name}${versions} | ${r.rps.toFixed(0)} | ${pct}% | ${after.connections - before.connections} | ${after.handshakes - before.handshakes} | ${r.streams ?? ''} | ${r.mean.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} |`,
+        `| ${concurrency} | ${name}${versions} | ${r.rps.toFixed(0)} | ${pct}% | ${after.connections - before.connections} | ${after.handshakes - before.handshakes} | ${r.streams ?? ''} | ${r.mean.toFixed(1)} | ${(after.servedMs / Math.max(1, after.served)).toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${perRequest(cpu)} | ${perRequest(serverCpu)} |`,
       );
     }
   }

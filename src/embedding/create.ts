@@ -61,7 +61,7 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
   } else {
     const options = {
       label: name,
-      fetch: client.fetch,
+      request: client.request,
       baseUrl,
       dialect: profile.dialect!,
       model,

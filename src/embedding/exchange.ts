@@ -1,13 +1,19 @@
 import { Response, type Headers } from 'undici';
 import { HttpStatusError, parseRetryAfter } from '../http/retry.js';
-import type { PooledFetch } from '../http/types.js';
+import type { PooledFetch, PooledRequest } from '../http/types.js';
 
 /** One complete HTTP exchange: the response body is read in full before we look at it. */
 export interface Exchange {
   status: number;
-  headers: Headers;
+  headers: { get(name: string): string | null };
   body: Uint8Array;
   bytesSent: number;
+}
+
+/** The same exchange through the pool's `request` (our own wire formats: no fetch machinery). */
+export async function requestExchange(request: PooledRequest, url: string, init: Parameters<PooledRequest>[1]): Promise<Exchange> {
+  const res = await request(url, init);
+  return { ...res, bytesSent: bodyBytes(init.body) };
 }
 
 /**
@@ -19,7 +25,7 @@ export async function bufferedExchange(
   fetch: PooledFetch,
   input: Parameters<PooledFetch>[0],
   init: Parameters<PooledFetch>[1],
-): Promise<Exchange> {
+): Promise<Exchange & { headers: Headers }> {
   const response = await fetch(input, init);
   const body = new Uint8Array(await response.arrayBuffer());
   return { status: response.status, headers: response.headers, body, bytesSent: bodyBytes(init?.body) };
@@ -71,7 +77,7 @@ export function parseJson(ex: Exchange, onError: (what: string) => Error): unkno
  */
 export function recordingFetch(fetch: PooledFetch) {
   let failure: { error: unknown } | undefined;
-  let exchange: Exchange | undefined;
+  let exchange: (Exchange & { headers: Headers }) | undefined;
   const recorder = (async (input, init) => {
     try {
       exchange = await bufferedExchange(fetch, input, init);
