@@ -58,6 +58,11 @@ try {
     env: { ...process.env, OPENAI_API_KEY: 'bench', VOYAGE_API_KEY: 'bench', NODE_EXTRA_CA_CERTS: fileURLToPath(new URL('../test/fixtures/tls/cert.pem', import.meta.url)) },
   });
   const s = JSON.parse(out);
+  // The server's own view: time per request in its handler, and its CPU.
+  const served = await new Promise((resolve) => {
+    server.once('message', resolve);
+    server.send('connections');
+  });
   const seconds = s.duration_ms / 1000;
   const http = s.http[config.embedding.provider];
   const ceiling = (Number(values.concurrency) * Number(values.batch)) / (Number(values.latency) / 1000);
@@ -73,6 +78,8 @@ try {
       'p50 ms': s.providers[config.embedding.provider].latency_ms.p50,
       'p95 ms': s.providers[config.embedding.provider].latency_ms.p95,
       'peak RSS MB': Math.round(s.peak_rss_bytes / 1e6),
+      'server ms': +(served.servedMs / Math.max(1, served.served)).toFixed(1),
+      'server CPU s': +((served.cpu.user + served.cpu.system) / 1e6).toFixed(1),
     },
   ]);
   console.log(`${config.embedding.provider} ${values.dims} dims, latency ${values.latency} ms, concurrency ${values.concurrency}, batch ${values.batch}, ${values.floats ? 'float answers' : 'packed answers'}; node ${process.version}, ${os.cpus().length} cores`);
