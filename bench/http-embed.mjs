@@ -65,6 +65,8 @@ function serve(latencyMs) {
     });
   });
   server.on('connection', () => connections++);
+  // Real APIs keep idle connections for a minute or more (Node's own default is 5 s); so does this server.
+  server.keepAliveTimeout = 120_000;
   server.on('secureConnection', () => handshakes++);
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
   process.on('message', (m) => {

@@ -5,7 +5,8 @@
 //
 //   npm run build && node bench/index-dense-bench.mjs [--latency 50] [--concurrency 8] [--batch 128] [--floats]
 // (DENSE_BENCH_PROFILE=dir writes a CPU profile of the cw process there)
-// (--floats: the server answers float lists even when asked for base64 — the path before packed vectors)
+// (--floats: the server answers float lists even when asked for base64 — the path before packed vectors;
+//  --h1: HTTP/1.1 only)
 //
 // Reports chunks/s against the provider's ceiling (concurrency × batch ÷ latency), requests, and
 // connections opened. Bounded: one index run, then the server exits.
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     floats: { type: 'boolean', default: false },
     provider: { type: 'string', default: 'openai' },
     dims: { type: 'string', default: '256' },
+    h1: { type: 'boolean', default: false },
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
@@ -48,6 +50,8 @@ const config = {
     concurrency: Number(values.concurrency),
   },
 };
+// --h1: HTTP/2 off for the provider (the connection count then follows the concurrency).
+if (values.h1) config.http_pool = { providers: { [config.embedding.provider]: { enable_http2: false, ...(process.env.DENSE_BENCH_KEEPALIVE ? { keepalive_expiry: Number(process.env.DENSE_BENCH_KEEPALIVE) } : {}), ...(process.env.DENSE_BENCH_MAXCONN ? { max_connections: Number(process.env.DENSE_BENCH_MAXCONN) } : {}) } } };
 const configFile = path.join(os.tmpdir(), 'cw-bench-dense', 'config.json');
 writeFileSync(configFile, JSON.stringify(config));
 try {

@@ -48,7 +48,7 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
   const spec = lookupModel(name, model);
   const size = resolveSize(config, profile, model, spec);
   if (!deps.pool) throw new Error(`createEmbedder: ${name} needs the HTTP pool`);
-  const client = deps.pool.getClient(name, undefined, { providerDefaults: true });
+  const client = deps.pool.getClient(name, undefined, { providerDefaults: true, concurrency: config.concurrency });
 
   // Each wire's module (and its SDK) loads at the first request: see lazyWire.
   let wire: WireFormat;

@@ -46,7 +46,7 @@ export class HttpClientPool {
    * Settings = resolveHttpPoolSettings(config, name, { providerDefaults }) then `overrides`. Overrides apply on
    * first creation; a later call with *different* overrides calls onWarning and returns the existing client.
    */
-  getClient(name: string, overrides?: HttpPoolOverrides, opts: { providerDefaults?: boolean } = {}): HttpClient {
+  getClient(name: string, overrides?: HttpPoolOverrides, opts: { providerDefaults?: boolean; concurrency?: number } = {}): HttpClient {
     if (this.#closing || this.#destroying) throw new HttpPoolClosedError(name);
     const wanted = { ...resolveHttpPoolSettings(this.#config, name, opts), ...definedOnly(overrides) };
     const existing = this.#clients.get(name);

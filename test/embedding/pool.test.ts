@@ -60,6 +60,29 @@ describe('every request goes through the shared pool', () => {
   });
 });
 
+describe('connections follow the concurrency', () => {
+  it('over HTTP/1.1 a provider opens at most `embedding.concurrency` connections, in waves of demand', async () => {
+    server = await startOpenAIServer({ protocol: 'https', dims: 8, latencyMs: 5 });
+    harness = makeEmbedder({ provider: 'openai-compatible', base_url: server.baseUrl, model: 'm', dimensions: 8, concurrency: 6 });
+    // Waves: 6 callers at once, then a pause, as a CPU-bound pipeline hands out batches.
+    for (let wave = 0; wave < 8; wave++) await drive(harness, 30, 6);
+    expect(server.connections).toBeLessThanOrEqual(6);
+    const settings = harness.pool.getClient('openai-compatible').settings;
+    expect(settings).toMatchObject({ max_connections: 6, keepalive_expiry: 30 });
+  });
+
+  it('an explicit http_pool.max_connections wins over the concurrency', async () => {
+    server = await startOpenAIServer({ protocol: 'https', dims: 8 });
+    harness = makeEmbedder(
+      { provider: 'openai-compatible', base_url: server.baseUrl, model: 'm', dimensions: 8, concurrency: 6 },
+      { httpPool: { max_connections: 3, providers: { 'openai-compatible': { keepalive_expiry: 2 } } } },
+    );
+    await drive(harness, 12, 6);
+    expect(harness.pool.getClient('openai-compatible').settings).toMatchObject({ max_connections: 3, keepalive_expiry: 2 });
+    expect(server.connections).toBeLessThanOrEqual(3);
+  });
+});
+
 describe('AIMD: a 429 slows the whole provider, successes speed it back up', () => {
   it('server-side concurrency drops after a burst of 429s and recovers to the configured ceiling', async () => {
     server = await startOpenAIServer({ dims: 8 });

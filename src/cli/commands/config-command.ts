@@ -48,6 +48,7 @@ function effectiveClients(config: Config): Record<string, unknown> {
   if (config.embedding.provider !== 'local') {
     clients[config.embedding.provider] = resolveHttpPoolSettings(config.http_pool, config.embedding.provider, {
       providerDefaults: true,
+      concurrency: config.embedding.concurrency,
     });
   }
   if (config.store.kind === 'qdrant') clients.qdrant = resolveHttpPoolSettings(config.http_pool, 'qdrant');
