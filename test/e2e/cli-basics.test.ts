@@ -96,7 +96,8 @@ describe('cw config', () => {
     expect(doc.sources['embedding.provider']).toMatch(/codeweaver\.config\.json$/);
     expect(doc.sources['embedding.concurrency']).toBe('flag --concurrency');
     expect(doc.secrets).toEqual({ MY_VOYAGE_KEY: 'set (redacted)' });
-    expect(doc.http_clients.voyage).toMatchObject({ max_connections: 50, read_timeout: 90, enable_http2: true });
+    // A provider's connections follow its concurrency (here the flag's 3), with a 30 s keep-alive.
+    expect(doc.http_clients.voyage).toMatchObject({ max_connections: 3, keepalive_expiry: 30, read_timeout: 90, enable_http2: true });
     expect(res.stdout + res.stderr).not.toContain(secret);
     const human = await runCli(['config', repo], { env: cleanEnv({ MY_VOYAGE_KEY: secret }) });
     expect(human.code).toBe(0);

@@ -50,8 +50,9 @@ describe('RunLock', () => {
 describe('RunLock: a writer killed with -9', () => {
   it('is taken over while it is still a zombie (exited, not yet reaped)', async () => {
     const { spawn } = await import('node:child_process');
-    // `sleep 0` exits at once; its parent becomes `sleep 30`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The child exits after its parent has become `sleep 30`, which never reaps it (exiting at
+    // once, it was sometimes reaped by the shell before the exec).
+    const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
       const deadline = Date.now() + 10_000;
