@@ -6,37 +6,20 @@
  */
 import { appendFile, copyFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inShard } from '../../src/discovery/shard.js';
-import { startQdrantDouble, type QdrantDouble } from '../doubles/qdrant/index.js';
-import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
-import { assertBuilt, cleanEnv, runCli, spawnCli } from '../e2e/cli-harness.js';
+import { cleanEnv, runCli, spawnCli } from '../e2e/cli-harness.js';
 import { expectSameQdrantIndex, qdrantContents } from '../support/qdrant-contents.js';
-import { CORPORA, makeRepo, onlyOneJson, waitFor, workDir } from './harness.js';
+import { CORPORA, makeRepo, onlyOneJson, waitFor } from './harness.js';
+import { qdrantRig } from './qdrant-harness.js';
 
-let work: Awaited<ReturnType<typeof workDir>>;
-let qdrant: QdrantDouble;
-let voyage: ProviderServer;
-beforeAll(async () => {
-  assertBuilt();
-  work = await workDir('shards');
-});
-afterAll(() => work.cleanup());
-beforeEach(async () => {
-  qdrant = await startQdrantDouble();
-  voyage = await startVoyageServer();
-});
-afterEach(async () => {
-  expect(qdrant.violations).toEqual([]);
-  await qdrant.close();
-  await voyage.close();
-});
+const rig = qdrantRig('shards');
 
 const config = () => ({
-  embedding: { provider: 'voyage', base_url: voyage.baseUrl, batch_size: 16, concurrency: 2, dimensions: 256 },
+  embedding: { provider: 'voyage', base_url: rig.voyage.baseUrl, batch_size: 16, concurrency: 2, dimensions: 256 },
   store: { kind: 'qdrant', upsert_batch_size: 64 },
 });
-const env = (extra: Record<string, string> = {}) => cleanEnv({ VOYAGE_API_KEY: 'pa-shards', QDRANT_URL: qdrant.url, CW_COMMIT: 'c0ffee1', ...extra });
+const env = (extra: Record<string, string> = {}) => cleanEnv({ VOYAGE_API_KEY: 'pa-shards', QDRANT_URL: rig.qdrant.url, CW_COMMIT: 'c0ffee1', ...extra });
 
 async function cw(args: string[], extra: Record<string, string> = {}) {
   const res = await runCli([...args, '--json'], { env: env(extra) });
@@ -54,8 +37,8 @@ async function allShards(repo: string, collection: string, n: number, ...flags: 
   return Promise.all(Array.from({ length: n }, (_, i) => index(repo, collection, '--shard', `${i + 1}/${n}`, ...flags)));
 }
 
-const contents = (collection: string) => qdrantContents(qdrant, collection);
-const expectSameIndex = (a: string, b: string) => expectSameQdrantIndex(qdrant, a, b);
+const contents = (collection: string) => qdrantContents(rig.qdrant, collection);
+const expectSameIndex = (a: string, b: string) => expectSameQdrantIndex(rig.qdrant, a, b);
 
 /** A single-process index of a copy of `repo`'s tree as it is now. */
 async function freshIndexOf(repo: string, collection: string): Promise<void> {
@@ -67,11 +50,11 @@ const recordedPaths = (alias: string) =>
   [...contents(alias).values()].map((d) => JSON.parse(d).payload).filter((p) => p.kind === 'file').map((p) => p.path as string);
 
 const chunkUpserts = () =>
-  qdrant.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/points') && (r.body as any)?.points?.[0]?.payload?.kind === 'chunk').length;
+  rig.qdrant.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/points') && (r.body as any)?.points?.[0]?.payload?.kind === 'chunk').length;
 
 describe('shards of one collection', () => {
   it('four shards at once give exactly the points of one process; each indexes only its own files', async () => {
-    const repo = await makeRepo(work.dir, CORPORA.undici, config());
+    const repo = await makeRepo(rig.work.dir, CORPORA.undici, config());
     const runs = await allShards(repo, 'sharded', 4);
     const indexed = runs.map((r) => r.files.indexed as number);
     expect(indexed.every((n) => n > 0)).toBe(true);
@@ -93,7 +76,7 @@ describe('shards of one collection', () => {
   }, 120_000);
 
   it('kill -9 of one shard mid-run, then a rerun of that shard only: the same points as one process', async () => {
-    const repo = await makeRepo(work.dir, CORPORA.undici, config());
+    const repo = await makeRepo(rig.work.dir, CORPORA.undici, config());
     await Promise.all([1, 2, 4].map((i) => index(repo, 'killed', '--shard', `${i}/4`)));
     const before = chunkUpserts();
     const cli = spawnCli(['index', repo, '--collection', 'killed', '--shard', '3/4'], { env: env() });
@@ -111,7 +94,7 @@ describe('shards of one collection', () => {
   }, 120_000);
 
   it('files deleted and renamed are removed by their own shard only; after every shard, as one process', async () => {
-    const repo = await makeRepo(work.dir, CORPORA.undici, config());
+    const repo = await makeRepo(rig.work.dir, CORPORA.undici, config());
     await allShards(repo, 'moved', 4);
     const files = recordedPaths('moved').filter((p) => p.startsWith('lib/') && p.endsWith('.js'));
     // One deleted and one renamed file in each shard's part of the tree.
@@ -138,21 +121,21 @@ describe('shards of one collection', () => {
   }, 120_000);
 
   it('N changed from 4 to 3 between runs: after the three shards, the same points as one process', async () => {
-    const repo = await makeRepo(work.dir, CORPORA.undici, config());
+    const repo = await makeRepo(rig.work.dir, CORPORA.undici, config());
     await allShards(repo, 'resharded', 4);
     const files = recordedPaths('resharded').filter((p) => p.startsWith('lib/') && p.endsWith('.js'));
     await rm(path.join(repo, files[3]!));
     await appendFile(path.join(repo, files[5]!), '\n// changed between the runs\n');
     // A copy under a new path: its shard embeds none of it, whichever shard holds the original.
     await copyFile(path.join(repo, files[7]!), path.join(repo, 'lib', 'copied-file.js'));
-    const embeddedBefore = voyage.requests.length;
+    const embeddedBefore = rig.voyage.requests.length;
     const runs = await allShards(repo, 'resharded', 3);
     // Files change hands between the cuts; none is embedded again for that alone.
     expect(runs.reduce((n, r) => n + (r.files.indexed as number), 0)).toBe(2);
     const copied = runs.find((r) => inShard('lib/copied-file.js', { index: runs.indexOf(r) + 1, count: 3 }))!;
     expect(copied.chunks.reused).toBeGreaterThan(0);
     // Only the changed file's new chunk(s) went to the provider: one request at most per shard that had one.
-    const sent = voyage.requests.slice(embeddedBefore).flatMap((r) => (r.body as { input: string[] }).input);
+    const sent = rig.voyage.requests.slice(embeddedBefore).flatMap((r) => (r.body as { input: string[] }).input);
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.every((text) => text.includes('changed between the runs'))).toBe(true);
     await freshIndexOf(repo, 'resharded-single');
@@ -164,9 +147,9 @@ describe('shards of one collection', () => {
 
 describe('a sharded --full build and cw publish', () => {
   it('searches see the old index until publish, the new one after; publish with a shard missing is refused and changes nothing', async () => {
-    const repo = await makeRepo(work.dir, CORPORA.small, config());
+    const repo = await makeRepo(rig.work.dir, CORPORA.small, config());
     await index(repo, 'live');
-    const oldCollection = qdrant.aliases().get('live');
+    const oldCollection = rig.qdrant.aliases().get('live');
     await writeFile(path.join(repo, 'lib', 'zebrafinch.js'), 'export function zebrafinchSong() {\n  return "zebrafinch";\n}\n');
     const search = async () => {
       const res = await cw(['search', 'zebrafinchSong', '--path', repo, '--collection', 'live']);
@@ -185,7 +168,7 @@ describe('a sharded --full build and cw publish', () => {
     expect(errors).toEqual([expect.stringContaining('missing shard 2 of 3')]);
     expect(errors[0]).toContain('--shard 2/3 --build b7');
     expect(refused.doc.error.exit_code).toBe(3);
-    expect(qdrant.aliases().get('live')).toBe(oldCollection);
+    expect(rig.qdrant.aliases().get('live')).toBe(oldCollection);
     expect(await listCollections()).toEqual(collectionsBefore);
     expect(await search()).not.toContain('lib/zebrafinch.js');
 
@@ -201,7 +184,7 @@ describe('a sharded --full build and cw publish', () => {
     const published = await cw(['publish', repo, '--collection', 'live', '--build', 'b7', '--shards', '3']);
     expect(published.code, published.stderr).toBe(0);
     expect(published.doc).toMatchObject({ build: 'b7', shards: 3, commit: 'c0ffee1', previous: oldCollection, already_live: false });
-    expect(qdrant.aliases().get('live')).toBe('live.cw-build-b7');
+    expect(rig.qdrant.aliases().get('live')).toBe('live.cw-build-b7');
     expect(await listCollections()).not.toContain(oldCollection);
     expect(await search()).toContain('lib/zebrafinch.js');
     await freshIndexOf(repo, 'live-single');
@@ -214,21 +197,21 @@ describe('a sharded --full build and cw publish', () => {
   }, 120_000);
 
   it('publish refuses shards of different commits, and a build whose shard was killed', async () => {
-    const repo = await makeRepo(work.dir, CORPORA.small, config());
+    const repo = await makeRepo(rig.work.dir, CORPORA.small, config());
     await index(repo, 'mixed', '--shard', '1/2', '--build', 'm1');
     const other = await cw(['index', repo, '--collection', 'mixed', '--shard', '2/2', '--build', 'm1'], { CW_COMMIT: 'deadbee' });
     expect(other.code, other.stderr).toBe(0);
     const refused = await cw(['publish', repo, '--collection', 'mixed', '--build', 'm1', '--shards', '2']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('different commits (1: c0ffee1, 2: deadbee)');
-    expect(qdrant.aliases().get('mixed')).not.toBe('mixed.cw-build-m1');
+    expect(rig.qdrant.aliases().get('mixed')).not.toBe('mixed.cw-build-m1');
 
     // Rerun shard 2 at the first commit, and kill it once its run has started: held at its first request after that.
     let started = false;
     let held = false;
     let drop!: () => void;
     const hold = new Promise<void>((_, reject) => (drop = () => reject(new Error('client killed'))));
-    qdrant.beforeAnswer = async (req) => {
+    rig.qdrant.beforeAnswer = async (req) => {
       if (started && !held) {
         held = true;
         await hold;
@@ -240,14 +223,14 @@ describe('a sharded --full build and cw publish', () => {
     cli.child.kill('SIGKILL');
     await cli.done;
     drop();
-    qdrant.beforeAnswer = null;
+    rig.qdrant.beforeAnswer = null;
     const killed = await cw(['publish', repo, '--collection', 'mixed', '--build', 'm1', '--shards', '2']);
     expect(killed.code).toBe(3);
     expect(killed.stderr).toContain('shard 2/2 did not complete (still running, or killed');
   }, 60_000);
 
   it('--full with --shard but no --build is refused with the fix, before anything is written', async () => {
-    const repo = await makeRepo(work.dir, CORPORA.small, config());
+    const repo = await makeRepo(rig.work.dir, CORPORA.small, config());
     const res = await cw(['index', repo, '--collection', 'nobuild', '--full', '--shard', '1/2']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('needs --build ID');
@@ -257,7 +240,7 @@ describe('a sharded --full build and cw publish', () => {
 
 describe('the embedded store', () => {
   it('refuses --shard with one line pointing to Qdrant, and writes nothing', async () => {
-    const repo = await makeRepo(work.dir, CORPORA.small, {});
+    const repo = await makeRepo(rig.work.dir, CORPORA.small, {});
     const res = await runCli(['index', repo, '--shard', '1/2'], { env: cleanEnv() });
     expect(res.code).toBe(2);
     const errors = res.stderr.split('\n').filter((l) => l.startsWith('cw: error:'));
@@ -269,7 +252,7 @@ describe('the embedded store', () => {
 });
 
 async function listCollections(): Promise<string[]> {
-  const res = await fetch(`${qdrant.url}/collections`);
+  const res = await fetch(`${rig.qdrant.url}/collections`);
   const body = (await res.json()) as { result: { collections: Array<{ name: string }> } };
   return body.result.collections.map((c) => c.name).sort();
 }
