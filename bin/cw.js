@@ -2,19 +2,27 @@
 // Thin launcher: the CLI lives in dist/ (built by `npm run build`, which `npm ci` runs).
 import v8 from 'node:v8';
 
-// tree-sitter grammars are WebAssembly. V8's default tiering keeps both baseline and optimised
-// code for each grammar (measured: ~280 MB resident with 12 grammars); baseline only is ~120 MB,
-// and indexing node_modules was faster, not slower (less compiling). Must precede any WASM compile.
-v8.setFlagsFromString('--liftoff-only');
-const { main } = await import('../dist/cli/main.js');
-const { redact } = await import('../dist/redact.js');
+// `cw --version` alone needs nothing but package.json: answered before the CLI's modules load
+// (0.15 s instead of 0.44 s here, where `node -e 0` takes 0.13 s; a script that checks the version pays for nothing else).
+if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
+  const { createRequire } = await import('node:module');
+  // Exit once written: on macOS a pipe is asynchronous, and exiting at once could lose the line.
+  process.stdout.write(`${createRequire(import.meta.url)('../package.json').version}\n`, () => process.exit(0));
+} else {
+  // tree-sitter grammars are WebAssembly. V8's default tiering keeps both baseline and optimised
+  // code for each grammar (measured: ~280 MB resident with 12 grammars); baseline only is ~120 MB,
+  // and indexing node_modules was faster, not slower (less compiling). Must precede any WASM compile.
+  v8.setFlagsFromString('--liftoff-only');
+  const { main } = await import('../dist/cli/main.js');
+  const { redact } = await import('../dist/redact.js');
 
-// main() closes the pool and the store before it resolves. Exit explicitly then: an SDK may
-// leave a timer behind for a request we aborted (voyageai's per-request timeout is cleared only
-// on success), and a finished CLI must not linger for it. The empty write's callback runs once
-// everything written before it is flushed, so nothing printed is lost on a slow pipe.
-const exit = (code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-main(process.argv).then(exit, (err) => {
-  process.stderr.write(`cw: error: ${redact(String(err?.message ?? err))}\n`);
-  exit(1);
-});
+  // main() closes the pool and the store before it resolves. Exit explicitly then: an SDK may
+  // leave a timer behind for a request we aborted (voyageai's per-request timeout is cleared only
+  // on success), and a finished CLI must not linger for it. The empty write's callback runs once
+  // everything written before it is flushed, so nothing printed is lost on a slow pipe.
+  const exit = (code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  main(process.argv).then(exit, (err) => {
+    process.stderr.write(`cw: error: ${redact(String(err?.message ?? err))}\n`);
+    exit(1);
+  });
+}
