@@ -164,13 +164,18 @@ export class TrackedClient extends Client {
   /** The connection takes `streams` requests at once: run the held ones, send back what does not fit. */
   #use(streams: number): void {
     this.#streams = streams;
-    if (this.pipelining !== streams) this.pipelining = streams;
     const held = this.#held.splice(0);
     const free = Math.max(0, streams - this.#slot.assigned);
+    // Queued on the Client first, then the limit raised: raising it first would have undici say
+    // 'drain' (in a microtask, after all of this) for a Client these requests then fill, and the
+    // Pool would queue its next request here, where pool_timeout no longer bounds the wait.
     for (const { opts, handler } of held.slice(0, free)) this.#run(opts, handler);
+    if (this.pipelining !== streams) this.pipelining = streams;
+    // Filled by requests the Pool did not hand it: the Pool must hear that it is full. undici's
+    // Client says 'drain' itself once a request completes.
+    if (this.#slot.assigned >= streams) markFull(this.#ctx.pool(), this);
     this.#sendBack(held.slice(free));
     // Told the Pool it was full while holding, and is not: the Pool may give it requests again.
-    // (When it is full, undici's Client says 'drain' itself once a request completes.)
     if (this.#owesDrain && this.#slot.assigned < streams) {
       this.#owesDrain = false;
       (this as unknown as NodeJS.EventEmitter).emit('drain', this.#origin, [this]);

@@ -11,6 +11,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeEmbedder, type Harness } from '../embedding/helpers.js';
 import { fakeVector } from '../embedding/servers/index.js';
 import { TLS } from './loopback.js';
+import { HttpClientPool } from '../../src/http/pool.js';
+import { PoolTimeoutError } from '../../src/http/errors.js';
+
+/** Polls a condition (no fixed sleeps) until it holds, or fails after 5 s. */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 interface H2Server {
   baseUrl: string;
@@ -220,6 +231,34 @@ describe('HTTP/2 multiplexing', () => {
     expect(harness.embedder.stats().retries).toBe(1);
     expect(server.sessions).toHaveLength(1);
     expect(server.sessions[0]!.streams).toBe(65);
+  });
+
+  it('pool_timeout holds per request: beyond the streams of the only connection, a request waits in the pool and gives up alone', async () => {
+    server = await startH2Server({ maxStreams: 2, latencyMs: 10 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    server.onRequest = () => gate; // every request is held until released
+    const pool = new HttpClientPool({ providers: { raw: { enable_http2: true, max_connections: 1, pool_timeout: 0.3 } } }, { ca: TLS.cert });
+    try {
+      const client = pool.getClient('raw', undefined, { providerDefaults: true });
+      const post = (i: number) =>
+        client.request(`${server!.baseUrl}/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: [`t${i}`] }) });
+      // Two requests take the connection's two streams, once the first has learnt how many it has.
+      const first = post(0);
+      await waitUntil(() => server!.received.length === 1);
+      const second = post(1);
+      await waitUntil(() => server!.received.length === 2);
+      // The third has no stream and no other connection: it waits in the pool, and pool_timeout ends it.
+      await expect(post(2)).rejects.toBeInstanceOf(PoolTimeoutError);
+      expect(client.stats()).toMatchObject({ pool_timeouts: 1, connections_opened: 1 });
+      release();
+      expect((await first).status).toBe(200);
+      expect((await second).status).toBe(200);
+      expect(server.received).toEqual(['t0', 't1']);
+    } finally {
+      release();
+      await pool.destroyAll();
+    }
   });
 
   it('an HTTP/1.1-only TLS origin: one request per connection at a time, up to max_connections, as without HTTP/2', async () => {
