@@ -4,7 +4,9 @@
 // bench/http-embed.mjs, OpenAI wire format, 256-dim vectors), into the embedded store.
 //
 //   npm run build && node bench/index-dense-bench.mjs [--latency 50] [--concurrency 8] [--batch 128] [--floats]
-// (DENSE_BENCH_PROFILE=dir writes a CPU profile of the cw process there)
+// (DENSE_BENCH_PROFILE=dir writes a CPU profile of the cw process there; with --h1,
+//  DENSE_BENCH_MAXCONN and DENSE_BENCH_KEEPALIVE set the provider's max_connections and
+//  keepalive_expiry, to reproduce the connection churn of the old defaults: 50 and 5 s)
 // (--floats: the server answers float lists even when asked for base64 — the path before packed vectors;
 //  --h1: HTTP/1.1 only)
 //

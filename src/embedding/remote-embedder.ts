@@ -177,7 +177,7 @@ export class RemoteEmbedder implements Embedder {
     let outcome: 'success' | 'rate-limited' | 'other' = 'other';
     try {
       await this.#cooldown.wait(signal);
-      await this.#budget.take(texts.reduce((n, t) => n + estimateTokens(t), 0), signal);
+      await this.#budget.take(this.#budget.countsTokens ? texts.reduce((n, t) => n + estimateTokens(t), 0) : 0, signal);
       if (signal.aborted) throw abortReason(signal);
       this.#stats.requests++;
       const started = performance.now();

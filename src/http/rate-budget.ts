@@ -48,6 +48,11 @@ class Bucket {
     }
   }
 
+  /** A limit is known: what is taken counts. */
+  get limited(): boolean {
+    return this.#rate > 0;
+  }
+
   /** ms until `units` may be taken (a request larger than the bucket: until it is full); 0: now. */
   waitFor(units: number): number {
     const now = this.now();
@@ -118,6 +123,14 @@ export class RateBudget {
     }
     this.#requests.take(1);
     this.#tokens.take(tokens);
+  }
+
+  /**
+   * A tokens-per-minute limit is known (configured or announced): only then is a request's
+   * token count worth estimating, which reads every text.
+   */
+  get countsTokens(): boolean {
+    return this.#tokens.limited;
   }
 
   /** How long a request of `tokens` would wait for the budget now (0: it may go). */

@@ -31,8 +31,8 @@ export class StatsRecorder {
     this.#counts[counter] += delta;
   }
 
-  /** Records a high-water mark (requests open at once on one connection). */
-  peak(_name: 'peak_streams', value: number): void {
+  /** The high-water mark of requests open at once on one connection. */
+  streamsOpen(value: number): void {
     if (value > this.#peakStreams) this.#peakStreams = value;
   }
 

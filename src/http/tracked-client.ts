@@ -89,7 +89,7 @@ export class TrackedClient extends Client {
     this.#origin = new URL(String(origin));
     this.#streams = !ctx.h2 || known === '1.1' ? 1 : known === '2' ? ctx.memory.streams : null;
     this.on('connect', () => this.#connected());
-    this.on('disconnect', () => this.#disconnected());
+    this.on('disconnect', () => clearTimeout(this.#settingsTimer));
     // A failed connect errors the request that opened it; the held ones go back to the Pool.
     this.on('connectionError', () => {
       this.#opening = false;
@@ -153,12 +153,6 @@ export class TrackedClient extends Client {
       this.#use(streams);
     });
     if (this.#streams === null) this.#settingsTimer = setTimeout(() => this.#use(memory.streams), SETTINGS_WAIT_MS).unref();
-  }
-
-  #disconnected(): void {
-    clearTimeout(this.#settingsTimer);
-    // A reconnection may land elsewhere (another server behind the name): it learns again,
-    // keeping the requests queued in undici to the last known figure meanwhile.
   }
 
   /** The connection takes `streams` requests at once: run the held ones, send back what does not fit. */

@@ -39,7 +39,7 @@ export class ConnectionSlot {
   constructor(private readonly stats: StatsRecorder) {}
 
   streamOpened(): void {
-    this.stats.peak('peak_streams', ++this.#open);
+    this.stats.streamsOpen(++this.#open);
   }
 
   streamClosed(): void {

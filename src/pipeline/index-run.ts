@@ -50,7 +50,7 @@ export interface IndexRunDeps {
   forceSignal?: AbortSignal;
   /**
    * The files to look at: by default a walk of the whole tree under the configured scope. A
-   * watcher passes the paths that changed, a sharded run its part of the tree.
+   * watcher passes the paths that changed (a sharded run narrows the walk with `shard` instead).
    */
   files?: (signal: AbortSignal) => AsyncIterable<DiscoveredFile>;
   onProgress?: (progress: IndexProgress) => void;
@@ -88,7 +88,7 @@ export interface IndexRunOptions {
   /**
    * Which recorded files this run answers for: only those it may remove when it did not see
    * them. A full walk answers for every file (the default); a watcher's batch for the paths
-   * that changed; a shard for its part of the tree.
+   * that changed (a shard's part of the tree is `shard`, below).
    */
   scope?: ReconcileScope;
   /**
