@@ -412,7 +412,7 @@ export class Session {
     const state = await store.buildState(request.build);
     const problems = state.live ? [] : publishProblems(state, request.shards);
     if (problems.length > 0) throw new NotReadyError(problems);
-    const runs = state.runs.filter((r) => r.shards === request.shards);
+    const commit = state.runs.find((r) => r.shards === request.shards)?.commit ?? null;
     const previous = state.live ? null : await store.publishBuild(request.build);
     return {
       build: request.build,
@@ -420,9 +420,11 @@ export class Session {
       previous,
       already_live: state.live,
       shards: request.shards,
-      commit: runs[0]?.commit ?? null,
-      files: runs.reduce((n, r) => n + r.files.total, 0),
-      chunks: runs.reduce((n, r) => n + r.chunks.written + r.chunks.reused, 0),
+      commit,
+      // Counted in the index, not summed from the runs: a shard resumed after a kill reports
+      // only what its last run wrote.
+      files: state.files,
+      chunks: state.chunks,
     };
   }
 

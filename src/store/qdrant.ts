@@ -198,13 +198,18 @@ export class QdrantStore implements VectorStore {
     const location = namedBuild(this.alias, build);
     const exists = await this.collections.exists(location);
     const meta = exists ? await this.collections.readMeta(location) : null;
+    const [runs, files, chunks] = exists
+      ? await Promise.all([this.shardRunsIn(location), this.countIn(location, RECORDED_FILES), this.countIn(location, { must: [match('kind', 'chunk')] })])
+      : [[], 0, 0];
     return {
       build,
       location,
       exists,
       live: live?.collection === location,
       meta: meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions },
-      runs: exists ? await this.shardRunsIn(location) : [],
+      runs,
+      files,
+      chunks,
     };
   }
 
@@ -335,11 +340,9 @@ export class QdrantStore implements VectorStore {
     if (!meta) {
       return { kind: 'qdrant', location: this.location, meta: null, files: 0, chunks: 0, vectors: 0, createdAt: null, lastIndexedAt: null };
     }
-    const countOf = (filter: Filter) =>
-      this.caller.call('count', (c) => c.count(this.target, { filter, exact: true })).then((r) => r.count);
     const [files, chunks, shardRuns, pendingBuilds] = await Promise.all([
-      countOf(RECORDED_FILES),
-      countOf({ must: [match('kind', 'chunk')] }),
+      this.countIn(this.target, RECORDED_FILES),
+      this.countIn(this.target, { must: [match('kind', 'chunk')] }),
       this.shardRunsIn(this.target),
       this.pendingBuilds(),
     ]);
@@ -355,6 +358,10 @@ export class QdrantStore implements VectorStore {
       shardRuns,
       pendingBuilds,
     };
+  }
+
+  private countIn(collection: string, filter: Filter): Promise<number> {
+    return this.caller.call('count', (c) => c.count(collection, { filter, exact: true })).then((r) => r.count);
   }
 
   private async shardRunsIn(collection: string): Promise<ShardRun[]> {

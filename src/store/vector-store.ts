@@ -109,6 +109,9 @@ export interface BuildState {
   live: boolean;
   meta: IndexMeta | null;
   runs: ShardRun[];
+  /** Files recorded and chunks stored in the build's index (whatever runs wrote them). */
+  files: number;
+  chunks: number;
 }
 
 export interface OpenOptions {

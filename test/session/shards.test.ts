@@ -26,6 +26,8 @@ const state = (runs: ShardRun[], extra: Partial<BuildState> = {}): BuildState =>
   live: false,
   meta: null,
   runs,
+  files: 0,
+  chunks: 0,
   ...extra,
 });
 
