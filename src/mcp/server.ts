@@ -218,7 +218,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     (args, extra) =>
       answer(async () => {
         const progress = progressReporter(extra);
-        const summary = await session.index({ paths: args.paths, signal: extra.signal, onProgress: progress });
+        const summary = await session.index({ paths: args.paths, signal: extra.signal, onProgress: progress?.report });
+        await progress?.sent(); // the result must follow its progress: a notification after it names an unknown token
         const f = summary.files;
         const structured = {
           files: f,
@@ -262,24 +263,34 @@ async function noIndexHint(session: Session): Promise<string | null> {
   return 'this repository is not indexed yet — call refresh_index first (it indexes every file once; later refreshes are incremental)';
 }
 
-/** Progress notifications for the client's progress token, at most about 5 a second. */
-function progressReporter(extra: Extra): ((p: { filesDone: number; filesTotal: number; expectedTotal: number | null; discoveryDone: boolean; phase: string }) => void) | undefined {
+type Progress = { filesDone: number; filesTotal: number; expectedTotal: number | null; discoveryDone: boolean; phase: string };
+
+/**
+ * Progress notifications for the client's progress token, at most about 5 a second. `sent()`
+ * resolves once every notification so far is written: the SDK sends a notification after an
+ * await of its own, so one queued just before the tool returns could otherwise go out after
+ * the result (seen: the client rejected the final "done" as naming an unknown token).
+ */
+function progressReporter(extra: Extra): { report: (p: Progress) => void; sent: () => Promise<void> } | undefined {
   const token = extra._meta?.progressToken;
   if (token === undefined) return undefined;
   let last = 0;
   let sent = -1;
-  return (p) => {
+  let pending: Promise<void> = Promise.resolve();
+  const report = (p: Progress): void => {
     const now = Date.now();
     if (now - last < 200 && p.phase !== 'done') return;
     if (p.filesDone <= sent) return; // each notification's progress must be higher than the last
     last = now;
     sent = p.filesDone;
     const total = p.discoveryDone ? p.filesTotal : (p.expectedTotal ?? undefined);
-    void extra
+    const notification = extra
       .sendNotification({
         method: 'notifications/progress',
         params: { progressToken: token, progress: p.filesDone, ...(total !== undefined ? { total } : {}), message: `${p.phase}: ${p.filesDone} of ${total ?? '?'} files` },
       })
-      .catch(() => {});
+      .catch(() => {}); // a client gone mid-run is the transport's concern, not this run's
+    pending = Promise.all([pending, notification]).then(() => {});
   };
+  return { report, sent: () => pending };
 }
