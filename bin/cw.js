@@ -13,8 +13,10 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   // code for each grammar (measured: ~280 MB resident with 12 grammars); baseline only is ~120 MB,
   // and indexing node_modules was faster, not slower (less compiling). Must precede any WASM compile.
   v8.setFlagsFromString('--liftoff-only');
-  const { main } = await import('../dist/cli/main.js');
-  const { redact } = await import('../dist/redact.js');
+  // dist/bundle/ (scripts/bundle.mjs, run by `npm run build`): one module per entry point instead
+  // of ~200 small ones, which is most of a short command's start-up on Node 20.
+  const { main } = await import('../dist/bundle/main.js');
+  const { redact } = await import('../dist/bundle/redact.js');
 
   // main() closes the pool and the store before it resolves. Exit explicitly then: an SDK may
   // leave a timer behind for a request we aborted (voyageai's per-request timeout is cleared only
