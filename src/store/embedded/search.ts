@@ -51,17 +51,23 @@ export class Searcher {
         .map(({ key, score }) => ({ rowid: key, score }));
     }
     const termSet = new Set(terms);
-    return ranked.map(({ rowid, score }) => this.hit(rowid, score, termSet));
+    return ranked.flatMap(({ rowid, score }) => this.hit(rowid, score, termSet) ?? []);
   }
 
   /** FTS5 BM25, best first; scores are −bm25 (higher is better). */
   private lexical(match: string, range: PathRange | null, limit: number): RankedList<number> {
-    const where = range ? `AND ${pathCondition('c.path')}` : '';
+    // The join to chunks is there only for a path filter: it costs a lookup per matching row
+    // before the sort (measured on 142 k chunks, a query with a common term: 194–241 ms joined,
+    // 56–81 ms not). Both tables change in one transaction, so every FTS row has its chunk.
     const stmt = this.statement(
-      `SELECT f.rowid AS rowid, bm25(chunks_fts, ${BM25_WEIGHTS}) AS rank
-       FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid
-       WHERE chunks_fts MATCH @match ${where}
-       ORDER BY rank LIMIT @limit`,
+      range
+        ? `SELECT f.rowid AS rowid, bm25(chunks_fts, ${BM25_WEIGHTS}) AS rank
+           FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid
+           WHERE chunks_fts MATCH @match AND ${pathCondition('c.path')}
+           ORDER BY rank LIMIT @limit`
+        : `SELECT rowid, bm25(chunks_fts, ${BM25_WEIGHTS}) AS rank
+           FROM chunks_fts WHERE chunks_fts MATCH @match
+           ORDER BY rank LIMIT @limit`,
     );
     const keys: number[] = [];
     const scores: number[] = [];
@@ -93,10 +99,12 @@ export class Searcher {
     return { keys: best.map((b) => b.item), scores: best.map((b) => b.score) };
   }
 
-  private hit(rowid: number, score: number, terms: ReadonlySet<string>): SearchHit {
+  /** The chunk behind a ranked row; null for none (never expected: see lexical()). */
+  private hit(rowid: number, score: number, terms: ReadonlySet<string>): SearchHit | null {
     const row = this.statement(
       'SELECT path, start_line, end_line, symbol, language, content FROM chunks WHERE rowid = ?',
-    ).get(rowid) as HitRow;
+    ).get(rowid) as HitRow | undefined;
+    if (!row) return null;
     const snippet = snippetOf(row.content, terms);
     return {
       path: row.path,
