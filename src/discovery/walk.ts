@@ -204,7 +204,7 @@ async function* walkDir(walk: Walk, start: DirFrame): AsyncGenerator<DiscoveredF
     const pending: PendingFile[] = [];
     for (const entry of entries) {
       walk.options.signal?.throwIfAborted();
-      const target = entry.isSymbolicLink() ? await symlinkTarget(walk, join(dir.abs, entry.name)) : undefined;
+      const target = entry.isSymbolicLink() ? await symlinkTarget(walk, childPath(dir.abs, entry.name)) : undefined;
       const found = classify(walk, dir, rules, entry.name, entry, target);
       if (!found) continue;
       if (found.kind === 'dir') {
@@ -229,6 +229,15 @@ interface PendingFile {
   abs: string;
 }
 
+/**
+ * A directory's entry by name. `dir` is already absolute and normalised and `name` is one
+ * component, so path.join's normalising pass has nothing to do; it was a tenth of a no-change
+ * rerun (two joins per entry, 10 k files: ~40 ms).
+ */
+function childPath(dir: string, name: string): string {
+  return dir.endsWith(sep) ? dir + name : dir + sep + name;
+}
+
 type SymlinkTarget = { real: string; stats: Stats } | null;
 
 /**
@@ -245,9 +254,9 @@ function classify(
   target: SymlinkTarget | undefined,
 ): { kind: 'dir'; frame: DirFrame } | PendingFile | null {
   const rel = dir.rel + name;
-  const abs = join(dir.abs, name);
+  const abs = childPath(dir.abs, name);
   let isDir = entry.isDirectory();
-  let real = join(dir.real, name);
+  let real: string | undefined;
   if (target !== undefined) {
     if (target === null) {
       skip(walk, rel, 'symlink_outside_root');
@@ -272,6 +281,7 @@ function classify(
       skip(walk, rel, reason);
       return null;
     }
+    real ??= childPath(dir.real, name);
     return { kind: 'dir', frame: { rel: rel + '/', abs, real, rules, ancestors: new Set(dir.ancestors).add(real) } };
   }
   if (walk.options.part && !walk.options.part(rel)) return null;
