@@ -15,8 +15,7 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   v8.setFlagsFromString('--liftoff-only');
   // dist/bundle/ (scripts/bundle.mjs, run by `npm run build`): one module per entry point instead
   // of ~200 small ones, which is most of a short command's start-up on Node 20.
-  const { main } = await import('../dist/bundle/main.js');
-  const { redact } = await import('../dist/bundle/redact.js');
+  const { main, redact } = await import('../dist/bundle/main.js');
 
   // main() closes the pool and the store before it resolves. Exit explicitly then: an SDK may
   // leave a timer behind for a request we aborted (voyageai's per-request timeout is cleared only

@@ -11,6 +11,9 @@ import { mcpCommand } from './commands/mcp-command.js';
 import { publishCommand } from './commands/publish-command.js';
 import { version } from '../version.js';
 
+// For bin/cw.js, which reports a failure of main() itself: one module to load, not two.
+export { redact };
+
 const EXIT_CODES_HELP = `
 Exit codes:
   0    success
