@@ -2,11 +2,11 @@
  * The bridge between `codeTerms` and FTS5: the same function makes the indexed text and the
  * query, so `getUserName` is found by "user name" and a query can never be FTS5 syntax.
  */
-import { codeTerms } from '../ranking/terms.js';
+import { codeTerms, codeTermsText } from '../ranking/terms.js';
 
 /** The text stored in the FTS table: terms joined by spaces (the tokenizer keeps `_` and `$`). */
 export function ftsText(text: string | null): string {
-  return text ? codeTerms(text).join(' ') : '';
+  return text ? codeTermsText(text) : '';
 }
 
 /** Distinct query terms, in first-seen order. */
