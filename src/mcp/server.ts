@@ -219,7 +219,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       answer(async () => {
         const progress = progressReporter(extra);
         const summary = await session.index({ paths: args.paths, signal: extra.signal, onProgress: progress?.report });
-        await progress?.sent(); // the result must follow its progress: a notification after it names an unknown token
+        await progress?.sent(); // written before the result, and in an earlier turn (see progressReporter)
         const f = summary.files;
         const structured = {
           files: f,
@@ -267,9 +267,11 @@ type Progress = { filesDone: number; filesTotal: number; expectedTotal: number |
 
 /**
  * Progress notifications for the client's progress token, at most about 5 a second. `sent()`
- * resolves once every notification so far is written: the SDK sends a notification after an
- * await of its own, so one queued just before the tool returns could otherwise go out after
- * the result (seen: the client rejected the final "done" as naming an unknown token).
+ * resolves once every notification so far is written. The result waits for it: the SDK's
+ * client handles a notification in a microtask but a response at once, so a final "done"
+ * that reaches it in the same read as the result is handled after it, as naming an unknown
+ * token, and dropped (modelcontextprotocol/typescript-sdk#2580). Written in an earlier turn,
+ * it usually arrives first; a loaded machine can still merge the two reads.
  */
 function progressReporter(extra: Extra): { report: (p: Progress) => void; sent: () => Promise<void> } | undefined {
   const token = extra._meta?.progressToken;

@@ -37,6 +37,27 @@ interface Connected {
   stderr: () => string;
 }
 
+/**
+ * The client's errors, less one the SDK client makes up itself: it handles a notification in a
+ * microtask but a response at once, so the final progress notification (progress = total),
+ * written just before the result, can be handled after it and reported as naming an unknown
+ * token (modelcontextprotocol/typescript-sdk#2580). Seen on loaded CI machines; the server's
+ * order is right. Anything else, a progress notification that is not the last one included,
+ * still fails the test.
+ */
+function protocolErrors(errors: Error[]): Error[] {
+  return errors.filter((e) => {
+    const params = lateProgress(e);
+    return !(params && params.total !== undefined && params.progress === params.total);
+  });
+}
+
+/** The progress notification behind the SDK client's "unknown token" error, if it is one. */
+function lateProgress(e: Error): { progressToken: unknown; progress: number; total?: number } | null {
+  const late = /^Received a progress notification for an unknown token: (.*)$/s.exec(e.message);
+  return late ? (JSON.parse(late[1]!) as { params: { progressToken: unknown; progress: number; total?: number } }).params : null;
+}
+
 async function connect(args: string[], env = cleanEnv()): Promise<Connected> {
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', ...args], env: env as Record<string, string>, stderr: 'pipe' });
   let stderr = '';
@@ -103,8 +124,12 @@ describe('cw mcp', () => {
     const refreshed = await client.callTool({ name: 'refresh_index', arguments: {} }, undefined, { onprogress: (p) => progress.push(p) });
     expect(refreshed.isError, JSON.stringify(refreshed.content)).toBeFalsy();
     expect(structured(refreshed).files).toMatchObject({ indexed: 2, deleted: 0, failed: 0 });
-    expect(progress.length).toBeGreaterThan(0);
-    for (let i = 1; i < progress.length; i++) expect(progress[i].progress).toBeGreaterThan(progress[i - 1].progress);
+    // What the server sent for this call: the notifications the client took, then those it
+    // handled after the result (the race in protocolErrors; on a fast run that can be all).
+    const sent = [...progress, ...errors.map(lateProgress).filter((p) => p !== null)];
+    expect(sent.length).toBeGreaterThan(0);
+    for (let i = 1; i < sent.length; i++) expect(sent[i].progress).toBeGreaterThan(sent[i - 1].progress);
+    expect(sent.at(-1)!.progress).toBe(sent.at(-1)!.total); // the run's last word: all files done
     const found = structured(await client.callTool({ name: 'search_code', arguments: { query: 'zebraCrossingSignal', limit: 3 } }));
     expect(found.results[0].path).toBe('lib/handler/added-by-agent.js');
     expect(found.results[0].code).toContain('zebraCrossingSignal');
@@ -128,7 +153,7 @@ describe('cw mcp', () => {
     expect(unknown.isError).toBe(true);
     expect(structured(await client.callTool({ name: 'index_status', arguments: {} })).indexed).toBe(true);
 
-    expect(errors).toEqual([]); // stdout carried protocol messages only
+    expect(protocolErrors(errors)).toEqual([]); // stdout carried protocol messages only
     // The client closing stdin ends the server. Closed here rather than by client.close(), which
     // sends SIGTERM after 2 s: a loaded CI machine must not turn a slow exit into a signal.
     const child = (transport as unknown as { _process: ChildProcess })._process;
@@ -212,7 +237,7 @@ describe('cw mcp', () => {
       expect(progress.length).toBeGreaterThan(0);
       const bad = await client.callTool({ name: 'search_code', arguments: { query: '' } });
       expect(bad.isError).toBe(true);
-      expect(errors).toEqual([]);
+      expect(protocolErrors(errors)).toEqual([]);
 
       const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
       const post = (headers: Record<string, string>) =>
