@@ -250,12 +250,14 @@ export class Session {
         await embedder.init(signal);
       }
       const meta: IndexMeta = { provider: embedder.provider, model: embedder.model, dimensions: embedder.dimensions, build: buildSettingsOf(config) };
+      const openOptions = { rebuild, ...(build !== undefined ? { build } : {}), ...(shard ? { shard } : {}) };
       if (dryRun) {
+        store.checkOptions(openOptions); // what the real run would be refused, a dry run is too
         // Nothing may be written: read what exists, if it fits this run, to report only what is new.
         const existing = rebuild ? null : stored;
         if (!existing || !sameMeta(existing, meta)) full = true;
       } else {
-        await store.open(meta, { rebuild, ...(build !== undefined ? { build } : {}), ...(shard ? { shard } : {}) });
+        await store.open(meta, openOptions);
         if (sharded) await store.recordShardRun(shardRunStarted(shard ?? WHOLE, build ?? null, await commit, startedAt));
       }
     } catch (err) {

@@ -74,9 +74,13 @@ export class EmbeddedStore implements VectorStore {
     this.now = options.now ?? (() => new Date());
   }
 
-  async open(meta: IndexMeta, options: OpenOptions): Promise<void> {
+  checkOptions(options: OpenOptions): void {
     if (options.shard && options.shard.count > 1) throw shardingRefused('--shard');
     if (options.build !== undefined) throw shardingRefused('--build');
+  }
+
+  async open(meta: IndexMeta, options: OpenOptions): Promise<void> {
+    this.checkOptions(options);
     this.closeDb();
     try {
       prepareDirectory(this.location);

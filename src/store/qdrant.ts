@@ -114,6 +114,9 @@ export class QdrantStore implements VectorStore {
     return this.options.collection;
   }
 
+  /** Qdrant takes shards and named builds; whether a build may be joined is asked of the server when opening. */
+  checkOptions(): void {}
+
   async open(meta: IndexMeta, { rebuild, build, shard }: OpenOptions): Promise<void> {
     this.live = await this.collections.resolveLive();
     if (build !== undefined) await this.openNamedBuild(meta, build);

@@ -161,6 +161,12 @@ export interface VectorStore {
    * discarded. Nothing of the live index is read, so a damaged one is no obstacle.
    */
   open(meta: IndexMeta, options: OpenOptions): Promise<void>;
+
+  /**
+   * Throws what `open` would refuse about these options (a store that cannot shard refuses
+   * `shard` and `build`), without opening anything: a dry run asks it instead of opening.
+   */
+  checkOptions(options: OpenOptions): void;
   /**
    * Makes the rebuild opened with `rebuild: true` the live index, in one atomic switch (a file
    * rename; an alias update). A no-op for an ordinary open. Until it is called, an interrupted

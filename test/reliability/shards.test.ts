@@ -249,6 +249,20 @@ describe('the embedded store', () => {
     const status = await runCli(['status', repo, '--json'], { env: cleanEnv() });
     expect(onlyOneJson(status.stdout).indexed).toBe(false);
   });
+
+  it('refuses --shard and --build in a dry run too, as the real run would be', async () => {
+    const repo = await makeRepo(rig.work.dir, CORPORA.small, {});
+    for (const [args, says] of [
+      [['--shard', '1/2'], '--shard needs the Qdrant store'],
+      [['--build', 'b1', '--shard', '1/2'], 'needs the Qdrant store'],
+    ] as const) {
+      const res = await runCli(['index', repo, '--dry-run', ...args], { env: cleanEnv() });
+      expect(res.code, res.stderr).toBe(2);
+      const errors = res.stderr.split('\n').filter((l) => l.startsWith('cw: error:'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(says);
+    }
+  });
 });
 
 async function listCollections(): Promise<string[]> {
