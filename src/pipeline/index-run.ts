@@ -24,12 +24,6 @@ import { emptySummary, MAX_LISTED_FAILURES, type RunSummary } from './summary.js
 const READ_CONCURRENCY = 16;
 /** Files whose recorded hashes are looked up in one store query (one round trip for Qdrant). */
 const LOOKUP_GROUP = 64;
-/** A new or changed file of a group, its chunks on their way from the chunker. */
-interface ChangedFile {
-  file: DiscoveredFile;
-  fileHash: string;
-  chunks: Promise<Chunk[]>;
-}
 /** Files removed from the index per store call. */
 const DELETE_GROUP = 500;
 /**
@@ -38,6 +32,13 @@ const DELETE_GROUP = 500;
  * paying every remaining batch's retry budget.
  */
 const OUTAGE_BATCHES = 3;
+
+/** A new or changed file of a group, its chunks on their way from the chunker. */
+interface ChangedFile {
+  file: DiscoveredFile;
+  fileHash: string;
+  chunks: Promise<Chunk[]>;
+}
 
 export interface IndexRunDeps {
   root: string;
@@ -296,7 +297,7 @@ export class IndexRun {
     });
     // One group of lookahead: the next group is looked up and handed to the chunker before the
     // current one's files are admitted, so a chunker thread has work while this thread admits,
-    // embeds and writes (in turn, it idled ~40% of a dense run, the main thread ~33%).
+    // embeds and writes. Taking turns, the chunk thread idled ~40% of a dense run and this one ~33%.
     let admitting: Promise<void> = Promise.resolve();
     try {
       for await (const group of inGroups(reads, LOOKUP_GROUP)) {

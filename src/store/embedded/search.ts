@@ -57,8 +57,9 @@ export class Searcher {
   /** FTS5 BM25, best first; scores are −bm25 (higher is better). */
   private lexical(match: string, range: PathRange | null, limit: number): RankedList<number> {
     // The join to chunks is there only for a path filter: it costs a lookup per matching row
-    // before the sort (measured on 142 k chunks, a query with a common term: 194–241 ms joined,
-    // 56–81 ms not). Both tables change in one transaction, so every FTS row has its chunk.
+    // before the sort (bench/store-micro-bench.mjs, 142 k chunks, a query with a common term:
+    // 114–120 ms joined, 85–94 ms not). Both tables change in one transaction, so every FTS row
+    // has its chunk.
     const stmt = this.statement(
       range
         ? `SELECT f.rowid AS rowid, bm25(chunks_fts, ${BM25_WEIGHTS}) AS rank
