@@ -9,6 +9,8 @@
 // (better-sqlite3, web-tree-sitter, tree-sitter-wasms, @parcel/watcher), and the packages the
 // code already imports lazily, only on the paths that use them (the providers' SDKs, the Qdrant
 // client, the MCP SDK, undici, ora). Bundling those would gain nothing and risk their file lookups.
+// The native tree-sitter binding and grammar packages are loaded with a created require
+// (src/chunking/native-parser.ts), which esbuild leaves alone.
 import { build } from 'esbuild';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';

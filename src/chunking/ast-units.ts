@@ -1,4 +1,4 @@
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode as Node } from './syntax.js';
 import { definitionName, isWrapper } from './definitions.js';
 import { lineWindows, type LineIndex, type Unit } from './lines.js';
 

@@ -1,22 +1,20 @@
-import { Parser, type Language, type Tree } from 'web-tree-sitter';
 import { chunkId, sha256Hex, type Chunk } from './chunk.js';
 import { astUnits } from './ast-units.js';
-import { GrammarCache, defaultGrammarDir, hasGrammar, initTreeSitter } from './grammars.js';
+import { Grammars, hasGrammar, type GrammarOptions } from './grammars.js';
 import { LineIndex, lineWindows, type Unit } from './lines.js';
 import { estimateTokens } from './tokens.js';
 import { chunkerSignature } from './signature.js';
+import type { LanguageParser, ParserBackend, SyntaxTree } from './syntax.js';
 
 export { chunkerSignature };
 
-export interface ChunkerOptions {
+export interface ChunkerOptions extends GrammarOptions {
   /** indexing.chunk_tokens: neighbours are merged up to this size. */
   targetTokens: number;
   /** Hard cap, min(chunk_tokens, provider maxInputTokens): no chunk ever exceeds it. */
   maxTokens: number;
   /** Lines repeated between consecutive line-window chunks (not between AST chunks). Default 2. */
   overlapLines?: number;
-  /** Where the tree-sitter grammar .wasm files are; defaults to tree-sitter-wasms' own. */
-  grammarDir?: string;
 }
 
 export interface Chunker {
@@ -36,23 +34,27 @@ export interface Chunker {
  */
 const MAX_ERROR_SHARE = 0.5;
 
-export async function createChunker(options: ChunkerOptions): Promise<Chunker> {
+/** A chunker in this thread, which can say which back end parsed a language. */
+export interface TreeChunker extends Chunker {
+  /** The back end that parses `language`, once a file of it was chunked (null: none, or not yet). */
+  backendOf(language: string): ParserBackend | null;
+}
+
+export async function createChunker(options: ChunkerOptions): Promise<TreeChunker> {
   if (!(options.maxTokens >= 1) || !(options.targetTokens >= 1)) {
     throw new RangeError('createChunker: targetTokens and maxTokens must be at least 1');
   }
-  await initTreeSitter();
-  return new TreeSitterChunker(options, new GrammarCache(options.grammarDir ?? defaultGrammarDir()));
+  return new TreeSitterChunker(options, new Grammars(options));
 }
 
-class TreeSitterChunker implements Chunker {
+class TreeSitterChunker implements TreeChunker {
   readonly #maxTokens: number;
   readonly #limit: number;
   readonly #overlap: number;
-  readonly #grammars: GrammarCache;
-  readonly #parser = new Parser();
+  readonly #grammars: Grammars;
   readonly signature: string;
 
-  constructor(options: ChunkerOptions, grammars: GrammarCache) {
+  constructor(options: ChunkerOptions, grammars: Grammars) {
     this.#maxTokens = Math.floor(options.maxTokens);
     this.#limit = Math.min(Math.floor(options.targetTokens), this.#maxTokens);
     this.#overlap = Math.max(0, options.overlapLines ?? 2);
@@ -76,7 +78,11 @@ class TreeSitterChunker implements Chunker {
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue; // calls already queued finish first
-    this.#parser.delete();
+    this.#grammars.close();
+  }
+
+  backendOf(language: string): ParserBackend | null {
+    return this.#grammars.backendOf(language);
   }
 
   async #chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]> {
@@ -92,11 +98,10 @@ class TreeSitterChunker implements Chunker {
   }
 
   /** Units following the syntax tree, or null when the file does not parse into one. */
-  #astUnits(lines: LineIndex, grammar: Language): Unit[] | null {
-    let tree: Tree | null = null;
+  #astUnits(lines: LineIndex, parser: LanguageParser): Unit[] | null {
+    let tree: SyntaxTree | null = null;
     try {
-      this.#parser.setLanguage(grammar);
-      tree = this.#parser.parse(lines.text);
+      tree = parser.parse(lines.text);
       if (!tree) return null;
       const root = tree.rootNode;
       const children = root.children.filter((c) => c !== null);

@@ -1,4 +1,4 @@
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode as Node } from './syntax.js';
 
 /**
  * Which syntax nodes are definitions (functions, classes, methods, types…) across the

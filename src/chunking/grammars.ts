@@ -1,72 +1,155 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Language, Parser } from 'web-tree-sitter';
+import { loadNativeGrammar, NativeParser } from './native-parser.js';
+import type { LanguageParser, ParserBackend } from './syntax.js';
+import { loadWasmGrammar, WasmParser } from './wasm-parser.js';
 
-/** Our language names → tree-sitter-wasms grammar file names. */
-const GRAMMAR_FILES: Readonly<Record<string, string>> = {
-  typescript: 'tree-sitter-typescript.wasm',
-  tsx: 'tree-sitter-tsx.wasm',
-  javascript: 'tree-sitter-javascript.wasm',
-  python: 'tree-sitter-python.wasm',
-  go: 'tree-sitter-go.wasm',
-  rust: 'tree-sitter-rust.wasm',
-  java: 'tree-sitter-java.wasm',
-  c: 'tree-sitter-c.wasm',
-  cpp: 'tree-sitter-cpp.wasm',
-  csharp: 'tree-sitter-c_sharp.wasm',
-  ruby: 'tree-sitter-ruby.wasm',
-  php: 'tree-sitter-php.wasm',
+/**
+ * A grammar package ships one version of its grammar twice: a native addon with prebuilt
+ * binaries (linux, macOS and Windows, x64 and arm64) and a .wasm build. Native parses 1.4-1.9x
+ * faster; WASM loads anywhere. Both give the same tree for the same text, so a file's chunks do
+ * not depend on which of the two a machine could load (test/chunking/backends.test.ts).
+ */
+interface PackagedGrammar {
+  readonly pkg: string;
+  /** The export holding the language, for packages with several (typescript/tsx, php). */
+  readonly key?: string;
+  /** The .wasm file in the package's root. */
+  readonly wasm: string;
+}
+
+/** Our language names → grammar packages (versions pinned in package.json). */
+const PACKAGED: Readonly<Record<string, PackagedGrammar>> = {
+  typescript: { pkg: 'tree-sitter-typescript', key: 'typescript', wasm: 'tree-sitter-typescript.wasm' },
+  tsx: { pkg: 'tree-sitter-typescript', key: 'tsx', wasm: 'tree-sitter-tsx.wasm' },
+  javascript: { pkg: 'tree-sitter-javascript', wasm: 'tree-sitter-javascript.wasm' },
+  python: { pkg: 'tree-sitter-python', wasm: 'tree-sitter-python.wasm' },
+  go: { pkg: 'tree-sitter-go', wasm: 'tree-sitter-go.wasm' },
+  rust: { pkg: 'tree-sitter-rust', wasm: 'tree-sitter-rust.wasm' },
+  java: { pkg: 'tree-sitter-java', wasm: 'tree-sitter-java.wasm' },
+  c: { pkg: 'tree-sitter-c', wasm: 'tree-sitter-c.wasm' },
+  cpp: { pkg: 'tree-sitter-cpp', wasm: 'tree-sitter-cpp.wasm' },
+  csharp: { pkg: 'tree-sitter-c-sharp', wasm: 'tree-sitter-c_sharp.wasm' },
+  ruby: { pkg: 'tree-sitter-ruby', wasm: 'tree-sitter-ruby.wasm' },
+  php: { pkg: 'tree-sitter-php', key: 'php', wasm: 'tree-sitter-php.wasm' },
+  bash: { pkg: 'tree-sitter-bash', wasm: 'tree-sitter-bash.wasm' },
+};
+
+/**
+ * Languages whose grammar packages have no prebuilt native binaries at a version the binding
+ * loads: WASM only, from tree-sitter-wasms.
+ */
+const WASM_ONLY: Readonly<Record<string, string>> = {
   kotlin: 'tree-sitter-kotlin.wasm',
   scala: 'tree-sitter-scala.wasm',
   swift: 'tree-sitter-swift.wasm',
   lua: 'tree-sitter-lua.wasm',
   dart: 'tree-sitter-dart.wasm',
-  bash: 'tree-sitter-bash.wasm',
 };
 
+/** indexing.parser: `auto` is native where it loads, WASM where it does not; `wasm` never loads native code. */
+export type ParserChoice = 'auto' | 'wasm';
+
+export interface GrammarOptions {
+  parser?: ParserChoice;
+  /** Where the WASM-only grammars are; defaults to tree-sitter-wasms' own. */
+  grammarDir?: string;
+  /**
+   * Grammar package directories by language, instead of those resolved from codeweaver's
+   * dependencies: how tests give a language a package whose native addon fails to load.
+   */
+  grammarRoots?: Readonly<Record<string, string>>;
+}
+
+/** Languages with a native grammar (where it loads), and the same grammar in WASM where not. */
+export const PACKAGED_LANGUAGES: readonly string[] = Object.keys(PACKAGED);
+
 export function hasGrammar(language: string): boolean {
-  return language in GRAMMAR_FILES;
+  return language in PACKAGED || language in WASM_ONLY;
 }
 
-/** Where tree-sitter-wasms keeps its grammars, resolved from this module, not from the cwd. */
-export function defaultGrammarDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('tree-sitter-wasms/package.json')), 'out');
-}
+const require = createRequire(import.meta.url);
 
-/**
- * web-tree-sitter's runtime is one WASM module per process, so it is initialised once here
- * however many chunkers are created.
- */
-let runtime: Promise<void> | null = null;
-export function initTreeSitter(): Promise<void> {
-  runtime ??= Parser.init().catch((err: unknown) => {
-    runtime = null; // let a later chunker retry
-    throw err;
-  });
-  return runtime;
+function packageRoot(pkg: string): string {
+  return dirname(require.resolve(`${pkg}/package.json`));
 }
 
 /**
- * Grammars loaded on first use and kept for the chunker's life. A grammar that fails to load
- * is remembered as null: its files fall back to line windows instead of failing each time.
+ * The parsers of one chunker, per language, made on first use and kept for its life. Each
+ * language falls back on its own: a native grammar that fails to load leaves its language to
+ * WASM and the others native. A language whose grammar loads on neither is remembered as null:
+ * its files fall back to line windows instead of failing each time.
  */
-export class GrammarCache {
-  readonly #dir: string;
-  readonly #loaded = new Map<string, Promise<Language | null>>();
+export class Grammars {
+  readonly #choice: ParserChoice;
+  readonly #grammarDir: string | undefined;
+  readonly #roots: Readonly<Record<string, string>>;
+  readonly #loaded = new Map<string, Promise<LanguageParser | null>>();
+  readonly #backends = new Map<string, ParserBackend>();
+  // One parser per back end, shared by its languages (one file is parsed at a time).
+  #native: NativeParser | null | undefined;
+  #wasm: Promise<WasmParser> | undefined;
 
-  constructor(dir: string) {
-    this.#dir = dir;
+  constructor(options: GrammarOptions = {}) {
+    this.#choice = options.parser ?? 'auto';
+    this.#grammarDir = options.grammarDir;
+    this.#roots = options.grammarRoots ?? {};
   }
 
-  get(language: string): Promise<Language | null> {
-    const file = GRAMMAR_FILES[language];
-    if (!file) return Promise.resolve(null);
-    let grammar = this.#loaded.get(language);
-    if (!grammar) {
-      grammar = Language.load(join(this.#dir, file)).catch(() => null);
-      this.#loaded.set(language, grammar);
+  get(language: string): Promise<LanguageParser | null> {
+    let parser = this.#loaded.get(language);
+    if (!parser) {
+      parser = this.#load(language).then((p) => {
+        if (p) this.#backends.set(language, p.backend);
+        return p;
+      });
+      this.#loaded.set(language, parser);
     }
-    return grammar;
+    return parser;
+  }
+
+  /** Which back end parses `language`, once its grammar is loaded (null: none, or not yet). */
+  backendOf(language: string): ParserBackend | null {
+    return this.#backends.get(language) ?? null;
+  }
+
+  close(): void {
+    void this.#wasm?.then((p) => p.delete(), () => {});
+  }
+
+  async #load(language: string): Promise<LanguageParser | null> {
+    const packaged = PACKAGED[language];
+    if (packaged) {
+      let root: string;
+      try {
+        root = this.#roots[language] ?? packageRoot(packaged.pkg);
+      } catch {
+        return null; // the package is not installed
+      }
+      if (this.#choice === 'auto') {
+        const native = this.#nativeParser();
+        const grammar = native && loadNativeGrammar(native, root, packaged.key);
+        if (native && grammar) return native.forLanguage(grammar);
+      }
+      return this.#wasmGrammar(join(root, packaged.wasm));
+    }
+    const file = WASM_ONLY[language];
+    if (!file) return null;
+    return this.#wasmGrammar(join(this.#grammarDir ?? join(packageRoot('tree-sitter-wasms'), 'out'), file));
+  }
+
+  #nativeParser(): NativeParser | null {
+    if (this.#native === undefined) this.#native = NativeParser.create();
+    return this.#native;
+  }
+
+  async #wasmGrammar(file: string): Promise<LanguageParser | null> {
+    try {
+      this.#wasm ??= WasmParser.create();
+      const parser = await this.#wasm;
+      return parser.forLanguage(await loadWasmGrammar(file));
+    } catch {
+      return null;
+    }
   }
 }

@@ -162,6 +162,13 @@ export const IndexingConfigSchema = z.strictObject({
     .meta({ description: 'Files larger than this (bytes) are skipped.' }),
   chunk_tokens: z.number().int().min(32).max(32_768).default(512).meta({ description: 'Target chunk size in tokens.' }),
   respect_gitignore: z.boolean().default(true).meta({ description: 'Honour .gitignore files.' }),
+  parser: z
+    .enum(['auto', 'wasm'])
+    .default('auto')
+    .meta({
+      description:
+        "How files are parsed: 'auto' uses the native tree-sitter grammars where their prebuilt binaries load and WASM where they do not; 'wasm' never loads native code. Both give the same chunks.",
+    }),
 });
 export type IndexingConfig = z.infer<typeof IndexingConfigSchema>;
 

@@ -269,9 +269,10 @@ export class Session {
       this.hooks.onInfo?.('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
     }
     try {
-      const chunkerOptions = {
+      const chunkerOptions: ChunkerOptions = {
         targetTokens: config.indexing.chunk_tokens,
         maxTokens: Math.min(config.indexing.chunk_tokens, embedder.limits.maxInputTokens),
+        parser: config.indexing.parser,
       };
       // Made at the first file that needs chunking (a no-change rerun never starts tree-sitter).
       const threads = this.chunkThreads();
@@ -528,7 +529,7 @@ export class Session {
    * kept for the session (grammars load once).
    */
   private chunkerFor(options: ChunkerOptions, threads: number): Promise<Chunker> {
-    const key = `${options.targetTokens}/${options.maxTokens}/${threads}`;
+    const key = `${options.targetTokens}/${options.maxTokens}/${options.parser}/${threads}`;
     let chunker = this.chunkers.get(key);
     if (!chunker) {
       // tree-sitter's modules load with the first chunker (a no-change rerun needs none).
