@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import fg from 'fast-glob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChunker } from '../../src/chunking/chunker.js';
-import { PACKAGED_LANGUAGES } from '../../src/chunking/grammars.js';
+import { Grammars, PACKAGED_LANGUAGES } from '../../src/chunking/grammars.js';
 import { languageForPath } from '../../src/discovery/language.js';
 import { expectValidChunks, linesOf } from './helpers.js';
 
@@ -103,5 +103,24 @@ describe('parsing back ends', () => {
       expect(broken.backendOf('typescript')).toBe('native');
       expect((await broken.chunkFile(js)).some((c) => c.symbol === 'Queue')).toBe(true);
     });
+  });
+
+  it.runIf(nativeShipped)('keeps native trees from piling up: they are freed by the garbage collector, which is asked to run', async () => {
+    // 35 M characters parsed, one tree at a time, yielding to the event loop (which runs the
+    // binding's finalizers) as a run does. Trees take ~14 bytes per character here: left to V8's
+    // own schedule, which cannot see them, RSS grew by 290-440 MB; with the collections, ~120 MB.
+    const text = readFileSync(join(ROOT, 'node_modules', 'undici', 'lib', 'web', 'fetch', 'index.js'), 'utf8');
+    const parser = (await new Grammars().get('javascript'))!;
+    expect(parser.backend).toBe('native');
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    for (let parsed = 0; parsed < 35_000_000; parsed += text.length) {
+      const tree = parser.parse(text)!;
+      expect(tree.rootNode.childCount).toBeGreaterThan(10);
+      await new Promise(setImmediate);
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    console.log(`native trees: RSS grew by ${((peak - before) / 1e6).toFixed(0)} MB`);
+    expect((peak - before) / 1e6).toBeLessThan(200);
   });
 });
