@@ -4,9 +4,10 @@
 // Builds corpora from this project's own node_modules (renamed, since node_modules is skipped by
 // default): 1 copy and N copies, indexes each from scratch, then reruns with no change.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { copyNodeModules } from './corpus.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'bin', 'cw.js');
@@ -17,7 +18,7 @@ const work = path.join(os.tmpdir(), 'cw-bench-index');
 function corpus(n) {
   const dir = path.join(work, `corpus-x${n}`);
   if (!existsSync(dir)) {
-    for (let i = 0; i < n; i++) cpSync(path.join(root, 'node_modules'), path.join(dir, `pkgs${i}`), { recursive: true, dereference: false });
+    for (let i = 0; i < n; i++) copyNodeModules(path.join(dir, `pkgs${i}`));
   }
   rmSync(path.join(dir, '.codeweaver'), { recursive: true, force: true });
   return dir;

@@ -3,7 +3,7 @@
 // another name) against a loopback HTTPS embedding server with fixed latency (the server of
 // bench/http-embed.mjs, OpenAI wire format, 256-dim vectors), into the embedded store.
 //
-//   npm run build && node bench/index-dense-bench.mjs [--latency 50] [--concurrency 8] [--batch 128] [--floats]
+//   npm run build && node bench/index-dense-bench.mjs [--latency 50] [--concurrency 8] [--batch 128] [--floats] [--parser auto|wasm]
 // (DENSE_BENCH_PROFILE=dir writes a CPU profile of the cw process there; with --h1,
 //  DENSE_BENCH_MAXCONN and DENSE_BENCH_KEEPALIVE set the provider's max_connections and
 //  keepalive_expiry, to reproduce the connection churn of the old defaults: 50 and 5 s)
@@ -13,11 +13,12 @@
 // Reports chunks/s against the provider's ceiling (concurrency × batch ÷ latency), requests, and
 // connections opened. Bounded: one index run, then the server exits.
 import { execFileSync, fork } from 'node:child_process';
-import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { copyNodeModules } from './corpus.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -28,11 +29,12 @@ const { values } = parseArgs({
     provider: { type: 'string', default: 'openai' },
     dims: { type: 'string', default: '256' },
     h1: { type: 'boolean', default: false },
+    parser: { type: 'string', default: 'auto' },
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
 const corpus = path.join(os.tmpdir(), 'cw-bench-dense', 'corpus');
-if (!existsSync(corpus)) cpSync(path.join(root, 'node_modules'), path.join(corpus, 'pkgs'), { recursive: true });
+if (!existsSync(corpus)) copyNodeModules(path.join(corpus, 'pkgs'));
 rmSync(path.join(corpus, '.codeweaver'), { recursive: true, force: true });
 
 const server = fork(fileURLToPath(new URL('./http-embed.mjs', import.meta.url)), [], {
@@ -51,6 +53,7 @@ const config = {
     batch_size: Number(values.batch),
     concurrency: Number(values.concurrency),
   },
+  indexing: { parser: values.parser },
 };
 // --h1: HTTP/2 off for the provider (the connection count then follows the concurrency).
 if (values.h1) config.http_pool = { providers: { [config.embedding.provider]: { enable_http2: false, ...(process.env.DENSE_BENCH_KEEPALIVE ? { keepalive_expiry: Number(process.env.DENSE_BENCH_KEEPALIVE) } : {}), ...(process.env.DENSE_BENCH_MAXCONN ? { max_connections: Number(process.env.DENSE_BENCH_MAXCONN) } : {}) } } };
@@ -88,7 +91,7 @@ try {
       'server CPU s': +((served.cpu.user + served.cpu.system) / 1e6).toFixed(1),
     },
   ]);
-  console.log(`${config.embedding.provider} ${values.dims} dims, latency ${values.latency} ms, concurrency ${values.concurrency}, batch ${values.batch}, ${values.floats ? 'float answers' : 'packed answers'}; node ${process.version}, ${os.cpus().length} cores`);
+  console.log(`${config.embedding.provider} ${values.dims} dims, latency ${values.latency} ms, concurrency ${values.concurrency}, batch ${values.batch}, ${values.floats ? 'float answers' : 'packed answers'}, parser ${values.parser}; node ${process.version}, ${os.cpus().length} cores`);
 } finally {
   server.send('exit');
 }

@@ -6,9 +6,10 @@
 // left alone past the racy margin (3 s), then per round: `git status`, a no-change `cw index`,
 // an edit of one file, `cw index` again (it indexes that one file). Rounds alternate the order.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { copyNodeModules } from './corpus.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'bin', 'cw.js');
@@ -20,7 +21,7 @@ function corpus(n) {
   const dir = path.join(work, `x${n}`);
   if (!existsSync(path.join(dir, '.git'))) {
     rmSync(dir, { recursive: true, force: true });
-    for (let i = 0; i < n; i++) cpSync(path.join(root, 'node_modules'), path.join(dir, `pkgs${i}`), { recursive: true });
+    for (let i = 0; i < n; i++) copyNodeModules(path.join(dir, `pkgs${i}`));
     const git = (...a) => execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.invalid', ...a], { cwd: dir, stdio: 'ignore' });
     git('init', '-q');
     git('add', '-A');

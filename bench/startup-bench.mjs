@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { copyNodeModules } from './corpus.mjs';
 import { pathToFileURL } from 'node:url';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -42,7 +43,7 @@ const run = (args, cwd) => {
 const big = path.join(work, `x${copies}`);
 if (!existsSync(path.join(big, '.codeweaver'))) {
   rmSync(big, { recursive: true, force: true });
-  for (let i = 0; i < copies; i++) cpSync(path.join(root, 'node_modules'), path.join(big, `pkgs${i}`), { recursive: true });
+  for (let i = 0; i < copies; i++) copyNodeModules(path.join(big, `pkgs${i}`));
   run([bundled, 'index', big, '-q'], big);
 }
 const chunks = JSON.parse(execFileSync(process.execPath, [bundled, 'status', '--json'], { cwd: big, encoding: 'utf8' })).chunks;

@@ -5,9 +5,10 @@
 // Run by hand after `npm run build`:  node bench/watch-bench.mjs [cycles=1000] [debounce_ms=300]
 // The corpus is this project's node_modules (renamed, since node_modules is skipped by default).
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { copyNodeModules } from './corpus.mjs';
 import Database from 'better-sqlite3';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -19,7 +20,7 @@ const repo = path.join(work, 'repo');
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
-cpSync(path.join(root, 'node_modules'), path.join(repo, 'pkgs'), { recursive: true });
+copyNodeModules(path.join(repo, 'pkgs'));
 writeFileSync(path.join(repo, 'codeweaver.config.json'), JSON.stringify({ watch: { debounce_ms: debounce } }));
 
 // Files to edit: 50 JavaScript files spread over the tree.
