@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { loadNativeGrammar, NativeParser } from './native-parser.js';
@@ -14,7 +15,13 @@ interface PackagedGrammar {
   readonly pkg: string;
   /** The export holding the language, for packages with several (typescript/tsx, php). */
   readonly key?: string;
-  /** The .wasm file in the package's root. */
+  /**
+   * The .wasm file in the package's root. tree-sitter-wasms has an older build of the grammar
+   * under the same name, for a machine where the package is missing: the packages are optional
+   * dependencies, and npm leaves one out where its install script fails (in a project that
+   * installs cw and lets it run: it compiles when no prebuilt binary loads). Its chunks may
+   * differ a little from the package's.
+   */
   readonly wasm: string;
 }
 
@@ -52,11 +59,12 @@ export type ParserChoice = 'auto' | 'wasm';
 
 export interface GrammarOptions {
   parser?: ParserChoice;
-  /** Where the WASM-only grammars are; defaults to tree-sitter-wasms' own. */
+  /** Where tree-sitter-wasms' grammars are (the WASM-only languages, and the fallbacks); defaults to its own. */
   grammarDir?: string;
   /**
    * Grammar package directories by language, instead of those resolved from codeweaver's
-   * dependencies: how tests give a language a package whose native addon fails to load.
+   * dependencies: how tests give a language a package whose native addon fails to load, or a
+   * package that is not there (a path that does not exist).
    */
   grammarRoots?: Readonly<Record<string, string>>;
 }
@@ -72,6 +80,14 @@ const require = createRequire(import.meta.url);
 
 function packageRoot(pkg: string): string {
   return dirname(require.resolve(`${pkg}/package.json`));
+}
+
+function installedRoot(pkg: string): string | null {
+  try {
+    return packageRoot(pkg);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -120,12 +136,8 @@ export class Grammars {
   async #load(language: string): Promise<LanguageParser | null> {
     const packaged = PACKAGED[language];
     if (packaged) {
-      let root: string;
-      try {
-        root = this.#roots[language] ?? packageRoot(packaged.pkg);
-      } catch {
-        return null; // the package is not installed
-      }
+      const root = this.#roots[language] ?? installedRoot(packaged.pkg);
+      if (root === null || !existsSync(root)) return this.#wasmGrammar(join(this.#wasmsDir(), packaged.wasm));
       if (this.#choice === 'auto') {
         const native = this.#nativeParser();
         const grammar = native && loadNativeGrammar(native, root, packaged.key);
@@ -135,7 +147,11 @@ export class Grammars {
     }
     const file = WASM_ONLY[language];
     if (!file) return null;
-    return this.#wasmGrammar(join(this.#grammarDir ?? join(packageRoot('tree-sitter-wasms'), 'out'), file));
+    return this.#wasmGrammar(join(this.#wasmsDir(), file));
+  }
+
+  #wasmsDir(): string {
+    return this.#grammarDir ?? join(packageRoot('tree-sitter-wasms'), 'out');
   }
 
   #nativeParser(): NativeParser | null {

@@ -105,6 +105,21 @@ describe('parsing back ends', () => {
     });
   });
 
+  it('parses a language whose grammar package is missing with tree-sitter-wasms\' older build of its grammar', async () => {
+    // The grammar packages are optional dependencies: npm leaves one out where its install
+    // script fails. A path that does not exist stands for it.
+    const missing = join(tmpdir(), 'cw-no-such-grammar-package');
+    const chunker = await createChunker({ targetTokens: 40, maxTokens: 40, grammarRoots: { python: missing, ruby: missing } });
+    for (const name of ['sample.py', 'sample.rb']) {
+      const f = file(join(FIXTURES, name));
+      const chunks = await chunker.chunkFile(f);
+      expectValidChunks(f.text, chunks, 40);
+      expect(chunker.backendOf(f.language)).toBe('wasm');
+      // Parsed, not line windows: the methods are found.
+      expect(chunks.map((c) => c.symbol)).toContain('Greeter.greet');
+    }
+  });
+
   it.runIf(nativeShipped)('keeps native trees from piling up: they are freed by the garbage collector, which is asked to run', async () => {
     // 35 M characters parsed, one tree at a time, yielding to the event loop (which runs the
     // binding's finalizers) as a run does. Trees take ~14 bytes per character here: left to V8's
