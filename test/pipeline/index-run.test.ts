@@ -24,6 +24,8 @@ class FakeEmbedder implements Embedder {
   inFlight = 0;
   maxInFlight = 0;
   texts = 0;
+  /** Texts per request, in order. */
+  readonly sizes: number[] = [];
   constructor(
     private readonly fail: (texts: string[]) => Error | null = () => null,
     /** Event-loop turns per request: a slow provider. */
@@ -34,6 +36,7 @@ class FakeEmbedder implements Embedder {
   async embed(texts: string[]): Promise<Float32Array[]> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    this.sizes.push(texts.length);
     try {
       for (let i = 0; i < this.turns; i++) await new Promise((r) => setImmediate(r));
       const err = this.fail(texts);
@@ -113,6 +116,24 @@ describe('IndexRun', () => {
     // being admitted and the next one, handed to the chunker one group early.
     expect(counts.maxOutstanding).toBeLessThanOrEqual(32 + 2 * 64);
     expect(counts.maxOutstanding).toBeGreaterThan(0);
+  });
+
+  it('sends full batches while the provider is the bound: a part-empty one only when a slot would idle', async () => {
+    // Reading and chunking outrun the provider, so admission keeps waiting for permits. Each
+    // wait used to flush the batcher: requests went out part-empty, each holding a slot for a
+    // whole round trip.
+    // 30 chunks in flight at most (max(4 × (2 + 2) × 2, 15 × 2)): not a whole number of
+    // batches, so a wait finds a part-filled batch in the batcher.
+    const embedder = new FakeEmbedder(() => null, 40);
+    const summary = await new IndexRun(
+      { root: dir, store, embedder, chunker, signal: new AbortController().signal },
+      { indexing, batchSize: 4, concurrency: 2, full: false, dryRun: false, writeBatchChunks: 15 },
+    ).run();
+    expect(summary.chunks.written).toBe(FILES);
+    expect(embedder.sizes.reduce((a, b) => a + b, 0)).toBe(FILES);
+    const partial = embedder.sizes.filter((n) => n < 4);
+    expect(partial.length, `texts per request: ${embedder.sizes.join(' ')}`).toBeLessThanOrEqual(2);
+    expect(embedder.sizes.length).toBeLessThanOrEqual(FILES / 4 + 2);
   });
 
   it('a failed batch fails its files only; they are not recorded, and the next run does just those', async () => {
