@@ -7,7 +7,7 @@ const port = parentPort!;
 const chunker = await createChunker(workerData as ChunkerOptions);
 port.on('message', (msg: { id: number; file: { path: string; language: string; text: string } }) => {
   chunker.chunkFile(msg.file).then(
-    (chunks) => port.postMessage({ id: msg.id, chunks }),
+    (chunks) => port.postMessage({ id: msg.id, chunks, backend: chunker.backendOf(msg.file.language) }),
     (err: unknown) => port.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) }),
   );
 });

@@ -24,6 +24,8 @@ export interface Chunker {
    */
   readonly signature: string;
   chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]>;
+  /** The back end that parsed `language`'s files so far (null: none, or not yet). */
+  backendOf?(language: string): ParserBackend | null;
   /** Frees the parser (and a worker chunker's threads); later calls are refused. Idempotent. */
   close(): Promise<void>;
 }
@@ -34,9 +36,8 @@ export interface Chunker {
  */
 const MAX_ERROR_SHARE = 0.5;
 
-/** A chunker in this thread, which can say which back end parsed a language. */
+/** A chunker in this thread, which can always say which back end parsed a language. */
 export interface TreeChunker extends Chunker {
-  /** The back end that parses `language`, once a file of it was chunked (null: none, or not yet). */
   backendOf(language: string): ParserBackend | null;
 }
 

@@ -8,9 +8,14 @@ import { chunkerSignature } from './signature.js';
  */
 export function lazyChunker(options: ChunkerOptions, create: () => Promise<Chunker>): Chunker {
   let real: Promise<Chunker> | null = null;
+  let made: Chunker | null = null;
   return {
     signature: chunkerSignature(options),
-    chunkFile: async (file) => (await (real ??= create())).chunkFile(file),
+    chunkFile: async (file) => {
+      made ??= await (real ??= create());
+      return made.chunkFile(file);
+    },
+    backendOf: (language) => made?.backendOf?.(language) ?? null,
     close: async () => {},
   };
 }

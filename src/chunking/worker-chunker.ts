@@ -3,13 +3,14 @@ import { Worker } from 'node:worker_threads';
 import type { Chunk } from './chunk.js';
 import type { Chunker, ChunkerOptions } from './chunker.js';
 import { chunkerSignature } from './signature.js';
+import type { ParserBackend } from './syntax.js';
 
 export interface WorkerChunker extends Chunker {
   readonly threads: number;
   close(): Promise<void>;
 }
 
-type Reply = { id: number; chunks?: Chunk[]; error?: string };
+type Reply = { id: number; chunks?: Chunk[]; backend?: ParserBackend | null; error?: string };
 
 /**
  * Chunking on worker threads, so parsing (a quarter of a lexical run's CPU, more on big files)
@@ -24,18 +25,21 @@ export async function createWorkerChunker(options: ChunkerOptions, threads = def
   let started: Promise<RunningWorker[]> | null = null;
   let nextId = 0;
   let closed = false;
+  // As the threads report them: each loads the same grammars the same way.
+  const backends = new Map<string, ParserBackend>();
 
   return {
     signature: chunkerSignature(options),
     threads,
+    backendOf: (language) => backends.get(language) ?? null,
     async chunkFile(file) {
       if (closed) throw new Error('chunker closed');
-      started ??= Promise.all(Array.from({ length: threads }, () => startWorker(script, options)));
+      started ??= Promise.all(Array.from({ length: threads }, () => startWorker(script, options, backends)));
       const workers = await started;
       const w = workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
       const id = nextId++;
       return new Promise<Chunk[]>((resolve, reject) => {
-        w.pending.set(id, { resolve, reject });
+        w.pending.set(id, { language: file.language, resolve, reject });
         w.worker.postMessage({ id, file });
       });
     },
@@ -55,10 +59,10 @@ function defaultThreads(): number {
 
 interface RunningWorker {
   worker: Worker;
-  pending: Map<number, { resolve: (c: Chunk[]) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { language: string; resolve: (c: Chunk[]) => void; reject: (e: Error) => void }>;
 }
 
-function startWorker(script: URL, options: ChunkerOptions): Promise<RunningWorker> {
+function startWorker(script: URL, options: ChunkerOptions, backends: Map<string, ParserBackend>): Promise<RunningWorker> {
   const worker = new Worker(script, { workerData: options, resourceLimits: { maxOldGenerationSizeMb: 128 } });
   const running: RunningWorker = { worker, pending: new Map() };
   const failAll = (err: Error) => {
@@ -72,7 +76,10 @@ function startWorker(script: URL, options: ChunkerOptions): Promise<RunningWorke
       if (!p) return;
       running.pending.delete(msg.id);
       if (msg.error !== undefined) p.reject(new Error(msg.error));
-      else p.resolve(msg.chunks!);
+      else {
+        if (msg.backend) backends.set(p.language, msg.backend);
+        p.resolve(msg.chunks!);
+      }
     });
     worker.once('error', (err) => {
       reject(err);

@@ -421,6 +421,8 @@ export class IndexRun {
     for (const { file, fileHash, chunks: pending } of changed) {
       const chunks = await pending;
       if (this.stop.signal.aborted) return;
+      const parser = this.deps.chunker.backendOf?.(file.language);
+      if (parser) this.summary.parsers[file.language] = parser;
       const job: FileJob = {
         path: file.path,
         fileHash,

@@ -62,6 +62,12 @@ export interface RunSummary {
   aborted: string | null;
   /** `--full`: the rebuilt index was completed and is now the live one (false: not a rebuild, or not finished). */
   rebuilt: boolean;
+  /**
+   * How each language chunked along its syntax tree in this run was parsed: "native" (the
+   * grammar's prebuilt addon) or "wasm" (where that does not load, or indexing.parser: wasm).
+   * Languages chunked in line windows (text, markdown, …) are not listed.
+   */
+  parsers: Record<string, 'native' | 'wasm'>;
   /** Files that failed, with one line each (bounded to the first 100). */
   failures: Array<{ path: string; error: string }>;
 }
@@ -72,6 +78,7 @@ export function emptySummary(): RunSummary {
   return {
     files: { scanned: 0, indexed: 0, unchanged: 0, unchanged_by_stat: 0, read: 0, deleted: 0, out_of_scope: 0, skipped: {}, failed: 0 },
     chunks: { embedded: 0, reused: 0, written: 0, deleted: 0 },
+    parsers: {},
     tokens: 0,
     bytes_read: 0,
     peak_rss_bytes: 0,
