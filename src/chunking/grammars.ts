@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { loadNativeGrammar, NativeParser } from './native-parser.js';
+import { NativeParser } from './native-parser.js';
 import type { LanguageParser, ParserBackend } from './syntax.js';
 import { loadWasmGrammar, WasmParser } from './wasm-parser.js';
 
@@ -138,11 +138,8 @@ export class Grammars {
     if (packaged) {
       const root = this.#roots[language] ?? installedRoot(packaged.pkg);
       if (root === null || !existsSync(root)) return this.#wasmGrammar(join(this.#wasmsDir(), packaged.wasm));
-      if (this.#choice === 'auto') {
-        const native = this.#nativeParser();
-        const grammar = native && loadNativeGrammar(native, root, packaged.key);
-        if (native && grammar) return native.forLanguage(grammar);
-      }
+      const native = this.#choice === 'auto' ? this.#nativeParser()?.parserFor(root, packaged.key) : null;
+      if (native) return native;
       return this.#wasmGrammar(join(root, packaged.wasm));
     }
     const file = WASM_ONLY[language];

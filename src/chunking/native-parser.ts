@@ -125,7 +125,7 @@ function collectGarbage(): void {
 }
 
 /** An opaque language object exported by a grammar package's native addon. */
-export type NativeGrammar = { readonly __nativeGrammar: unique symbol };
+type NativeGrammar = { readonly __nativeGrammar: unique symbol };
 
 /**
  * The `tree-sitter` binding's parser, shared by the languages of one chunker. Its trees have no
@@ -134,8 +134,6 @@ export type NativeGrammar = { readonly __nativeGrammar: unique symbol };
 export class NativeParser {
   readonly #parser: BindingParser;
   #current: NativeGrammar | null = null;
-  /** Node type names by number, per grammar. */
-  readonly #typeNames = new Map<NativeGrammar, string[]>();
   #parsedSinceCollect = 0;
 
   private constructor(parser: BindingParser) {
@@ -153,20 +151,37 @@ export class NativeParser {
   }
 
   /** Sets the language, which checks that the grammar's ABI is one the binding reads (throws if not). */
-  use(grammar: NativeGrammar): void {
+  #use(grammar: NativeGrammar): void {
     if (this.#current === grammar) return;
     this.#current = null;
     this.#parser.setLanguage(grammar);
     this.#current = grammar;
   }
 
-  forLanguage(grammar: NativeGrammar): LanguageParser {
-    let names = this.#typeNames.get(grammar);
-    if (!names) this.#typeNames.set(grammar, (names = []));
+  #grammarAt(root: string, key?: string): NativeGrammar | null {
+    try {
+      const exports = require(root) as Record<string, unknown>;
+      const grammar = (key ? exports[key] : exports) as NativeGrammar | undefined;
+      if (!grammar) return null;
+      this.#use(grammar);
+      return grammar;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The parser of the grammar package at `root` (its export `key`, if it has several), or null
+   * when its addon does not load or the binding cannot read it.
+   */
+  parserFor(root: string, key?: string): LanguageParser | null {
+    const grammar = this.#grammarAt(root, key);
+    if (!grammar) return null;
+    const names: string[] = []; // node type names by number, for this grammar
     return {
       backend: 'native',
       parse: (text: string): SyntaxTree | null => {
-        this.use(grammar);
+        this.#use(grammar);
         this.#parsedSinceCollect += text.length;
         if (this.#parsedSinceCollect > COLLECT_AFTER_CHARS) {
           this.#parsedSinceCollect = 0;
@@ -176,21 +191,5 @@ export class NativeParser {
         return tree && { rootNode: new NativeNode(tree.rootNode, names), delete() {} };
       },
     };
-  }
-}
-
-/**
- * The language of the grammar package at `root` (its export `key`, if it has several), or null
- * when its addon does not load or the binding cannot read it.
- */
-export function loadNativeGrammar(parser: NativeParser, root: string, key?: string): NativeGrammar | null {
-  try {
-    const exports = require(root) as Record<string, unknown>;
-    const grammar = (key ? exports[key] : exports) as NativeGrammar | undefined;
-    if (!grammar) return null;
-    parser.use(grammar);
-    return grammar;
-  } catch {
-    return null;
   }
 }

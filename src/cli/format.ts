@@ -24,7 +24,7 @@ export function formatSummary(s: RunSummary, out: Output): string {
     lines.push(`  skipped: ${Object.entries(f.skipped).map(([r, n]) => `${r} ${fmt(n ?? 0)}`).join(', ')}`);
   }
   if (out.verbose) {
-    const parsers = Object.entries(s.parsers ?? {});
+    const parsers = Object.entries(s.parsers);
     for (const backend of ['native', 'wasm'] as const) {
       const languages = parsers.filter(([, b]) => b === backend).map(([l]) => l);
       if (languages.length > 0) lines.push(`  parsed ${backend === 'native' ? 'natively' : 'on WASM'}: ${languages.sort().join(', ')}`);

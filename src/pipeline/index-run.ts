@@ -470,7 +470,6 @@ export class IndexRun {
     while (!admitted) {
       if (this.inflight.size < this.options.concurrency) this.batcher.flush();
       if (this.inflight.size === 0) this.flushWrites();
-      if (admitted) break;
       // Woken by the permits, or by a batch ending (its slot is free, or its writes are queued).
       await Promise.race([acquired, ...[...this.inflight].map((task) => task.catch(() => {}))]);
     }
