@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressView } from '../../src/cli/progress.js';
+import { ProgressView, fmt } from '../../src/cli/progress.js';
 import { Output } from '../../src/cli/output.js';
 import type { IndexProgress } from '../../src/pipeline/index-run.js';
 
@@ -49,5 +49,16 @@ describe('ProgressView off a TTY', () => {
     view.update(progress({ filesTotal: 10, filesDone: 2, elapsedMs: 200 }));
     expect(lines[0]).toMatch(/voyage retrying \(429, next in 12 s\)/);
     expect(lines[1]).not.toMatch(/retrying/);
+  });
+});
+
+describe('fmt', () => {
+  it('groups digits exactly as toLocaleString("en-US") does, without loading ICU', () => {
+    const values = [0, -0, 1, 7, 12, 999, 1000, 1001, 9999, 10000, 123456, 999999, 1000000, 1234567, 98765432, 2 ** 31, 2 ** 53 - 1, -1, -1234, 0.5, 1.25, 1234.5678, -0.0004, 12.3456, 0.0005];
+    for (const n of values) expect(fmt(n), String(n)).toBe(n.toLocaleString('en-US'));
+    for (let i = 0; i < 2000; i++) {
+      const n = Math.floor(Math.random() ** 3 * 1e12);
+      expect(fmt(n), String(n)).toBe(n.toLocaleString('en-US'));
+    }
   });
 });
