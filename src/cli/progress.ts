@@ -85,14 +85,14 @@ function shortReason(error: unknown): string {
 }
 
 /**
- * 1234567 → "1,234,567" (en-US grouping, up to three decimals as toLocaleString gives). Not
- * toLocaleString itself: its first call loads ICU's locale data, 15 ms of a `cw status` here.
+ * 1234567 → "1,234,567", as toLocaleString('en-US') gives. Not toLocaleString itself: its first
+ * call loads ICU's locale data, 15 ms of a `cw status` here. Every caller passes a count; anything
+ * else (fractions, non-finite, past 2^53) goes to toLocaleString rather than a second rounding rule.
  */
 export function fmt(n: number): string {
-  if (!Number.isFinite(n) || Math.abs(n) >= 1e15) return n.toLocaleString('en-US');
-  const [whole, frac] = (Math.round(Math.abs(n) * 1000) / 1000).toString().split('.');
-  const grouped = whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${n < 0 || Object.is(n, -0) ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const grouped = Math.abs(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return n < 0 || Object.is(n, -0) ? `-${grouped}` : grouped;
 }
 
 export function formatDuration(ms: number): string {
