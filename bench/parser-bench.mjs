@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { copyNodeModules } from './corpus.mjs';
+import { median } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const Database = require('better-sqlite3');
@@ -51,7 +52,6 @@ function bare(dir) {
   return JSON.parse(out);
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 mkdirSync(work, { recursive: true });
 const dir = corpus(copies);

@@ -10,6 +10,7 @@ import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { copyNodeModules } from './corpus.mjs';
+import { median, timed as wall } from './measure.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'bin', 'cw.js');
@@ -30,14 +31,8 @@ function corpus(n) {
   return dir;
 }
 
-const wall = (fn) => {
-  const t = process.hrtime.bigint();
-  const out = fn();
-  return { ms: Number(process.hrtime.bigint() - t) / 1e6, out };
-};
 const cw = (dir) => JSON.parse(execFileSync(process.execPath, [cli, 'index', dir, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] }));
 const gitStatus = (dir) => execFileSync('git', ['status', '--porcelain'], { cwd: dir, maxBuffer: 64 << 20 });
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 mkdirSync(work, { recursive: true });
 const rows = [];

@@ -12,12 +12,13 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { copyNodeModules } from './corpus.mjs';
+import { median, rotatedRounds } from './measure.mjs';
 import { pathToFileURL } from 'node:url';
 
 const root = path.resolve(import.meta.dirname, '..');
 const copies = Number(process.argv[2] ?? 4);
 const work = path.join(os.tmpdir(), 'cw-bench-startup');
-const ROUNDS = 9;
+const ROUNDS = Number(process.env.ROUNDS) || 9; // ROUNDS=1 to check the script itself
 mkdirSync(work, { recursive: true });
 
 const bundled = path.join(root, 'bin', 'cw.js');
@@ -33,11 +34,7 @@ main(process.argv).then(exit, (err) => { process.stderr.write(String(err?.messag
 `,
 );
 
-const run = (args, cwd) => {
-  const t = process.hrtime.bigint();
-  execFileSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 64 << 20 });
-  return Number(process.hrtime.bigint() - t) / 1e6;
-};
+const run = (args, cwd) => execFileSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 64 << 20 });
 
 // A large index for search and status.
 const big = path.join(work, `x${copies}`);
@@ -62,22 +59,16 @@ const cases = {
   'cw status': (cli) => run([cli, 'status'], big),
   'cw index (no change, 120 files)': (cli) => run([cli, 'index', '-q'], small),
 };
-const times = new Map();
-const record = (k, ms) => times.set(k, [...(times.get(k) ?? []), ms]);
 for (const name of Object.keys(cases)) cases[name](bundled, 0); // warm the page cache
-for (let r = 0; r < ROUNDS; r++) {
-  const steps = [];
-  for (const [name, fn] of Object.entries(cases)) {
-    if (name === 'node -e 0') steps.push(() => record(name, fn()));
-    else {
-      steps.push(() => record(`${name} | bundled`, fn(bundled, r)));
-      steps.push(() => record(`${name} | unbundled`, fn(unbundled, r)));
-    }
+const steps = {};
+for (const [name, fn] of Object.entries(cases)) {
+  if (name === 'node -e 0') steps[name] = fn;
+  else {
+    steps[`${name} | bundled`] = (r) => fn(bundled, r);
+    steps[`${name} | unbundled`] = (r) => fn(unbundled, r);
   }
-  const k = r % steps.length; // rotate the order
-  for (const step of [...steps.slice(k), ...steps.slice(0, k)]) step();
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const times = rotatedRounds(steps, ROUNDS);
 const base = median(times.get('node -e 0'));
 const rows = [...times].map(([name, xs]) => ({ command: name, 'median ms': Math.round(median(xs)), 'min ms': Math.round(Math.min(...xs)), '× node -e 0': +(median(xs) / base).toFixed(2) }));
 console.table(rows);

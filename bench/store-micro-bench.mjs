@@ -17,10 +17,10 @@ import path from 'node:path';
 import { codeTermsText, splitIdentifier } from '../dist/store/ranking/terms.js';
 import { applyWritePragmas, migrate } from '../dist/store/embedded/schema.js';
 import { ChunkWriter } from '../dist/store/embedded/writer.js';
+import { median } from './measure.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const ROUNDS = 5;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = (fn) => {
   const t = performance.now();
   fn();
