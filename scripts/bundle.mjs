@@ -84,9 +84,12 @@ const cli = await build({
 // The chunker's worker thread, loaded by path (new URL('./chunk-worker.js', import.meta.url)
 // from the chunk that holds worker-chunker, which sits in the same directory): self-contained.
 const worker = await build({ ...common, entryPoints: ['dist/chunking/chunk-worker.js'], outfile: `${outdir}/chunk-worker.js` });
+// The embedded store's write thread, loaded as new URL('./embedded/write-worker.js') from the
+// chunk that holds the store (dist/bundle/), as from dist/store/embedded.js.
+const writeWorker = await build({ ...common, entryPoints: ['dist/store/embedded/write-worker.js'], outfile: `${outdir}/embedded/write-worker.js` });
 
 // CW_BUNDLE_META=file: what went into each output, for inspection.
 if (process.env.CW_BUNDLE_META) {
-  const outputs = { ...cli.metafile.outputs, ...worker.metafile.outputs };
+  const outputs = { ...cli.metafile.outputs, ...worker.metafile.outputs, ...writeWorker.metafile.outputs };
   await writeFile(process.env.CW_BUNDLE_META, JSON.stringify({ outputs }));
 }

@@ -36,6 +36,8 @@ import { Searcher } from './embedded/search.js';
 import { decodeVector } from './embedded/vector-codec.js';
 import { RunLock } from './embedded/run-lock.js';
 import { ChunkWriter, type WriteCounters } from './embedded/writer.js';
+import { WriteThread } from './embedded/write-thread.js';
+import type { WriteOp } from './embedded/write-protocol.js';
 
 type Db = Database.Database;
 
@@ -44,7 +46,21 @@ export interface EmbeddedStoreOptions {
   path: string;
   /** Clock for created/indexed timestamps (tests pass a fixed one). */
   now?: () => Date;
+  /**
+   * Writes move to a thread of their own (embedded/write-thread.ts) once a run has written
+   * `after` chunks; null keeps them on the calling thread. Default: after WRITE_THREAD_AFTER
+   * chunks. `script` defaults to the built worker beside this module; where it is missing (as
+   * when running from the TypeScript sources) writes stay on the calling thread.
+   */
+  writeThread?: { after: number; script?: URL } | null;
 }
+
+/**
+ * Chunks a run writes on the main thread before its writes move to their own thread. Starting
+ * the thread costs ~40 ms and a second connection's memory; a run that writes fewer chunks
+ * (a watch batch, an edit or two, a small repository) spends less than that on its writes.
+ */
+export const WRITE_THREAD_AFTER = 2048;
 
 /** Paths per page of listFiles: bounded memory, and no cursor held while the caller works. */
 const LIST_PAGE = 1000;
@@ -67,11 +83,21 @@ export class EmbeddedStore implements VectorStore {
   /** While a rebuild is open: the file being filled beside the live index (`<index>.rebuild`). */
   private buildPath: string | null = null;
   private readonly counters: WriteCounters = { transactions: 0, rows_written: 0, rows_deleted: 0 };
+  private readonly writeThread: { script: URL; after: number } | null;
+  /** The open run's writes go here once it has started; until then, to `writer`. */
+  private thread: WriteThread | null = null;
+  private threadStart: Promise<void> | null = null;
+  private threadTransactions = 0;
+  private dimensions: number | null = null;
+  private chunksThisRun = 0;
 
   constructor(options: EmbeddedStoreOptions) {
     this.location = options.path;
     this.lock = new RunLock(`${options.path}.lock`, displayPath(options.path));
     this.now = options.now ?? (() => new Date());
+    const chosen = options.writeThread === undefined ? { after: WRITE_THREAD_AFTER } : options.writeThread;
+    const script = chosen?.script ?? new URL('./embedded/write-worker.js', import.meta.url);
+    this.writeThread = chosen && existsSync(script) ? { script, after: chosen.after } : null;
   }
 
   checkOptions(options: OpenOptions): void {
@@ -81,6 +107,7 @@ export class EmbeddedStore implements VectorStore {
 
   async open(meta: IndexMeta, options: OpenOptions): Promise<void> {
     this.checkOptions(options);
+    await this.stopThread();
     this.closeDb();
     try {
       prepareDirectory(this.location);
@@ -97,6 +124,8 @@ export class EmbeddedStore implements VectorStore {
     }
     this.attach(db);
     this.writer = new ChunkWriter(db, meta.dimensions, this.counters);
+    this.dimensions = meta.dimensions;
+    this.chunksThisRun = 0;
   }
 
   /** The live index, checked: created when missing, refused when built with another model or damaged. */
@@ -171,6 +200,7 @@ export class EmbeddedStore implements VectorStore {
   async publish(): Promise<void> {
     const buildPath = this.buildPath;
     if (!buildPath || !this.db) return;
+    await this.stopThread();
     const meta = readMeta(this.db)!;
     // One self-contained file: its WAL folded in and rollback journaling, so no -wal of the old
     // index can ever be read as this file's.
@@ -222,14 +252,17 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): Promise<void> {
+    if (await this.threadReady()) return this.onThread({ op: 'recordStats', entries });
     this.guard(() => this.writable().recordStats(entries));
   }
 
   async recordSkips(entries: Array<{ path: string; stat: string; reason: string }>): Promise<void> {
+    if (await this.threadReady()) return this.onThread({ op: 'recordSkips', entries });
     this.guard(() => this.writable().recordSkips(entries));
   }
 
   async pruneSkips(seen: ReadonlySet<string>): Promise<void> {
+    if (await this.threadReady()) return this.onThread({ op: 'pruneSkips', seen });
     this.guard(() => this.writable().pruneSkips(seen));
   }
 
@@ -269,11 +302,67 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async writeFiles(files: FileWrite[]): Promise<WriteResult> {
-    return this.guard(() => this.writable().write(files, this.timestamp()));
+    const now = this.timestamp();
+    if (this.writer) {
+      for (const file of files) this.chunksThisRun += file.chunks.length;
+      this.startThreadIfDue();
+    }
+    if (await this.threadReady()) return this.onThread({ op: 'write', files, now });
+    return this.guard(() => this.writable().write(files, now));
   }
 
   async deleteFiles(paths: string[]): Promise<number> {
-    return this.guard(() => this.writable().delete(paths, this.timestamp()));
+    const now = this.timestamp();
+    if (await this.threadReady()) return this.onThread({ op: 'delete', paths, now });
+    return this.guard(() => this.writable().delete(paths, now));
+  }
+
+  /**
+   * Starts the write thread once this run has written enough to pay for it. The write that
+   * crosses the mark waits for it (tens of milliseconds, once a run), and so does any write
+   * behind it: every write before it committed here, synchronously, and every one from it on
+   * goes to the thread in the order called, so the order of writes is kept.
+   */
+  private startThreadIfDue(): void {
+    const wanted = this.writeThread;
+    if (!wanted || this.threadStart || this.chunksThisRun < wanted.after) return;
+    const data = { file: this.buildPath ?? this.location, dimensions: this.dimensions };
+    const start: Promise<void> = WriteThread.start(wanted.script, data, this.counters).then(
+      (thread) => {
+        if (this.threadStart === start && this.writer) this.thread = thread;
+        else void thread.close();
+      },
+      // Only an optimisation: a thread that cannot start leaves the writes here, where they were.
+      () => {},
+    );
+    this.threadStart = start;
+  }
+
+  /** The write thread, once a start under way has settled; null: write here. */
+  private async threadReady(): Promise<WriteThread | null> {
+    if (this.threadStart && !this.thread) await this.threadStart;
+    return this.thread;
+  }
+
+  private async onThread<T>(request: WriteOp): Promise<T> {
+    try {
+      return await this.thread!.call<T>(request);
+    } catch (err) {
+      throw this.explain(err);
+    }
+  }
+
+  /** Waits for the thread's writes to commit, then ends it; writes go to `writer` again. */
+  private async stopThread(): Promise<void> {
+    const start = this.threadStart;
+    this.threadStart = null;
+    await start;
+    const thread = this.thread;
+    this.thread = null;
+    if (thread) {
+      this.threadTransactions += thread.transactions;
+      await thread.close();
+    }
   }
 
   async planWrite(files: FileWrite[]): Promise<WriteResult> {
@@ -323,10 +412,12 @@ export class EmbeddedStore implements VectorStore {
   }
 
   stats(): Record<string, number> {
-    return { ...this.counters };
+    // thread_transactions: how many of `transactions` the write thread ran.
+    return { ...this.counters, thread_transactions: this.threadTransactions + (this.thread?.transactions ?? 0) };
   }
 
   async drop(): Promise<string[]> {
+    await this.stopThread();
     this.closeDb();
     this.buildPath = null;
     try {
@@ -379,6 +470,7 @@ export class EmbeddedStore implements VectorStore {
 
   /** Closes the index; an unpublished rebuild stays on disk for the next rebuild to resume. */
   async close(): Promise<void> {
+    await this.stopThread();
     this.closeDb();
     this.buildPath = null;
     if (!this.reservedAs) this.lock.release();

@@ -161,4 +161,32 @@ describe('cw index with the embedded default on a real corpus', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/CODEWEAVER_CHUNK_THREADS: expected a whole number from 0 to 64, got "many"/);
   });
+
+  it('writes on the index\'s own thread (CODEWEAVER_WRITE_THREAD) build the same index, and --json says how many it ran', async () => {
+    const modes = ['off', 'on', 'auto'];
+    const dirs = modes.map((m) => path.join(work, `write-thread-${m}`));
+    const summaries = [];
+    for (const [i, dir] of dirs.entries()) {
+      // Twice: ~3,000 chunks, past the 2,048 after which auto moves the writes.
+      for (const copy of ['lib', 'lib2']) await cp(CORPUS, path.join(dir, copy), { recursive: true });
+      const res = await runCli(['index', dir, '--json'], { env: cleanEnv({ CODEWEAVER_WRITE_THREAD: modes[i]! }) });
+      expect(res.code, res.stderr).toBe(0);
+      summaries.push(onlyJson(res));
+    }
+    const [off, on, auto] = summaries;
+    expect(off.store_requests.thread_transactions).toBe(0);
+    expect(on.store_requests.thread_transactions).toBe(on.store_requests.transactions);
+    // auto: the first writes here, then the thread once the run has written 2,048 chunks.
+    expect(auto.chunks.written).toBeGreaterThan(2048);
+    expect(auto.store_requests.thread_transactions).toBeGreaterThan(0);
+    expect(auto.store_requests.thread_transactions).toBeLessThan(auto.store_requests.transactions);
+    const [a, b, c] = dirs.map((d) => snapshotEmbeddedIndex(dbOf(d)));
+    expect(b!.chunks).toEqual(a!.chunks);
+    expect(b!.files).toEqual(a!.files);
+    expect(c!.chunks).toEqual(a!.chunks);
+    expect(c!.files).toEqual(a!.files);
+    const bad = await runCli(['index', dirs[0]!], { env: cleanEnv({ CODEWEAVER_WRITE_THREAD: 'yes' }) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('cw: error: CODEWEAVER_WRITE_THREAD: expected on, off or auto, got "yes"');
+  });
 });

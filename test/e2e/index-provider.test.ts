@@ -153,11 +153,12 @@ describe('Ctrl-C during a run', () => {
     return { reached: reachedP, release };
   }
 
-  it('first SIGINT: in-flight batches finish and are written, exit 130; the next run completes to the same index as a clean one', async () => {
+  // With the writes on the index's own thread as well: Ctrl-C must wait for what it committed.
+  it.each(['off', 'on'])('first SIGINT (CODEWEAVER_WRITE_THREAD=%s): in-flight batches finish and are written, exit 130; the next run completes to the same index as a clean one', async (thread) => {
     server = await startVoyageServer();
     const repo = await makeRepo(voyageConfig({ concurrency: 2, batch_size: 8 }));
     const hold = holdRequest(3);
-    const cli = spawnCli(['index', repo, '--json'], { env: env() });
+    const cli = spawnCli(['index', repo, '--json'], { env: env({ CODEWEAVER_WRITE_THREAD: thread }) });
     await hold.reached;
     cli.child.kill('SIGINT');
     // The warning says the run is finishing its batches; then the held request completes.
@@ -168,6 +169,7 @@ describe('Ctrl-C during a run', () => {
     const summary = onlyJson(res);
     expect(summary.interrupted).toBe(true);
     expect(summary.files.indexed).toBeGreaterThan(0);
+    expect(summary.store_requests.thread_transactions > 0).toBe(thread === 'on');
     const partial = snapshotEmbeddedIndex(dbOf(repo));
     // Recorded files are complete: every chunk of a recorded file is present with its vector.
     expect(partial.vectors).toBe(partial.chunks.length);

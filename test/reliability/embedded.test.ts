@@ -55,10 +55,12 @@ async function search(repo: string, query: string) {
 }
 
 describe('kill -9 during an embedded run', () => {
-  it('at several points, then a rerun: the same files and chunks as a clean run, no duplicates', async () => {
+  // Writes on the calling thread, and from the first write on the index's own thread (a kill
+  // then lands between the two threads, or in the thread's transaction).
+  it.each(['off', 'on'])('at several points, then a rerun: the same files and chunks as a clean run, no duplicates (CODEWEAVER_WRITE_THREAD=%s)', async (thread) => {
     const repo = await bigRepo();
     for (const afterFiles of [0, 1, 150]) {
-      const cli = spawnCli(['index', repo], { env: cleanEnv() });
+      const cli = spawnCli(['index', repo], { env: cleanEnv({ CODEWEAVER_WRITE_THREAD: thread }) });
       const start = recordedFiles(repo);
       await waitFor(() => recordedFiles(repo) >= start + afterFiles || cli.child.exitCode !== null, 30_000, 'files recorded');
       cli.child.kill('SIGKILL');

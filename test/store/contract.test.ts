@@ -6,22 +6,25 @@ import { QdrantStore } from '../../src/store/qdrant.js';
 import type { VectorStore } from '../../src/store/vector-store.js';
 import { startQdrantDouble } from '../doubles/qdrant/index.js';
 import { vectorStoreContract } from './contract.js';
+import { WRITE_MODES } from './embedded-fixtures.js';
 
-vectorStoreContract('embedded (SQLite)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cw-contract-'));
-  const made: VectorStore[] = [];
-  return {
-    make: () => {
-      const s = new EmbeddedStore({ path: join(dir, '.codeweaver', 'index.sqlite') });
-      made.push(s);
-      return s;
-    },
-    cleanup: async () => {
-      for (const s of made) await s.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+for (const mode of WRITE_MODES) {
+  vectorStoreContract(`embedded (SQLite), writes ${mode.name}`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-contract-'));
+    const made: VectorStore[] = [];
+    return {
+      make: () => {
+        const s = new EmbeddedStore({ path: join(dir, '.codeweaver', 'index.sqlite'), writeThread: mode.writeThread() });
+        made.push(s);
+        return s;
+      },
+      cleanup: async () => {
+        for (const s of made) await s.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
+}
 
 vectorStoreContract('qdrant (validating double)', async () => {
   const q = await startQdrantDouble();

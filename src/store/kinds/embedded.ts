@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { UsageError } from '../../errors.js';
 import type { StoreKindModule } from './kind.js';
 
 export const embeddedFields = {
@@ -13,6 +14,17 @@ export const embeddedFields = {
     .default('.codeweaver/index.sqlite')
     .meta({ description: 'Embedded index file, relative to the indexed repository.' }),
 };
+
+/**
+ * CODEWEAVER_WRITE_THREAD: `on` writes on the index's own thread from a run's first write, `off`
+ * never; unset, a run moves its writes there once it has written enough to gain from it.
+ */
+function writeThreadAfter(raw: string | undefined): number | null | 'auto' {
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  if (raw === 'on' || raw === '1') return 0;
+  if (raw === 'off' || raw === '0') return null;
+  throw new UsageError(`CODEWEAVER_WRITE_THREAD: expected on, off or auto, got "${raw}"`);
+}
 
 export interface EmbeddedSettings {
   kind: 'embedded';
@@ -27,9 +39,14 @@ export const embeddedKind: StoreKindModule<EmbeddedSettings> = {
   async settings(store, root, _httpFor) {
     return { kind: 'embedded', file: path.resolve(root, store.path) };
   },
-  async create(settings) {
+  async create(settings, deps) {
+    const threadAfter = writeThreadAfter(deps.env.CODEWEAVER_WRITE_THREAD);
     // Loaded when used: a Qdrant run never pays for SQLite's startup, nor the reverse.
-    const { EmbeddedStore } = await import('../embedded.js');
-    return new EmbeddedStore({ path: settings.file });
+    const { EmbeddedStore, WRITE_THREAD_AFTER } = await import('../embedded.js');
+    const after = threadAfter === 'auto' ? WRITE_THREAD_AFTER : threadAfter;
+    return new EmbeddedStore({
+      path: settings.file,
+      writeThread: after === null ? null : { after },
+    });
   },
 };
