@@ -13,7 +13,7 @@
 // Reports chunks/s against the provider's ceiling (concurrency × batch ÷ latency), requests, and
 // connections opened. Bounded: one index run, then the server exits.
 import { execFileSync, fork } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,11 @@ const config = {
 if (values.h1) config.http_pool = { providers: { [config.embedding.provider]: { enable_http2: false, ...(process.env.DENSE_BENCH_KEEPALIVE ? { keepalive_expiry: Number(process.env.DENSE_BENCH_KEEPALIVE) } : {}), ...(process.env.DENSE_BENCH_MAXCONN ? { max_connections: Number(process.env.DENSE_BENCH_MAXCONN) } : {}) } } };
 const configFile = path.join(os.tmpdir(), 'cw-bench-dense', 'config.json');
 writeFileSync(configFile, JSON.stringify(config));
+// CPU of waited-for children (cw's process; the server is not waited for yet), from /proc.
+const childCpuSeconds = () => {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime in clock ticks (USER_HZ 100)
+};
 try {
   const profile = process.env.DENSE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DENSE_BENCH_PROFILE}`] : [];
   const out = execFileSync(process.execPath, [...profile, path.join(root, 'bin', 'cw.js'), 'index', corpus, '--json', '--config', configFile], {
@@ -67,6 +72,7 @@ try {
     env: { ...process.env, OPENAI_API_KEY: 'bench', VOYAGE_API_KEY: 'bench', NODE_EXTRA_CA_CERTS: fileURLToPath(new URL('../test/fixtures/tls/cert.pem', import.meta.url)) },
   });
   const s = JSON.parse(out);
+  const clientCpu = childCpuSeconds();
   // The server's own view: time per request in its handler, and its CPU.
   const served = await new Promise((resolve) => {
     server.once('message', resolve);
@@ -88,6 +94,7 @@ try {
       'p95 ms': s.providers[config.embedding.provider].latency_ms.p95,
       'peak RSS MB': Math.round(s.peak_rss_bytes / 1e6),
       'server ms': +(served.servedMs / Math.max(1, served.served)).toFixed(1),
+      'cw CPU s': +clientCpu.toFixed(1),
       'server CPU s': +((served.cpu.user + served.cpu.system) / 1e6).toFixed(1),
     },
   ]);
