@@ -10,8 +10,9 @@
 // (--floats: the server answers float lists even when asked for base64 — the path before packed vectors;
 //  --h1: HTTP/1.1 only)
 //
-// Reports chunks/s against the provider's ceiling (concurrency × batch ÷ latency), requests, and
-// connections opened. Bounded: one index run, then the server exits.
+// Reports chunks/s against the provider's ceiling (concurrency × batch ÷ latency) and against
+// what this machine's cores allow at the run's CPU per chunk (cw's and the server's), requests,
+// and connections opened. Bounded: one index run, then the server exits.
 import { execFileSync, fork } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -80,6 +81,8 @@ try {
   });
   const seconds = s.duration_ms / 1000;
   const http = s.http[config.embedding.provider];
+  const serverCpu = (served.cpu.user + served.cpu.system) / 1e6;
+  const cpuBound = s.chunks.embedded / ((clientCpu + serverCpu) / os.availableParallelism());
   const ceiling = (Number(values.concurrency) * Number(values.batch)) / (Number(values.latency) / 1000);
   console.table([
     {
@@ -95,7 +98,11 @@ try {
       'peak RSS MB': Math.round(s.peak_rss_bytes / 1e6),
       'server ms': +(served.servedMs / Math.max(1, served.served)).toFixed(1),
       'cw CPU s': +clientCpu.toFixed(1),
-      'server CPU s': +((served.cpu.user + served.cpu.system) / 1e6).toFixed(1),
+      'server CPU s': +serverCpu.toFixed(1),
+      // What the machine's cores could do at this CPU per chunk if the run never waited: the
+      // bound on this machine, whatever the provider's ceiling.
+      'CPU bound chunks/s': Math.round(cpuBound),
+      '% of CPU bound': +((100 * s.chunks.embedded) / seconds / cpuBound).toFixed(0),
     },
   ]);
   console.log(`${config.embedding.provider} ${values.dims} dims, latency ${values.latency} ms, concurrency ${values.concurrency}, batch ${values.batch}, ${values.floats ? 'float answers' : 'packed answers'}, parser ${values.parser}; node ${process.version}, ${os.cpus().length} cores`);
