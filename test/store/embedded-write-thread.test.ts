@@ -71,8 +71,8 @@ describe('EmbeddedStore: writes moving to their own thread', () => {
     expect(store.stats().thread_transactions).toBe(4);
   });
 
-  it('a thread that cannot open its connection leaves the writes on the calling thread', async () => {
-    const store = new EmbeddedStore({ path: t.path, writeThread: { after: 0, script: fixture('fails-to-open.mjs') } });
+  it.each(['fails-to-open.mjs', 'exits-before-ready.mjs'])('a thread that cannot start (%s) leaves the writes on the calling thread', async (script) => {
+    const store = new EmbeddedStore({ path: t.path, writeThread: { after: 0, script: fixture(script) } });
     t.stores.push(store);
     await store.open(DENSE3, { rebuild: false });
     expect(await store.writeFiles([three('a.ts', 'v1')])).toEqual({ chunksWritten: 3, chunksDeleted: 0 });

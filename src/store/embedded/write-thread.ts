@@ -58,9 +58,14 @@ export class WriteThread {
     const worker = new Worker(script, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 } });
     return new Promise((resolve, reject) => {
       const early = (err: Error) => reject(err);
+      // A thread that ends before it answers (its script exited, or failed to load) must not
+      // leave the first write waiting for ever.
+      const gone = (code: number) => reject(new CodeweaverError(`the index's write thread ended before it was ready (exit code ${code})`));
       worker.once('error', early);
+      worker.once('exit', gone);
       worker.once('message', (msg: { ready: boolean; error: SerializedError | null }) => {
         worker.off('error', early);
+        worker.off('exit', gone);
         if (msg.ready) resolve(new WriteThread(worker, counters));
         else {
           reject(deserializeError(msg.error!));
