@@ -103,6 +103,21 @@ describe('EmbeddedStore: writes moving to their own thread', () => {
     expect(rows(t.path).files).toEqual([['a.ts', 'a.ts@v1', 3]]);
   });
 
+  it('a thread that dies inside a transaction leaves none of it, and gives the write lock back', async () => {
+    const store = new EmbeddedStore({ path: t.path, writeThread: { after: 0, script: fixture('dies-mid-transaction.mjs') } });
+    t.stores.push(store);
+    await store.open(DENSE3, { rebuild: false });
+    await expect(store.writeFiles([three('a.ts', 'v1')])).rejects.toThrow(/write thread stopped \(exit code 9\)/);
+    await store.close();
+    // Writes on this thread, under the same process's file locks: a lock the dead thread still
+    // held would fail it with SQLITE_BUSY once busy_timeout ran out.
+    const next = t.make();
+    await next.open(DENSE3, { rebuild: false });
+    await next.writeFiles([three('b.ts', 'v1')]);
+    await next.close();
+    expect(rows(t.path).files).toEqual([['b.ts', 'b.ts@v1', 3]]);
+  });
+
   it("SQLite's errors cross as SqliteErrors with their codes, and the store's mapping reads them as before", async () => {
     const store = new EmbeddedStore({ path: t.path, writeThread: { after: 0, script: writeWorkerScript() } });
     t.stores.push(store);

@@ -8,7 +8,9 @@
  * What stays as before: one writer, requests applied in the order sent, each write one
  * transaction (a killed process leaves the whole of a batch or none of it), SQLite's errors
  * reaching the store as SqliteErrors with their codes. A request resolves only once its
- * transaction committed, so a read on the main connection after it sees it (WAL).
+ * transaction committed, so a read on the main connection after it sees it (WAL). A thread that
+ * dies mid-transaction leaves none of it: better-sqlite3 closes a thread's connections when the
+ * thread ends, so SQLite rolls back and the process's file locks are released (tested).
  */
 import { Worker } from 'node:worker_threads';
 import { CodeweaverError } from '../../errors.js';
