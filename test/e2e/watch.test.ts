@@ -4,6 +4,7 @@
  * of the same tree — same files, same chunks, nothing twice, nothing left behind.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, rename, rm, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +171,35 @@ describe('cw watch keeps the index equal to a fresh index of the tree', () => {
     expect(after.code, after.stderr).toBe(0);
     expect(JSON.parse(after.stdout).files.indexed).toBe(0);
   }, 240_000);
+
+  it('with every write on the index\'s own thread (CODEWEAVER_WRITE_THREAD=on): edits, renames and deletes converge, and no thread is left behind by its runs', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small, { watch: { debounce_ms: 40 } });
+    const env = cleanEnv({ CODEWEAVER_WRITE_THREAD: 'on' });
+    const cli = await startWatching(repo, env);
+    await converges(repo, 'catch-up');
+    // Threads of the watcher's process (Linux): each run starts a write thread and must end it.
+    const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${cli.child.pid}/status`, 'utf8'))?.[1]);
+    const settled = threads();
+    const lib = (...p: string[]) => path.join(repo, 'lib', ...p);
+    for (let i = 0; i < 4; i++) {
+      await writeFile(lib(`made${i}.js`), `function madeOnTheThread${i} () { return ${i} }\n`);
+      await converges(repo, `create ${i}`);
+    }
+    await rename(lib('made0.js'), lib('renamed0.js'));
+    await converges(repo, 'rename');
+    await rm(lib('made1.js'));
+    await converges(repo, 'delete');
+    const runs = events(cli).filter((e) => e.type === 'indexed');
+    expect(runs.length).toBeGreaterThanOrEqual(7);
+    // Every run that wrote a file wrote it on the thread.
+    const writing = runs.filter((e) => e.summary.files.indexed > 0);
+    expect(writing.length).toBeGreaterThanOrEqual(5);
+    for (const e of writing) expect(e.summary.store_requests.thread_transactions).toBeGreaterThan(0);
+    // Four runs since `settled`: a thread leaked per run would show as four more.
+    expect(threads()).toBeLessThanOrEqual(settled + 1);
+    cli.child.kill('SIGINT');
+    expect((await cli.done).code).toBe(130);
+  }, 120_000);
 
   it('a provider outage does not end it: the batch is kept, retried with backoff, and indexed once the provider is back', async () => {
     server = await startVoyageServer({ dims: 256 });
