@@ -34,14 +34,20 @@ function rows(path: string) {
   }
 }
 
+/** A store on the test's index whose writes go to `script`'s thread once a run has written `after` chunks, opened. */
+async function openedWith(script: URL, after = 0): Promise<EmbeddedStore> {
+  const store = new EmbeddedStore({ path: t.path, writeThread: { after, script } });
+  t.stores.push(store);
+  await store.open(DENSE3, { rebuild: false });
+  return store;
+}
+
 const three = (path: string, version: string) =>
   file(path, [1, 2, 3].map((line) => chunk(path, line, `const ${version}_${line} = ${line}`, [line, 0, 0])), `${path}@${version}`);
 
 describe('EmbeddedStore: writes moving to their own thread', () => {
   it('start there once a run has written `after` chunks; the write that crosses waits for it, and later writes keep their order', async () => {
-    const store = new EmbeddedStore({ path: t.path, writeThread: { after: 5, script: writeWorkerScript() } });
-    t.stores.push(store);
-    await store.open(DENSE3, { rebuild: false });
+    const store = await openedWith(writeWorkerScript(), 5);
     await store.writeFiles([three('a.ts', 'v1')]); // 3 chunks: below the mark, here
     expect(store.stats().thread_transactions).toBe(0);
     // 6 chunks: this write crosses the mark and goes to the thread; the same file again at once,
@@ -72,9 +78,7 @@ describe('EmbeddedStore: writes moving to their own thread', () => {
   });
 
   it.each(['fails-to-open.mjs', 'exits-before-ready.mjs'])('a thread that cannot start (%s) leaves the writes on the calling thread', async (script) => {
-    const store = new EmbeddedStore({ path: t.path, writeThread: { after: 0, script: fixture(script) } });
-    t.stores.push(store);
-    await store.open(DENSE3, { rebuild: false });
+    const store = await openedWith(fixture(script));
     expect(await store.writeFiles([three('a.ts', 'v1')])).toEqual({ chunksWritten: 3, chunksDeleted: 0 });
     expect(store.stats()).toMatchObject({ transactions: 1, thread_transactions: 0 });
     await store.close();
@@ -82,9 +86,7 @@ describe('EmbeddedStore: writes moving to their own thread', () => {
   });
 
   it('a thread that dies fails the write with one line, records nothing of it, and the index stays usable', async () => {
-    const store = new EmbeddedStore({ path: t.path, writeThread: { after: 0, script: fixture('dies-on-first-write.mjs') } });
-    t.stores.push(store);
-    await store.open(DENSE3, { rebuild: false });
+    const store = await openedWith(fixture('dies-on-first-write.mjs'));
     const err = await store.writeFiles([three('a.ts', 'v1')]).then(
       () => null,
       (e: unknown) => e as Error,
@@ -95,18 +97,14 @@ describe('EmbeddedStore: writes moving to their own thread', () => {
     await store.close(); // returns: nothing waits for the dead thread
     expect(rows(t.path)).toEqual({ chunks: [], files: [], fts: 0 });
     // The lock was released and the file is whole: the next run writes.
-    const next = new EmbeddedStore({ path: t.path, writeThread: { after: 0, script: writeWorkerScript() } });
-    t.stores.push(next);
-    await next.open(DENSE3, { rebuild: false });
+    const next = await openedWith(writeWorkerScript());
     await next.writeFiles([three('a.ts', 'v1')]);
     await next.close();
     expect(rows(t.path).files).toEqual([['a.ts', 'a.ts@v1', 3]]);
   });
 
   it('a thread that dies inside a transaction leaves none of it, and gives the write lock back', async () => {
-    const store = new EmbeddedStore({ path: t.path, writeThread: { after: 0, script: fixture('dies-mid-transaction.mjs') } });
-    t.stores.push(store);
-    await store.open(DENSE3, { rebuild: false });
+    const store = await openedWith(fixture('dies-mid-transaction.mjs'));
     await expect(store.writeFiles([three('a.ts', 'v1')])).rejects.toThrow(/write thread stopped \(exit code 9\)/);
     await store.close();
     // Writes on this thread, under the same process's file locks: a lock the dead thread still
@@ -119,9 +117,7 @@ describe('EmbeddedStore: writes moving to their own thread', () => {
   });
 
   it("SQLite's errors cross as SqliteErrors with their codes, and the store's mapping reads them as before", async () => {
-    const store = new EmbeddedStore({ path: t.path, writeThread: { after: 0, script: writeWorkerScript() } });
-    t.stores.push(store);
-    await store.open(DENSE3, { rebuild: false });
+    const store = await openedWith(writeWorkerScript());
     const broken = chunk('c.ts', 1, 'x', [1, 0, 0]);
     (broken as { content: unknown }).content = null;
     const err = await store.writeFiles([file('c.ts', [broken])]).catch((e: unknown) => e);
