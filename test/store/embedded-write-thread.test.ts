@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CodeweaverError, ExitCode } from '../../src/errors.js';
 import { EmbeddedStore } from '../../src/store/embedded.js';
 import { chunk, DENSE3, file, tempIndex, writeWorkerScript } from './embedded-fixtures.js';
 
@@ -124,6 +125,18 @@ describe('EmbeddedStore: writes moving to their own thread', () => {
     expect(err).toBeInstanceOf(Database.SqliteError);
     expect((err as { code: string }).code).toBe('SQLITE_CONSTRAINT_NOTNULL');
     expect(store.stats()).toMatchObject({ transactions: 0, thread_transactions: 0 });
+  });
+});
+
+describe('EmbeddedStore: a full disk met on the write thread', () => {
+  it('is the same one line as on the calling thread, with its exit code; nothing is recorded', async () => {
+    const store = await openedWith(fixture('answers-disk-full.mjs'));
+    const err = (await store.writeFiles([three('a.ts', 'v1')]).catch((e: unknown) => e)) as CodeweaverError;
+    expect(err).toBeInstanceOf(CodeweaverError);
+    expect(err.message).toMatch(/^no space left for the index at .*index\.sqlite \(disk full\) — free some disk space, or set store\.path to another disk; nothing recorded so far is lost$/);
+    expect(err.exitCode).toBe(ExitCode.PartialFailure);
+    await store.close();
+    expect(rows(t.path).files).toEqual([]);
   });
 });
 
