@@ -57,8 +57,10 @@ export interface EmbeddedStoreOptions {
 
 /**
  * Chunks a run writes on the main thread before its writes move to their own thread. Starting
- * the thread costs ~40 ms and a second connection's memory; a run that writes fewer chunks
- * (a watch batch, an edit or two, a small repository) spends less than that on its writes.
+ * the thread takes 90-100 ms here (a worker's start, better-sqlite3's load, the connection;
+ * the run goes on meanwhile, only its writes wait) and a second connection's memory; a run that
+ * writes fewer chunks (a watch batch, an edit or two, a small repository) spends less than that
+ * on its writes.
  */
 export const WRITE_THREAD_AFTER = 2048;
 
@@ -319,7 +321,7 @@ export class EmbeddedStore implements VectorStore {
 
   /**
    * Starts the write thread once this run has written enough to pay for it. The write that
-   * crosses the mark waits for it (tens of milliseconds, once a run), and so does any write
+   * crosses the mark waits for it (~100 ms, once a run; the run's other work goes on), and so does any write
    * behind it: every write before it committed here, synchronously, and every one from it on
    * goes to the thread in the order called, so the order of writes is kept.
    */
