@@ -35,8 +35,8 @@ import {
 import { Searcher } from './embedded/search.js';
 import { decodeVector } from './embedded/vector-codec.js';
 import { RunLock } from './embedded/run-lock.js';
-import { ChunkWriter, type WriteCounters } from './embedded/writer.js';
-import { WriteThread } from './embedded/write-thread.js';
+import { ChunkWriter } from './embedded/writer.js';
+import { WriteThread, type StoreWriteCounters } from './embedded/write-thread.js';
 import type { WriteOp } from './embedded/write-protocol.js';
 
 type Db = Database.Database;
@@ -48,9 +48,9 @@ export interface EmbeddedStoreOptions {
   now?: () => Date;
   /**
    * Writes move to a thread of their own (embedded/write-thread.ts) once a run has written
-   * `after` chunks; null keeps them on the calling thread. Default: after WRITE_THREAD_AFTER
-   * chunks. `script` defaults to the built worker beside this module; where it is missing (as
-   * when running from the TypeScript sources) writes stay on the calling thread.
+   * `after` chunks; null keeps them on the calling thread. Default (undefined): after
+   * WRITE_THREAD_AFTER chunks. `script` defaults to the built worker beside this module; where it
+   * is missing (as when running from the TypeScript sources) writes stay on the calling thread.
    */
   writeThread?: { after: number; script?: URL } | null;
 }
@@ -62,7 +62,7 @@ export interface EmbeddedStoreOptions {
  * writes fewer chunks (a watch batch, an edit or two, a small repository) spends less than that
  * on its writes.
  */
-export const WRITE_THREAD_AFTER = 2048;
+const WRITE_THREAD_AFTER = 2048;
 
 /** Paths per page of listFiles: bounded memory, and no cursor held while the caller works. */
 const LIST_PAGE = 1000;
@@ -84,12 +84,11 @@ export class EmbeddedStore implements VectorStore {
   private searcher: Searcher | null = null;
   /** While a rebuild is open: the file being filled beside the live index (`<index>.rebuild`). */
   private buildPath: string | null = null;
-  private readonly counters: WriteCounters = { transactions: 0, rows_written: 0, rows_deleted: 0 };
+  private readonly counters: StoreWriteCounters = { transactions: 0, rows_written: 0, rows_deleted: 0, thread_transactions: 0 };
   private readonly writeThread: { script: URL; after: number } | null;
   /** The open run's writes go here once it has started; until then, to `writer`. */
   private thread: WriteThread | null = null;
   private threadStart: Promise<void> | null = null;
-  private threadTransactions = 0;
   private dimensions: number | null = null;
   private chunksThisRun = 0;
 
@@ -98,8 +97,7 @@ export class EmbeddedStore implements VectorStore {
     this.lock = new RunLock(`${options.path}.lock`, displayPath(options.path));
     this.now = options.now ?? (() => new Date());
     const chosen = options.writeThread === undefined ? { after: WRITE_THREAD_AFTER } : options.writeThread;
-    const script = chosen?.script ?? new URL('./embedded/write-worker.js', import.meta.url);
-    this.writeThread = chosen && existsSync(script) ? { script, after: chosen.after } : null;
+    this.writeThread = chosen && { script: chosen.script ?? new URL('./embedded/write-worker.js', import.meta.url), after: chosen.after };
   }
 
   checkOptions(options: OpenOptions): void {
@@ -327,7 +325,7 @@ export class EmbeddedStore implements VectorStore {
    */
   private startThreadIfDue(): void {
     const wanted = this.writeThread;
-    if (!wanted || this.threadStart || this.chunksThisRun < wanted.after) return;
+    if (!wanted || this.threadStart || this.chunksThisRun < wanted.after || !existsSync(wanted.script)) return;
     const data = { file: this.buildPath ?? this.location, dimensions: this.dimensions };
     const start: Promise<void> = WriteThread.start(wanted.script, data, this.counters).then(
       (thread) => {
@@ -361,10 +359,7 @@ export class EmbeddedStore implements VectorStore {
     await start;
     const thread = this.thread;
     this.thread = null;
-    if (thread) {
-      this.threadTransactions += thread.transactions;
-      await thread.close();
-    }
+    await thread?.close();
   }
 
   async planWrite(files: FileWrite[]): Promise<WriteResult> {
@@ -414,8 +409,7 @@ export class EmbeddedStore implements VectorStore {
   }
 
   stats(): Record<string, number> {
-    // thread_transactions: how many of `transactions` the write thread ran.
-    return { ...this.counters, thread_transactions: this.threadTransactions + (this.thread?.transactions ?? 0) };
+    return { ...this.counters };
   }
 
   async drop(): Promise<string[]> {

@@ -19,26 +19,26 @@ import { deserializeError, type SerializedError, type WriteOp, type WriteRequest
 
 type Reply = { id: number; result?: unknown; error?: SerializedError; counters: WriteCounters };
 
+/** The store's write counters, and how many of its transactions ran on the thread. */
+export type StoreWriteCounters = WriteCounters & { thread_transactions: number };
+
 export class WriteThread {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
-  /** Transactions the thread has committed. */
-  transactions = 0;
 
   private constructor(
     private readonly worker: Worker,
-    private readonly counters: WriteCounters,
+    counters: StoreWriteCounters,
   ) {
-    worker.on('message', (msg: Reply | { closed: true }) => {
-      if ('closed' in msg) return;
+    worker.on('message', (msg: Reply) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
       // The thread's counts join the store's, so the summary reads the same either way.
       counters.transactions += msg.counters.transactions;
-      this.transactions += msg.counters.transactions;
+      counters.thread_transactions += msg.counters.transactions;
       counters.rows_written += msg.counters.rows_written;
       counters.rows_deleted += msg.counters.rows_deleted;
       if (msg.error) p.reject(deserializeError(msg.error));
@@ -54,7 +54,7 @@ export class WriteThread {
   }
 
   /** Opens the thread's connection; rejects (and the thread ends) if it cannot. */
-  static start(script: URL, data: WriteThreadData, counters: WriteCounters): Promise<WriteThread> {
+  static start(script: URL, data: WriteThreadData, counters: StoreWriteCounters): Promise<WriteThread> {
     // Its heap holds one write batch at a time; a lower cap than the default keeps a stray
     // pile-up from growing the process's memory unnoticed.
     const worker = new Worker(script, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 } });

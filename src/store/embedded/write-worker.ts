@@ -1,7 +1,7 @@
 // Thread entry of the embedded store's writer (write-thread.ts): its own connection to the index
 // file and a ChunkWriter on it, running each request in the order it arrives. Answers
 // { id, result, counters } or { id, error, counters }; { close } closes the connection (after
-// everything sent before it) and ends the thread.
+// everything sent before it) and ends the thread (the main thread waits for its exit).
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { applyWritePragmas } from './schema.js';
@@ -33,7 +33,6 @@ const { db, writer } = opened;
 port.on('message', (msg: WriteRequest | { close: true }) => {
   if ('close' in msg) {
     db.close();
-    port.postMessage({ closed: true });
     port.close();
     return;
   }

@@ -17,11 +17,12 @@ export const embeddedFields = {
 
 /**
  * CODEWEAVER_WRITE_THREAD: `on` writes on the index's own thread from a run's first write, `off`
- * never; unset, a run moves its writes there once it has written enough to gain from it.
+ * never; unset or `auto`, the store's default: a run moves its writes there once it has written
+ * enough to gain from it.
  */
-function writeThreadAfter(raw: string | undefined): number | null | 'auto' {
-  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
-  if (raw === 'on' || raw === '1') return 0;
+function writeThread(raw: string | undefined): { after: number } | null | undefined {
+  if (raw === undefined || raw === '' || raw === 'auto') return undefined;
+  if (raw === 'on' || raw === '1') return { after: 0 };
   if (raw === 'off' || raw === '0') return null;
   throw new UsageError(`CODEWEAVER_WRITE_THREAD: expected on, off or auto, got "${raw}"`);
 }
@@ -40,13 +41,9 @@ export const embeddedKind: StoreKindModule<EmbeddedSettings> = {
     return { kind: 'embedded', file: path.resolve(root, store.path) };
   },
   async create(settings, deps) {
-    const threadAfter = writeThreadAfter(deps.env.CODEWEAVER_WRITE_THREAD);
+    const thread = writeThread(deps.env.CODEWEAVER_WRITE_THREAD);
     // Loaded when used: a Qdrant run never pays for SQLite's startup, nor the reverse.
-    const { EmbeddedStore, WRITE_THREAD_AFTER } = await import('../embedded.js');
-    const after = threadAfter === 'auto' ? WRITE_THREAD_AFTER : threadAfter;
-    return new EmbeddedStore({
-      path: settings.file,
-      writeThread: after === null ? null : { after },
-    });
+    const { EmbeddedStore } = await import('../embedded.js');
+    return new EmbeddedStore({ path: settings.file, writeThread: thread });
   },
 };
