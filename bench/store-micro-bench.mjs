@@ -17,23 +17,16 @@ import path from 'node:path';
 import { codeTermsText, splitIdentifier } from '../dist/store/ranking/terms.js';
 import { applyWritePragmas, migrate } from '../dist/store/embedded/schema.js';
 import { ChunkWriter } from '../dist/store/embedded/writer.js';
-import { median } from './measure.mjs';
+import { median, rotatedRounds } from './measure.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const ROUNDS = 5;
-const time = (fn) => {
-  const t = performance.now();
-  fn();
-  return performance.now() - t;
-};
 const rows = [];
+// Old and new alternate which goes first, round by round.
 const pair = (what, unit, per, oldFn, newFn, labels = ['old', 'new']) => {
-  const a = [];
-  const b = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    if (r % 2) (b.push(time(newFn)), a.push(time(oldFn)));
-    else (a.push(time(oldFn)), b.push(time(newFn)));
-  }
+  const times = rotatedRounds({ old: oldFn, new: newFn }, ROUNDS);
+  const a = times.get('old');
+  const b = times.get('new');
   rows.push({ what, [labels[0]]: `${(median(a) / per).toFixed(unit === 'µs' ? 1 : 2)} ${unit}`, [labels[1]]: `${(median(b) / per).toFixed(unit === 'µs' ? 1 : 2)} ${unit}`, ratio: +(median(a) / median(b)).toFixed(2) });
 };
 
