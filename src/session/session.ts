@@ -16,6 +16,7 @@ import { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { outermostPaths, walkFiles, walkOptionsFor, walkPaths, type DiscoveredFile } from '../discovery/walk.js';
 import { describeShard, type Shard } from '../discovery/shard.js';
+import { repoPath, repoPaths } from '../discovery/repo-path.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { CodeweaverError, NotReadyError, UsageError } from '../errors.js';
@@ -337,7 +338,8 @@ export class Session {
   /** A request for some paths, as the file source and scope the run takes. */
   private narrowed(request: IndexRequest): IndexRequest {
     if (!request.paths) return request;
-    const paths = outermostPaths(request.paths);
+    // Canonical and inside the root before anything is opened: `./lib` and `lib/x/..` are `lib`.
+    const paths = outermostPaths(repoPaths(this.root, request.paths));
     if (paths.includes('')) return { ...request, paths: undefined };
     const options = walkOptionsFor(this.config.indexing, request.filter);
     return {
@@ -372,6 +374,7 @@ export class Session {
   async search(request: SearchRequest): Promise<SearchResult> {
     const query = request.query.trim();
     if (!query) throw new UsageError('search: the query is empty — give words to look for');
+    const under = request.under === undefined ? undefined : repoPath(this.root, request.under, 'under');
     const store = await this.openReader();
     const meta = await store.openReadOnly();
     if (!meta) throw new UsageError(`no index at ${store.location} — run \`cw index\` first`);
@@ -388,7 +391,7 @@ export class Session {
       }
     }
     const searchMode = vector ? 'hybrid' : 'lexical';
-    const base = { text: query, vector: vector ?? null, pathPrefix: request.under };
+    const base = { text: query, vector: vector ?? null, pathPrefix: under || undefined };
     const languages = new Set((request.languages ?? []).map((l) => l.toLowerCase()));
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
     const ranked = (hits: SearchHit[]) => applyPathPriors(hits, query).slice(0, request.limit);
