@@ -8,7 +8,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
 import Database from 'better-sqlite3';
-import { CodeweaverError, IndexMismatchError, UsageError } from '../errors.js';
+import { CodeweaverError, ExitCode, IndexMismatchError, UsageError } from '../errors.js';
 import type {
   BuildState,
   FileWrite,
@@ -217,9 +217,10 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async openReadOnly(): Promise<IndexMeta | null> {
-    const db = this.guard(() => this.readable());
-    if (!db) return null;
-    const meta = readMeta(db);
+    const meta = this.guard(() => {
+      const db = this.readable();
+      return db && readMeta(db);
+    });
     return meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions, ...(meta.build ? { build: meta.build } : {}) };
   }
 
@@ -496,12 +497,47 @@ export class EmbeddedStore implements VectorStore {
     return fileSystemError(err, displayPath(this.location)) ?? err;
   }
 
-  /** Runs a store operation; SQLite's and the file system's errors become one line each. */
+  /**
+   * Runs a store operation; SQLite's and the file system's errors become one line each. A
+   * read-only connection that meets a hot journal (a writer killed inside a transaction in
+   * rollback-journal mode) has it rolled back by a writable one, then the operation runs again.
+   */
   private guard<T>(fn: () => T): T {
     try {
       return fn();
     } catch (err) {
+      if (!isHotJournal(err)) throw this.explain(err);
+    }
+    this.rollBackHotJournal();
+    try {
+      return fn();
+    } catch (err) {
       throw this.explain(err);
+    }
+  }
+
+  /**
+   * A read-only connection cannot roll back a hot journal, and SQLite refuses to read past one
+   * (SQLITE_READONLY_ROLLBACK): the first opener that may write must. SQLite calls a journal hot
+   * only when no process holds the write lock, so this never undoes a write in progress.
+   */
+  private rollBackHotJournal(): void {
+    if (this.writer) return; // a writable connection rolls it back itself
+    this.closeDb();
+    let db: Db;
+    try {
+      db = new Database(this.location, { fileMustExist: true });
+    } catch (err) {
+      throw new CodeweaverError(
+        `the index at ${displayPath(this.location)} holds an unfinished write of a process that was stopped (${basename(this.location)}-journal), which only a writable open can undo — run cw index where the index can be written, or rebuild it with cw index --full`,
+        ExitCode.Usage,
+        { cause: err },
+      );
+    }
+    try {
+      schemaVersion(db); // any read rolls the journal back
+    } finally {
+      db.close();
     }
   }
 
@@ -631,6 +667,10 @@ function syncDirectory(dir: string): void {
   } catch {
     // not supported here (e.g. Windows): the rename is still atomic
   }
+}
+
+function isHotJournal(err: unknown): boolean {
+  return err instanceof Database.SqliteError && err.code === 'SQLITE_READONLY_ROLLBACK';
 }
 
 function isNotADatabase(err: unknown): boolean {
