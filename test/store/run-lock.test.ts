@@ -70,3 +70,58 @@ describe('RunLock: a writer killed with -9', () => {
     }
   });
 });
+
+describe('RunLock: racing writers', () => {
+  /** A racer process (test/fixtures/run-lock/racer.mjs) and its next message. */
+  async function racer(): Promise<{ say: (m: string) => void; next: () => Promise<string>; kill: () => void }> {
+    const { fork } = await import('node:child_process');
+    const child = fork(path.join(import.meta.dirname, '..', 'fixtures', 'run-lock', 'racer.mjs'), [lockPath], { stdio: 'ignore' as never });
+    const inbox: string[] = [];
+    const waiting: Array<(m: string) => void> = [];
+    child.on('message', (m) => (waiting.length ? waiting.shift()!(String(m)) : inbox.push(String(m))));
+    child.on('exit', () => waiting.splice(0).forEach((w) => w('exited')));
+    const next = () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise<string>((r) => waiting.push(r)));
+    expect(await next()).toBe('ready');
+    return { say: (m) => child.send(m), next, kill: () => child.kill('SIGKILL') };
+  }
+
+  it('gives a stale lock to exactly one of the processes that all found it stale, round after round', async () => {
+    for (let round = 0; round < 12; round++) {
+      // Stale: the pid of a process that has exited.
+      writeFileSync(lockPath, `999999 1 index\n`);
+      const racers = await Promise.all([racer(), racer(), racer()]);
+      try {
+        for (const r of racers) r.say('go');
+        const answers = await Promise.all(racers.map((r) => r.next()));
+        expect(answers.filter((a) => a === 'won'), `round ${round}: ${answers}`).toHaveLength(1);
+        expect(answers.filter((a) => a === 'busy')).toHaveLength(2);
+        // The loser's refusal names the winner once the winner has written its name.
+        const winner = racers[answers.indexOf('won')]!;
+        winner.say('release');
+        expect(await winner.next()).toBe('released');
+      } finally {
+        for (const r of racers) r.kill();
+      }
+    }
+  }, 120_000);
+
+  it('is free again the moment its holder is killed with -9, with nothing to take over', async () => {
+    const holder = await racer();
+    holder.say('go');
+    expect(await holder.next()).toBe('won');
+    expect(() => new RunLock(lockPath, 'index').acquire()).toThrow(/another cw index \(pid \d+\) is writing/);
+    holder.kill();
+    await expect
+      .poll(() => {
+        const lock = new RunLock(lockPath, 'index');
+        try {
+          lock.acquire();
+          lock.release();
+          return 'taken';
+        } catch (err) {
+          return (err as Error).message;
+        }
+      }, { timeout: 20_000 })
+      .toBe('taken');
+  });
+});

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { CodeweaverError, ExitCode } from '../../errors.js';
 
 /** Another `cw index` is writing this index right now. */
@@ -9,16 +10,22 @@ export class IndexBusyError extends CodeweaverError {
 }
 
 /**
- * One writer per embedded index: `<index>.lock` holds the writer's pid and its start time,
- * created exclusively. SQLite would serialise two writers anyway, but the second would fail
- * minutes later with "database is locked"; this says so at once.
+ * One writer per embedded index. SQLite would serialise two writers anyway, but the second would
+ * fail minutes later with "database is locked"; this says so at once.
  *
- * A lock is stale, and taken over, when its process no longer exists (killed, machine
- * restarted) or when its pid now belongs to another process: the start time recorded with it
- * (from /proc) differs, or, for a lock written without one, the process is not a cw.
+ * What decides is an OS lock: SQLite's write lock on `<index>.lock.db`, an empty database kept
+ * for nothing else, held for as long as the writer holds this lock. The kernel gives it to one
+ * process at a time and drops it when that process dies (kill -9 too), so there is no stale
+ * lock to take over and no race between two processes that both found one: a takeover of a
+ * stale lock file (read, judge, unlink, create) let two racing writers both win.
+ *
+ * `<index>.lock` beside it says who holds it (pid, start time, role), for the refusal another
+ * process gets; it is written only under the OS lock. A cw that predates the OS lock knows only
+ * that file: one it names that is still running (same pid and start time, or a cw where no
+ * start time was recorded) is respected, and a dead one's file is simply overwritten.
  */
 export class RunLock {
-  private held = false;
+  private os: Database.Database | null = null;
 
   constructor(
     private readonly lockPath: string,
@@ -30,39 +37,69 @@ export class RunLock {
    * holds it for its whole life, not for one run).
    */
   acquire(role = 'index'): void {
-    if (this.held) return;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(this.lockPath, 'wx');
-        const start = processStart(process.pid);
-        // "pid start role": older cw read the first two fields only.
-        writeSync(fd, `${process.pid} ${start ?? '-'} ${role}\n`);
-        closeSync(fd);
-        this.held = true;
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const holder = readHolder(this.lockPath);
-        const pid = holder?.pid ?? null;
-        if (holder && pid !== process.pid && holds(holder)) {
-          throw new IndexBusyError(
-            holder.role === 'watch'
-              ? `cw watch (pid ${pid}) keeps ${this.label} up to date and is its only writer — it indexes changes by itself; stop it to run cw index`
-              : `another cw index (pid ${pid}) is writing ${this.label} — wait for it to finish, or stop it`,
-          );
-        }
-        // Stale: its writer is gone.
-        unlinkQuietly(this.lockPath);
-      }
+    if (this.os) return;
+    const os = takeOsLock(`${this.lockPath}.db`);
+    if (!os) throw this.busy(readHolder(this.lockPath));
+    try {
+      const holder = readHolder(this.lockPath);
+      if (holder && holder.pid !== process.pid && holds(holder)) throw this.busy(holder);
+      writeHolder(this.lockPath, role);
+    } catch (err) {
+      os.close();
+      throw err;
     }
-    throw new IndexBusyError(`could not lock ${this.label} (${this.lockPath}) — remove the file if no cw is running`);
+    this.os = os;
   }
 
   release(): void {
-    if (!this.held) return;
-    this.held = false;
+    const os = this.os;
+    if (!os) return;
+    this.os = null;
+    // The file first: whoever takes the OS lock next finds no holder to name but itself.
     unlinkQuietly(this.lockPath);
+    os.close();
   }
+
+  private busy(holder: Holder | null): IndexBusyError {
+    if (!holder || holder.pid === process.pid) {
+      return new IndexBusyError(`another cw is writing ${this.label} — wait for it to finish, or stop it`);
+    }
+    return new IndexBusyError(
+      holder.role === 'watch'
+        ? `cw watch (pid ${holder.pid}) keeps ${this.label} up to date and is its only writer — it indexes changes by itself; stop it to run cw index`
+        : `another cw index (pid ${holder.pid}) is writing ${this.label} — wait for it to finish, or stop it`,
+    );
+  }
+}
+
+/**
+ * SQLite's write (RESERVED) lock on `file`, held by an open transaction that never writes; null
+ * when another connection, of this process or another, holds it. The file is never removed:
+ * a process waiting on an unlinked file's lock would not see the next one's.
+ */
+function takeOsLock(file: string): Database.Database | null {
+  const db = new Database(file, { timeout: 0 });
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof Database.SqliteError && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED')) return null;
+    throw err;
+  }
+}
+
+/** "pid start role", written whole (a reader never sees half of it). */
+function writeHolder(file: string, role: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    // "pid start role": older cw read the first two fields only.
+    writeSync(fd, `${process.pid} ${processStart(process.pid) ?? '-'} ${role}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
 }
 
 interface Holder {
