@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { debugRequested } from '../config/env.js';
 import { CodeweaverError, ExitCode, exitCodeOf } from '../errors.js';
 import { addSecretsFromEnv, redact } from '../redact.js';
 import { cleanCommand } from './commands/clean-command.js';
@@ -61,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     // One line: a whole document for one-shot commands, and one more line of `cw watch --json`'s stream.
     if (json) process.stdout.write(`${JSON.stringify({ type: 'error', error: { message, exit_code: code } })}\n`);
     for (const line of message.split('\n')) process.stderr.write(`cw: error: ${line}\n`);
-    if (!(err instanceof CodeweaverError) && process.env.CODEWEAVER_DEBUG) process.stderr.write(`${redact(String((err as Error).stack))}\n`);
+    if (!(err instanceof CodeweaverError) && debugRequested(process.env)) process.stderr.write(`${redact(String((err as Error).stack))}\n`);
     return code;
   }
 }

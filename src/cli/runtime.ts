@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readEnvKnobs, type EnvKnobs } from '../config/env.js';
 import { loadConfig, type ConfigFlags, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { PROVIDERS } from '../embedding/providers.js';
@@ -19,6 +20,8 @@ export interface Runtime {
   root: string;
   loaded: LoadedConfig;
   env: NodeJS.ProcessEnv;
+  /** The CODEWEAVER_* knobs, validated before anything was opened. */
+  knobs: EnvKnobs;
   graceMs: number;
   /** The index core this command runs on; closed by `withSession`. */
   session: Session;
@@ -35,20 +38,22 @@ export function createOutput(opts: CommonOptions): Output {
  * Without a path, the repository is found upwards from the working directory, as git does.
  */
 export async function createRuntime(out: Output, rootArg: string | undefined, opts: CommonOptions, flags: ConfigFlags): Promise<Runtime> {
+  // Before anything is read or created: a bad knob is one line and exit 2, and nothing is made.
+  const env = process.env;
+  const knobs = readEnvKnobs(env);
   const given = path.resolve(rootArg ?? '.');
   const info = await stat(given).catch(() => null);
   if (!info?.isDirectory()) throw new UsageError(`${rootArg ?? given}: not a directory — give the repository's path`);
   const root = rootArg === undefined ? locateRepositoryRoot(given) : given;
 
-  const env = process.env;
   const loaded = await loadConfig({ searchFrom: root, configFile: opts.config, flags, env });
   registerSecrets(loaded.config, env);
-  const graceSeconds = Number(env.CODEWEAVER_GRACE_SECONDS);
   let retryListener: ((provider: string, event: RetryEvent) => void) | null = null;
   const session = new Session({
     root,
     loaded,
     env,
+    knobs,
     hooks: {
       onWarning: (m) => out.warn(m),
       onInfo: (m) => out.info(m),
@@ -65,7 +70,8 @@ export async function createRuntime(out: Output, rootArg: string | undefined, op
     root,
     loaded,
     env,
-    graceMs: (Number.isFinite(graceSeconds) && graceSeconds > 0 ? graceSeconds : DEFAULT_GRACE_SECONDS) * 1000,
+    knobs,
+    graceMs: (knobs.graceSeconds ?? DEFAULT_GRACE_SECONDS) * 1000,
     session,
     onRetry: (listener) => {
       retryListener = listener;

@@ -10,6 +10,7 @@
  */
 import type { Chunker, ChunkerOptions } from '../chunking/chunker.js';
 import { lazyChunker } from '../chunking/lazy-chunker.js';
+import { readEnvKnobs, type EnvKnobs } from '../config/env.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RunFilter } from '../discovery/run-filter.js';
@@ -50,6 +51,8 @@ export interface SessionOptions {
   root: string;
   loaded: LoadedConfig;
   env: NodeJS.ProcessEnv;
+  /** The CODEWEAVER_* knobs; read from `env` (and validated) when not given. */
+  knobs?: EnvKnobs;
   hooks?: SessionHooks;
 }
 
@@ -148,6 +151,7 @@ export class Session {
   readonly config: Config;
   readonly loaded: LoadedConfig;
   readonly env: NodeJS.ProcessEnv;
+  readonly knobs: EnvKnobs;
   /** Created at the first remote request (a lexical session never loads undici). */
   private pool: HttpClientPool | null = null;
   private poolLoading: Promise<HttpClientPool> | null = null;
@@ -171,6 +175,7 @@ export class Session {
     this.loaded = options.loaded;
     this.config = options.loaded.config;
     this.env = options.env;
+    this.knobs = options.knobs ?? readEnvKnobs(options.env);
     this.hooks = options.hooks ?? {};
   }
 
@@ -186,7 +191,7 @@ export class Session {
 
   private newStore(): Promise<VectorStore> {
     if (this.closing) throw new CodeweaverError('the session is closed');
-    return createStore(this.config, this.root, { env: this.env, onWarning: (m) => this.hooks.onWarning?.(m) });
+    return createStore(this.config, this.root, { env: this.env, writeThread: this.knobs.writeThread, onWarning: (m) => this.hooks.onWarning?.(m) });
   }
 
   /**
@@ -516,12 +521,7 @@ export class Session {
   }
 
   private chunkThreads(): number {
-    const raw = this.env.CODEWEAVER_CHUNK_THREADS;
-    const threads = raw === undefined || raw === '' ? 0 : Number(raw);
-    if (!(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
-      throw new UsageError(`CODEWEAVER_CHUNK_THREADS: expected a whole number from 0 to 64, got "${raw}"`);
-    }
-    return threads;
+    return this.knobs.chunkThreads;
   }
 
   /**

@@ -35,7 +35,7 @@ export function indexCommand(setExit: (code: number) => void): Command {
   return cmd.action(async (rootArg: string | undefined, opts: IndexOptions) => setExit(await withSession(rootArg, opts, configFlags(opts), (rt) => runIndex(rt, opts))));
 }
 
-async function runIndex({ out, session, graceMs, onRetry }: Runtime, opts: IndexOptions): Promise<number> {
+async function runIndex({ out, session, graceMs, knobs, onRetry }: Runtime, opts: IndexOptions): Promise<number> {
   const dryRun = Boolean(opts.dryRun);
   const shutdown = new Shutdown({
     graceMs,
@@ -53,8 +53,7 @@ async function runIndex({ out, session, graceMs, onRetry }: Runtime, opts: Index
   }).install();
   try {
     if (opts.recreate && !opts.full) out.warn('--recreate only applies with --full; ignored');
-    const seconds = Number(process.env.CODEWEAVER_PROGRESS_SECONDS);
-    const view = new ProgressView(out, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined);
+    const view = new ProgressView(out, knobs.progressSeconds === null ? undefined : knobs.progressSeconds * 1000);
     onRetry((provider, event) => view.retrying(provider, event));
     const shard = parseShard(opts.shard, process.env) ?? undefined;
     const build = opts.build === undefined ? undefined : checkBuildId(opts.build);

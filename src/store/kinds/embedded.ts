@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../../errors.js';
+import type { WriteThreadKnob } from '../../config/env.js';
 import type { StoreKindModule } from './kind.js';
 
 export const embeddedFields = {
@@ -17,14 +17,11 @@ export const embeddedFields = {
 
 /**
  * CODEWEAVER_WRITE_THREAD: `on` writes on the index's own thread from a run's first write, `off`
- * never; unset or `auto`, the store's default: a run moves its writes there once it has written
- * enough to gain from it.
+ * never; `auto` (the default), the store's own rule: a run moves its writes there once it has
+ * written enough to gain from it.
  */
-function writeThread(raw: string | undefined): { after: number } | null | undefined {
-  if (raw === undefined || raw === '' || raw === 'auto') return undefined;
-  if (raw === 'on' || raw === '1') return { after: 0 };
-  if (raw === 'off' || raw === '0') return null;
-  throw new UsageError(`CODEWEAVER_WRITE_THREAD: expected on, off or auto, got "${raw}"`);
+function writeThread(knob: WriteThreadKnob | undefined): { after: number } | null | undefined {
+  return knob === 'on' ? { after: 0 } : knob === 'off' ? null : undefined;
 }
 
 export interface EmbeddedSettings {
@@ -41,7 +38,7 @@ export const embeddedKind: StoreKindModule<EmbeddedSettings> = {
     return { kind: 'embedded', file: path.resolve(root, store.path) };
   },
   async create(settings, deps) {
-    const thread = writeThread(deps.env.CODEWEAVER_WRITE_THREAD);
+    const thread = writeThread(deps.writeThread);
     // Loaded when used: a Qdrant run never pays for SQLite's startup, nor the reverse.
     const { EmbeddedStore } = await import('../embedded.js');
     return new EmbeddedStore({ path: settings.file, writeThread: thread });

@@ -1,3 +1,4 @@
+import type { WriteThreadKnob } from '../../config/env.js';
 import type { HttpPoolSettings, StoreConfig } from '../../config/schema.js';
 import type { VectorStore } from '../vector-store.js';
 
@@ -11,6 +12,8 @@ export interface StoreFlag {
 
 export interface StoreDeps {
   env: NodeJS.ProcessEnv;
+  /** CODEWEAVER_WRITE_THREAD, validated (config/env.ts); the embedded store's alone. */
+  writeThread?: WriteThreadKnob;
   onWarning?: (message: string) => void;
 }
 
