@@ -1,4 +1,5 @@
 import { ExitCode } from '../errors.js';
+import { claimSignals } from './signals.js';
 
 export interface ShutdownOptions {
   /** How long in-flight work may run after the first signal before it is cut off. */
@@ -37,7 +38,7 @@ export class Shutdown {
   private readonly options: ShutdownOptions;
   private graceTimer: NodeJS.Timeout | null = null;
   private backstopTimer: NodeJS.Timeout | null = null;
-  private readonly handler = (signal: NodeJS.Signals) => this.onSignal(signal);
+  private release: (() => void) | null = null;
 
   constructor(options: ShutdownOptions) {
     this.options = options;
@@ -58,14 +59,13 @@ export class Shutdown {
   }
 
   install(): this {
-    process.on('SIGINT', this.handler);
-    process.on('SIGTERM', this.handler);
+    this.release ??= claimSignals((signal) => this.onSignal(signal));
     return this;
   }
 
   dispose(): void {
-    process.off('SIGINT', this.handler);
-    process.off('SIGTERM', this.handler);
+    this.release?.();
+    this.release = null;
     if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.backstopTimer) clearTimeout(this.backstopTimer);
     this.graceTimer = null;

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { debugRequested } from '../config/env.js';
 import { CodeweaverError, ExitCode, exitCodeOf } from '../errors.js';
 import { addSecretsFromEnv, redact } from '../redact.js';
+import { installSignalGate } from './signals.js';
 import { cleanCommand } from './commands/clean-command.js';
 import { configCommand } from './commands/config-command.js';
 import { indexCommand } from './commands/index-command.js';
@@ -24,8 +25,35 @@ Exit codes:
   130  interrupted (SIGINT/SIGTERM)`;
 
 
-/** Runs the CLI; resolves with the process exit code. Never calls process.exit itself. */
-export async function main(argv: string[]): Promise<number> {
+export interface MainOptions {
+  /** Signals that arrived before main() was called (bin/cw.js holds them while the CLI loads). */
+  pendingSignals?: readonly NodeJS.Signals[];
+  /**
+   * Ends the process with this code once what was written is flushed: for a signal that no
+   * command has claimed (src/cli/signals.ts). Without it, such a signal is ignored.
+   */
+  exit?: (code: number) => void;
+}
+
+/**
+ * Runs the CLI; resolves with the process exit code. Ends the process itself only through
+ * `options.exit`, for a signal no command has claimed.
+ */
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const json = argv.includes('--json');
+  const exit = options.exit;
+  if (exit) {
+    // First of all: from here on no signal kills cw without an exit code and, under --json, a document.
+    let ending = false;
+    installSignalGate((signal) => {
+      if (ending) return;
+      ending = true;
+      const message = `interrupted (${signal}) before any work had started; nothing was written`;
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'error', interrupted: true, error: { message, exit_code: ExitCode.Interrupted } })}\n`);
+      process.stderr.write(`cw: ${message}\n`);
+      exit(ExitCode.Interrupted);
+    }, options.pendingSignals);
+  }
   let exitCode: number = ExitCode.Ok;
   const setExit = (code: number) => {
     exitCode = code;
@@ -44,7 +72,6 @@ export async function main(argv: string[]): Promise<number> {
   // Values of secret-named variables (…_API_KEY, …_TOKEN) are masked in anything printed,
   // from the first line on; the runtime adds the ones the configuration names.
   addSecretsFromEnv(process.env);
-  const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);
     return exitCode;

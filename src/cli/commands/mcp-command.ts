@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
+import { claimSignals } from '../signals.js';
 import { addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import type { Output } from '../output.js';
 import { refuseBroadRoot, withSession } from '../runtime.js';
@@ -73,17 +74,19 @@ async function serveStdio(out: Output, options: ServerOptions): Promise<number> 
   ]);
   const server = createMcpServer(options);
   const transport = new StdioServerTransport();
+  let release = (): void => {};
   const ended = new Promise<number>((resolve) => {
     // The client closing stdin is the normal end of a stdio server (the SDK does not watch for it).
     process.stdin.once('end', () => resolve(ExitCode.Ok));
     process.stdin.once('close', () => resolve(ExitCode.Ok));
     transport.onclose = () => resolve(ExitCode.Ok);
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(ExitCode.Interrupted));
+    release = claimSignals(() => resolve(ExitCode.Interrupted));
   });
   await server.connect(transport);
   out.debug(`serving ${options.session.root} over MCP (stdio)`);
   const code = await ended;
   await server.close().catch(() => {});
+  release();
   return code;
 }
 
@@ -94,10 +97,12 @@ async function serveHttp(out: Output, options: ServerOptions, host: string, port
   // The one line a launcher or script reads to find the server (stderr: stdout stays quiet).
   process.stderr.write(`cw mcp: listening on ${serving.url}\n`);
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) out.warn(`--host ${host}: the index is reachable from other machines, without authentication`);
+  let release = (): void => {};
   await new Promise<void>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+    release = claimSignals(() => resolve());
   });
   await serving.close();
+  release();
   return ExitCode.Interrupted;
 }
 
