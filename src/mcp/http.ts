@@ -5,13 +5,18 @@
  * reach a local port under a hostname the attacker controls, so the Host header must name this
  * server (an address, or localhost) and a browser's Origin, when sent, must be such a host too.
  *
- * Each client session gets its own protocol server over the one shared index session.
+ * Each client session gets its own protocol server over the one shared index session. Sessions
+ * are bounded: one idle (no request open) for `idleTimeoutMs` is closed, as DELETE would close
+ * it, and past `maxSessions` open at once a new client is refused with a line saying why. A
+ * client that simply goes away (the common case) would otherwise keep its server, transport and
+ * their buffers for the process's life: 1,500 abandoned sessions held +49-79 MiB.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
 
 export interface HttpServeOptions extends McpServerOptions {
@@ -19,6 +24,30 @@ export interface HttpServeOptions extends McpServerOptions {
   port: number;
   /** Diagnostics (stderr). */
   onWarning?: (message: string) => void;
+  /** Details (stderr, --verbose): sessions expiring. */
+  onDebug?: (message: string) => void;
+  /** A session with no request open for this long is closed (default DEFAULT_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
+  /** Sessions open at once; a new client past it is refused with 503 (default DEFAULT_MAX_SESSIONS). */
+  maxSessions?: number;
+}
+
+/**
+ * Half an hour: an agent's client keeps one session for a whole conversation, and a person may
+ * leave it for a coffee; one that comes back to a closed session gets 404 and, as the protocol
+ * says, initializes a new one.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
+/** Far above the few clients one machine runs (each session costs ~20-50 KB while open). */
+export const DEFAULT_MAX_SESSIONS = 100;
+
+/** One client session: its transport, its protocol server, and what keeps it alive. */
+interface ClientSession {
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+  /** Requests (and GET streams) in progress: a session is idle only at 0. */
+  open: number;
+  idle: NodeJS.Timeout | null;
 }
 
 export interface HttpServing {
@@ -32,7 +61,11 @@ const MAX_BODY_BYTES = 1 << 20;
 const PATH = '/mcp';
 
 export async function serveHttp(options: HttpServeOptions): Promise<HttpServing> {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const sessions = new Map<string, ClientSession>();
+  /** Initializations under way: counted against the cap before their id exists. */
+  let starting = 0;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   let allowedHosts: Set<string> = new Set();
 
   const server: Server = createServer((req, res) => {
@@ -55,40 +88,79 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpServing>
       const body = await readJson(req);
       if (body === TOO_LARGE) return reply(res, 413, 'request too large');
       if (body === INVALID) return reply(res, 400, 'the body is not JSON');
-      let transport = id ? sessions.get(id) : undefined;
-      if (!transport) {
-        if (id) return reply(res, 404, 'unknown session: initialize a new one');
-        if (!isInitializeRequest(body)) return reply(res, 400, 'no session: the first request must be initialize');
-        transport = newSession();
-        await createMcpServer(options).connect(transport);
+      const known = id ? sessions.get(id) : undefined;
+      if (known) return serve(known, req, res, body);
+      if (id) return reply(res, 404, 'unknown session (closed, or idle too long): initialize a new one');
+      if (!isInitializeRequest(body)) return reply(res, 400, 'no session: the first request must be initialize');
+      if (sessions.size + starting >= maxSessions) {
+        return reply(res, 503, `too many MCP sessions open (${maxSessions}): close unused ones (DELETE ${PATH}), wait for idle ones to expire, or raise --http-max-sessions`);
       }
-      await transport.handleRequest(req, res, body);
+      starting++;
+      try {
+        const session = await newSession();
+        await serve(session, req, res, body);
+        // Initialize refused (a malformed request): no id was given, nothing to keep.
+        if (!session.transport.sessionId) await session.server.close().catch(() => {});
+      } finally {
+        starting--;
+      }
       return;
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
-      const transport = id ? sessions.get(id) : undefined;
-      if (!transport) return reply(res, id ? 404 : 400, id ? 'unknown session' : 'no session id');
-      await transport.handleRequest(req, res);
-      return;
+      const known = id ? sessions.get(id) : undefined;
+      if (!known) return reply(res, id ? 404 : 400, id ? 'unknown session (closed, or idle too long)' : 'no session id');
+      return serve(known, req, res);
     }
     res.setHeader('allow', 'GET, POST, DELETE');
     reply(res, 405, 'method not allowed');
   }
 
-  function newSession(): StreamableHTTPServerTransport {
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (sid) => {
-        sessions.set(sid, transport);
-      },
-      onsessionclosed: (sid) => {
-        sessions.delete(sid);
-      },
+  /** One request of a session: it is busy until the response ends, however it ends. */
+  async function serve(session: ClientSession, req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+    session.open++;
+    if (session.idle) clearTimeout(session.idle);
+    session.idle = null;
+    res.once('close', () => {
+      session.open--;
+      if (session.open === 0 && sessions.has(session.transport.sessionId ?? '')) {
+        session.idle = setTimeout(() => {
+          options.onDebug?.(`mcp http: session ${session.transport.sessionId} closed after ${idleTimeoutMs / 1000} s idle`);
+          void drop(session);
+        }, idleTimeoutMs);
+        session.idle.unref();
+      }
     });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
+    await session.transport.handleRequest(req, res, body);
+  }
+
+  async function newSession(): Promise<ClientSession> {
+    const server = createMcpServer(options);
+    const session: ClientSession = {
+      server,
+      open: 0,
+      idle: null,
+      transport: new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (sid) => {
+          sessions.set(sid, session);
+        },
+        // DELETE: the transport closes itself; its server and timer go with it.
+        onsessionclosed: () => void drop(session),
+      }),
     };
-    return transport;
+    session.transport.onclose = () => void drop(session);
+    await server.connect(session.transport);
+    return session;
+  }
+
+  /** Forgets a session and closes its server (and so its transport); safe to call twice. */
+  async function drop(session: ClientSession): Promise<void> {
+    const sid = session.transport.sessionId;
+    if (!sid || sessions.get(sid) !== session) return;
+    sessions.delete(sid);
+    if (session.idle) clearTimeout(session.idle);
+    session.idle = null;
+    await session.server.close().catch(() => {});
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -101,8 +173,7 @@ export async function serveHttp(options: HttpServeOptions): Promise<HttpServing>
   return {
     url: `http://${shown}:${address.port}${PATH}`,
     close: async () => {
-      for (const transport of sessions.values()) await transport.close().catch(() => {});
-      sessions.clear();
+      for (const session of [...sessions.values()]) await drop(session);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

@@ -12,6 +12,8 @@ interface McpOptions extends OverrideOptions {
   watch?: boolean;
   http?: string;
   host?: string;
+  httpIdleTimeout?: string;
+  httpMaxSessions?: string;
 }
 
 export function mcpCommand(setExit: (code: number) => void): Command {
@@ -21,16 +23,22 @@ export function mcpCommand(setExit: (code: number) => void): Command {
     .option('--watch', 'keep the index up to date while serving (as cw watch does)')
     .option('--http <port>', 'serve MCP over Streamable HTTP on this port (0: any free one) instead of stdio')
     .option('--host <address>', 'with --http: the address to listen on', '127.0.0.1')
+    .option('--http-idle-timeout <seconds>', 'with --http: close a client session after this long without a request (default 1800)')
+    .option('--http-max-sessions <n>', 'with --http: client sessions open at once; past it a new client is refused (default 100)')
     .option('-q, --quiet', 'print errors only (on stderr)')
     .option('-v, --verbose', 'print details on stderr')
     .option('-c, --config <file>', 'use this configuration file instead of searching for one');
   addStoreOptions(cmd);
   cmd.addHelpText(
     'after',
-    '\nstdio: stdout carries only protocol messages; diagnostics go to stderr. The server ends when the client closes stdin (exit 0) or on SIGINT/SIGTERM (exit 130).\n--http: the endpoint is http://HOST:PORT/mcp, printed on stderr; requests must name this server in Host (and Origin, if any). SIGINT/SIGTERM end it (exit 130).',
+    '\nstdio: stdout carries only protocol messages; diagnostics go to stderr. The server ends when the client closes stdin (exit 0) or on SIGINT/SIGTERM (exit 130).\n--http: the endpoint is http://HOST:PORT/mcp, printed on stderr; requests must name this server in Host (and Origin, if any). SIGINT/SIGTERM end it (exit 130). A client session idle for --http-idle-timeout seconds is closed (the client then gets 404 and initializes a new one); past --http-max-sessions open sessions a new client gets 503.',
   );
   return cmd.action(async (rootArg: string | undefined, opts: McpOptions) => {
     const port = opts.http === undefined ? null : parsePort(opts.http);
+    const limits = {
+      ...(opts.httpIdleTimeout === undefined ? {} : { idleTimeoutMs: positive('--http-idle-timeout', opts.httpIdleTimeout, false) * 1000 }),
+      ...(opts.httpMaxSessions === undefined ? {} : { maxSessions: positive('--http-max-sessions', opts.httpMaxSessions, true) }),
+    };
     setExit(
       // --json is never set here: nothing but the protocol may reach stdout.
       await withSession(rootArg, { ...opts, json: false }, configFlags(opts), async ({ out, session }) => {
@@ -39,7 +47,7 @@ export function mcpCommand(setExit: (code: number) => void): Command {
         const watch = opts.watch ? await startWatching(out, session, stop.signal) : null;
         const serverOptions = { session, version: version(), watching: () => watch?.active() ?? false };
         try {
-          return port === null ? await serveStdio(out, serverOptions) : await serveHttp(out, serverOptions, opts.host ?? '127.0.0.1', port);
+          return port === null ? await serveStdio(out, serverOptions) : await serveHttp(out, { ...serverOptions, ...limits }, opts.host ?? '127.0.0.1', port);
         } finally {
           stop.abort();
           await watch?.done;
@@ -91,9 +99,9 @@ async function serveStdio(out: Output, options: ServerOptions): Promise<number> 
 }
 
 /** Streamable HTTP: runs until a signal (130). */
-async function serveHttp(out: Output, options: ServerOptions, host: string, port: number): Promise<number> {
+async function serveHttp(out: Output, options: ServerOptions & { idleTimeoutMs?: number; maxSessions?: number }, host: string, port: number): Promise<number> {
   const { serveHttp: listen } = await import('../../mcp/http.js');
-  const serving = await listen({ ...options, host, port, onWarning: (m) => out.warn(m) });
+  const serving = await listen({ ...options, host, port, onWarning: (m) => out.warn(m), onDebug: (m) => out.debug(m) });
   // The one line a launcher or script reads to find the server (stderr: stdout stays quiet).
   process.stderr.write(`cw mcp: listening on ${serving.url}\n`);
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) out.warn(`--host ${host}: the index is reachable from other machines, without authentication`);
@@ -104,6 +112,14 @@ async function serveHttp(out: Output, options: ServerOptions, host: string, port
   await serving.close();
   release();
   return ExitCode.Interrupted;
+}
+
+function positive(flag: string, value: string, whole: boolean): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (whole && !Number.isInteger(n))) {
+    throw new UsageError(`${flag}: expected ${whole ? 'a whole number' : 'a number of seconds'} above 0, got "${value}"`);
+  }
+  return n;
 }
 
 function parsePort(value: string): number {
