@@ -20,6 +20,14 @@ export function formatSummary(s: RunSummary, out: Output): string {
     `  ${s.provider}/${s.model} (${s.search_mode} search) → ${s.store} ${s.store_location}`,
   ];
   if (s.dry_run && s.estimated_cost_usd !== null) lines.push(`  estimated cost: $${s.estimated_cost_usd.toFixed(4)}`);
+  const secretFiles = f.skipped.secret_file ?? 0;
+  if (s.secrets_redacted > 0 || secretFiles > 0) {
+    const parts = [
+      ...(s.secrets_redacted > 0 ? [`${fmt(s.secrets_redacted)} redacted before indexing`] : []),
+      ...(secretFiles > 0 ? [`${fmt(secretFiles)} secret file${secretFiles === 1 ? '' : 's'} (.env, keys, …) left unread`] : []),
+    ];
+    lines.push(`  secrets: ${parts.join(', ')}${out.verbose ? '' : ' (--verbose lists where)'}`);
+  }
   if (skipped > 0 && out.verbose) {
     lines.push(`  skipped: ${Object.entries(f.skipped).map(([r, n]) => `${r} ${fmt(n ?? 0)}`).join(', ')}`);
   }

@@ -162,6 +162,17 @@ export const IndexingConfigSchema = z.strictObject({
     .meta({ description: 'Files larger than this (bytes) are skipped.' }),
   chunk_tokens: z.number().int().min(32).max(32_768).default(512).meta({ description: 'Target chunk size in tokens.' }),
   respect_gitignore: z.boolean().default(true).meta({ description: 'Honour .gitignore files.' }),
+  skip_secret_files: z
+    .boolean()
+    .default(true)
+    .meta({ description: 'Never read files that hold secrets by their name: .env and .env.* (not .env.example), private keys (id_rsa, *.pem, *.key), credential files (.npmrc, .netrc, credentials.json, …).' }),
+  redact_secrets: z
+    .boolean()
+    .default(true)
+    .meta({
+      description:
+        'Replace secrets found inside indexed files (provider tokens, private key blocks, random-looking values assigned to secret names) with <redacted:rule> before they are chunked: never stored, never sent to a provider.',
+    }),
   parser: z
     .enum(['auto', 'wasm'])
     .default('auto')

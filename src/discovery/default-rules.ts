@@ -46,6 +46,28 @@ const BINARY_EXTENSIONS: ReadonlySet<string> = new Set([
   'onnx', 'pt', 'pth', 'safetensors', 'npy', 'npz', 'pkl', 'parquet', 'avro', 'orc', 'h5', 'hdf5',
 ]);
 
+/**
+ * Files that hold secrets by their nature, by name: never opened while indexing.skip_secret_files
+ * is on (the default). Templates of them (.env.example, …) hold no secret and are indexed; any
+ * secret that is in one anyway is redacted like any other (secret-scan.ts).
+ */
+const SECRET_FILE_NAMES: ReadonlySet<string> = new Set([
+  '.env', '.envrc', '.netrc', '_netrc', '.npmrc', '.pypirc', '.git-credentials', '.htpasswd', '.pgpass',
+  'credentials', 'credentials.json', 'credentials.xml', 'client_secret.json', 'secrets.json', 'secrets.yml', 'secrets.yaml',
+  'id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519', 'terraform.tfstate', 'terraform.tfstate.backup', '.dockercfg',
+]);
+const SECRET_FILE_EXTENSIONS: ReadonlySet<string> = new Set(['pem', 'key', 'p12', 'pfx', 'jks', 'keystore', 'ppk', 'kdbx', 'tfstate', 'gpg', 'pgp']);
+const ENV_TEMPLATE = /^\.env\.(?:example|sample|template|dist|defaults?)$/;
+
+/** Whether a file's name says it holds secrets (`.env.local`, `id_ed25519`, `server.pem`, …). */
+export function isSecretFileName(name: string): boolean {
+  const lower = name.toLowerCase();
+  if (SECRET_FILE_NAMES.has(lower)) return true;
+  if (lower.startsWith('.env.')) return !ENV_TEMPLATE.test(lower);
+  const dot = lower.lastIndexOf('.');
+  return dot > 0 && SECRET_FILE_EXTENSIONS.has(lower.slice(dot + 1));
+}
+
 /** A name-only verdict for a regular file, or null when nothing about its name rules it out. */
 export function skipByName(name: string): SkipReason | null {
   const lower = name.toLowerCase();

@@ -29,6 +29,11 @@ export const SKIP_REASONS = {
   special_file: 'not a regular file (FIFO, socket or device)',
   /** The file or directory could not be read (permissions, vanished during the walk, I/O error). */
   unreadable: 'could not be read',
+  /**
+   * A file that holds secrets by its nature (.env files, private keys, *.pem, credential
+   * files): never read (indexing.skip_secret_files).
+   */
+  secret_file: 'holds secrets by its name (.env, private keys, *.pem, credentials)',
   /** Neither UTF-8/UTF-16 (with BOM) nor plausibly Latin-1 text. */
   not_utf8: 'not valid UTF-8 (nor UTF-16 with BOM, nor plausible Latin-1)',
 } as const;

@@ -2,7 +2,7 @@ import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
-import { DEFAULT_EXCLUDED_DIRS, skipByName } from './default-rules.js';
+import { DEFAULT_EXCLUDED_DIRS, isSecretFileName, skipByName } from './default-rules.js';
 import { IgnoreStack, RuleSet, parseIgnoreFile } from './ignore-rules.js';
 import type { RunFilter } from './run-filter.js';
 import { languageForPath } from './language.js';
@@ -27,6 +27,8 @@ export interface WalkOptions {
   maxFileSize: number;
   /** false: ignore .gitignore and .git/info/exclude; .cwignore and the defaults still apply. */
   respectGitignore: boolean;
+  /** Files whose name says they hold secrets (.env, keys, credentials) are left out unread. */
+  skipSecretFiles: boolean;
   /** This run's --include/--exclude: narrows the walk on top of the configured scope. */
   filter?: RunFilter;
   onSkip?: (path: string, reason: SkipReason) => void;
@@ -40,7 +42,7 @@ export interface WalkOptions {
 
 /** The walk of the index's configured scope (narrowed by this run's filter, if any). */
 export function walkOptionsFor(
-  indexing: { include: string[]; exclude: string[]; max_file_size: number; respect_gitignore: boolean },
+  indexing: { include: string[]; exclude: string[]; max_file_size: number; respect_gitignore: boolean; skip_secret_files: boolean },
   filter?: RunFilter,
 ): WalkOptions {
   return {
@@ -48,6 +50,7 @@ export function walkOptionsFor(
     exclude: indexing.exclude,
     maxFileSize: indexing.max_file_size,
     respectGitignore: indexing.respect_gitignore,
+    skipSecretFiles: indexing.skip_secret_files,
     filter,
   };
 }
@@ -322,6 +325,7 @@ async function ownRules(walk: Walk, dir: DirFrame, entries: Dirent[] | null): Pr
 function fileReasonByName(walk: Walk, rules: IgnoreStack, rel: string, name: string): SkipReason | null {
   if (rules.ignores(rel, false) || walk.exclude?.test(rel) === 'ignored') return 'ignored';
   if (walk.include && walk.include.test(rel) !== 'ignored') return 'not_included';
+  if (walk.options.skipSecretFiles && isSecretFileName(name)) return 'secret_file';
   return skipByName(name) ?? walk.options.filter?.rejectFile(rel) ?? null;
 }
 

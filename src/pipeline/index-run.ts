@@ -6,6 +6,7 @@ import { sha256Hex } from '../ids.js';
 import type { Chunker } from '../chunking/chunker.js';
 import type { IndexingConfig } from '../config/schema.js';
 import { CONTENT_CHECKS_VERSION, CONTENT_VERDICTS, readSourceFile, type ReadResult } from '../discovery/read.js';
+import { redactSecrets, SECRET_RULES_VERSION } from '../discovery/secret-scan.js';
 import type { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { walkFileGroups, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
@@ -70,6 +71,8 @@ export interface IndexRunDeps {
   onFileDeferred?: (path: string, reason: string) => void;
   /** One line for the user that is not a file's failure (e.g. a filter that matched nothing). */
   onWarning?: (message: string) => void;
+  /** A secret found in a file and redacted before chunking: where, and by which rule (never the secret). */
+  onSecret?: (path: string, line: number, rule: string) => void;
 }
 
 export interface IndexRunOptions {
@@ -189,11 +192,19 @@ export class IndexRun {
   /** What embedding requests listen to: the forced stop, or our own cancellation. */
   private readonly requestSignal: AbortSignal;
 
+  /**
+   * What a file's recorded hash and stat data are taken under: the chunker's signature, and the
+   * secret rules' version when they apply. Another one re-reads and re-chunks every file, so
+   * turning redaction on (or new rules) takes effect on files already indexed.
+   */
+  private readonly contentSignature: string;
+
   constructor(
     private readonly deps: IndexRunDeps,
     private readonly options: IndexRunOptions,
   ) {
     const { embedder } = deps;
+    this.contentSignature = options.indexing.redact_secrets ? `${deps.chunker.signature}+secrets${SECRET_RULES_VERSION}` : deps.chunker.signature;
     this.dense = embedder.dimensions !== null;
     const batchItems = Math.max(1, Math.min(options.batchSize, embedder.limits.maxBatchItems));
     this.batcher = new Batcher<BatchItem>(
@@ -349,7 +360,7 @@ export class IndexRun {
       const recorded = withStat.length === 0 ? new Map<string, RecordedStat>() : await store.fileStats(withStat.map((f) => f.path));
       for (const file of group) {
         const rec = file.stat && recorded.get(file.path);
-        if (rec && rec.skipped === null && rec.stat === statKey(file.stat!, chunker.signature)) {
+        if (rec && rec.skipped === null && rec.stat === statKey(file.stat!, this.contentSignature)) {
           this.seen.add(file.path);
           this.summary.files.scanned++;
           this.summary.files.unchanged++;
@@ -401,12 +412,12 @@ export class IndexRun {
         this.filesDone++;
         // Read because its stat data differed (touched, copied, checked out again): record the
         // new ones, so the next run need not read it.
-        const stat = file.stat && recordableStatKey(file.stat, chunker.signature);
+        const stat = file.stat && recordableStatKey(file.stat, this.contentSignature);
         if (stat) restat.push({ path: file.path, fileHash, stat });
         continue;
       }
       if (this.stop.signal.aborted) break;
-      const chunks = chunker.chunkFile({ path: file.path, language: file.language, text: read.text });
+      const chunks = chunker.chunkFile({ path: file.path, language: file.language, text: this.withoutSecrets(file.path, read.text) });
       chunks.catch(() => {}); // observed below, in order; this only keeps a later rejection from being "unhandled"
       changed.push({ file, fileHash, chunks });
     }
@@ -448,7 +459,16 @@ export class IndexRun {
    * change of chunk size re-chunks every file (vectors of unchanged chunks are still reused).
    */
   private recordedHash(contentHash: string): string {
-    return sha256Hex(`${this.deps.chunker.signature}\0${contentHash}`);
+    return sha256Hex(`${this.contentSignature}\0${contentHash}`);
+  }
+
+  /** The text to chunk: with every secret found replaced (indexing.redact_secrets), each one counted. */
+  private withoutSecrets(path: string, text: string): string {
+    if (!this.options.indexing.redact_secrets) return text;
+    const scan = redactSecrets(text);
+    for (const { line, rule } of scan.redactions) this.deps.onSecret?.(path, line, rule);
+    this.summary.secrets_redacted += scan.redactions.length;
+    return scan.text;
   }
 
   /**
@@ -595,7 +615,7 @@ export class IndexRun {
       try {
         // A dry run asks the store what the write would do: the same figures, nothing written.
         const store = this.deps.store;
-        const writes = jobs.map((job) => toFileWrite(job, this.deps.chunker.signature));
+        const writes = jobs.map((job) => toFileWrite(job, this.contentSignature));
         const result = this.options.dryRun ? await store.planWrite(writes) : await store.writeFiles(writes);
         this.summary.files.indexed += jobs.length;
         this.summary.chunks.written += result.chunksWritten;

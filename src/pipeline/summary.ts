@@ -37,6 +37,11 @@ export interface RunSummary {
   };
   /** Estimated tokens of the new chunks (sent to the provider, or indexed lexically). */
   tokens: number;
+  /**
+   * Secrets found inside the files chunked this run and replaced before chunking
+   * (indexing.redact_secrets): never stored, never sent to a provider.
+   */
+  secrets_redacted: number;
   /** Bytes of the files read (scanned). */
   bytes_read: number;
   /** The process's peak resident set size, for spotting memory growth on big repositories. */
@@ -80,6 +85,7 @@ export function emptySummary(): RunSummary {
     chunks: { embedded: 0, reused: 0, written: 0, deleted: 0 },
     parsers: {},
     tokens: 0,
+    secrets_redacted: 0,
     bytes_read: 0,
     peak_rss_bytes: 0,
     duration_ms: 0,

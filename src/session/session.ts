@@ -96,6 +96,8 @@ export interface IndexRequest {
   precount?: boolean;
   onSkip?: (path: string, reason: SkipReason) => void;
   onFileFailed?: (path: string, error: string) => void;
+  /** A secret redacted before chunking: its file, line and rule (never the secret itself). */
+  onSecret?: (path: string, line: number, rule: string) => void;
   /** A file left for the next run because the provider or store did not answer (see IndexRun). */
   onFileDeferred?: (path: string, reason: string) => void;
   onWarning?: (message: string) => void;
@@ -299,6 +301,7 @@ export class Session {
           onSkip: request.onSkip,
           onFileFailed: request.onFileFailed,
           onFileDeferred: request.onFileDeferred,
+          onSecret: request.onSecret,
           onWarning: request.onWarning ?? this.hooks.onWarning,
         },
         {

@@ -70,6 +70,7 @@ async function runIndex({ out, session, graceMs, knobs, onRetry }: Runtime, opts
       // The early total is for the live bar; off a TTY the lines show the total found so far.
       precount: out.interactive,
       onSkip: (path, reason) => out.debug(`skipped ${path} (${reason})`),
+      onSecret: (path, line, rule) => out.debug(`${path}:${line}: secret redacted (${rule})`),
       onFileFailed: (path, error) => out.warn(`${path}: ${error}`),
     });
     out.stopProgress();
