@@ -2,7 +2,10 @@ import path from 'node:path';
 import type { RunSummary } from '../pipeline/summary.js';
 import { shardSet, type ShardSet } from '../session/shards.js';
 import type { SearchHit, ShardRun, StoreStatus } from '../store/vector-store.js';
+import { quotePath } from '../quote-path.js';
 import type { Output } from './output.js';
+
+export { quotePath };
 import { fmt, formatDuration } from './progress.js';
 
 /** Human text for `cw index`; `--json` prints the RunSummary itself. */
@@ -86,7 +89,7 @@ export function formatHits(hits: SearchHit[], out: Output, ctx: HitsContext): st
 /** A repository path as the user would type it from where they stand. */
 function displayPath(root: string, cwd: string, file: string): string {
   const rel = path.relative(cwd, path.join(root, file));
-  return rel === '' ? file : rel.split(path.sep).join('/');
+  return quotePath(rel === '' ? file : rel.split(path.sep).join('/'));
 }
 
 /** Marks the query's words (case-insensitive) in a line; identity when colours are off. */

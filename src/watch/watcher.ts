@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { outermostPaths } from '../discovery/walk.js';
+import { quotePath } from '../quote-path.js';
 import { ExitCode, exitCodeOf } from '../errors.js';
 import type { IndexRequest, Session } from '../session/session.js';
 import type { RunSummary } from '../pipeline/summary.js';
@@ -170,7 +171,7 @@ export class Watcher {
           reason = summary.aborted;
         } else if (deferred.length > 0 || again) {
           const first = failed[0];
-          reason = deferred.length > 0 ? `${deferred.length} file${deferred.length === 1 ? '' : 's'} left for later (the service did not answer)` : `${failed.length} file${failed.length === 1 ? '' : 's'} failed (${first!.path}: ${first!.error})`;
+          reason = deferred.length > 0 ? `${deferred.length} file${deferred.length === 1 ? '' : 's'} left for later (the service did not answer)` : `${failed.length} file${failed.length === 1 ? '' : 's'} failed (${quotePath(first!.path)}: ${first!.error})`;
           retry = [...deferred, ...(again ? failed.map((f) => f.path) : [])];
           if (!again) this.gaveUp(failed);
         } else {
@@ -195,7 +196,7 @@ export class Watcher {
     if (failed.length === 0) return;
     this.options.onEvent({
       type: 'warning',
-      message: `${failed.length} file${failed.length === 1 ? '' : 's'} still failed after ${MAX_FILE_ATTEMPTS} runs (${failed[0]!.path}: ${failed[0]!.error}); each is tried again when it changes`,
+      message: `${failed.length} file${failed.length === 1 ? '' : 's'} still failed after ${MAX_FILE_ATTEMPTS} runs (${quotePath(failed[0]!.path)}: ${failed[0]!.error}); each is tried again when it changes`,
     });
   }
 

@@ -33,3 +33,20 @@ describe('formatHits', () => {
     expect(text).toMatch(/\x1b\[1m\x1b\[33mretry\x1b\[39m\x1b\[22m after/);
   });
 });
+
+describe('quotePath', () => {
+  it('quotes a name with a control character, quote or backslash as git does, and leaves others alone', async () => {
+    const { quotePath } = await import('../../src/cli/format.js');
+    expect(quotePath('src/a.ts')).toBe('src/a.ts');
+    expect(quotePath('docs/café ünïcode.md')).toBe('docs/café ünïcode.md');
+    expect(quotePath('two\nlines.js')).toBe('"two\\nlines.js"');
+    expect(quotePath('tab\there "q" back\\slash\x01')).toBe('"tab\\there \\"q\\" back\\\\slash\\001"');
+    for (const p of ['two\nlines.js', 'cr\r.js']) expect(quotePath(p)).not.toMatch(/[\n\r]/);
+  });
+
+  it('keeps every search hit on its own path:line line when a file name holds a newline', () => {
+    const out = new Output({ json: false, quiet: false, verbose: false, stdout: sink(false), stderr: sink(false), env: {} });
+    const text = formatHits([hit('dir/two\nlines.ts', 3, 'x')], out, { root: '/r', cwd: '/r', query: 'x' });
+    expect(text.split('\n')[0]).toMatch(/^"dir\/two\\nlines\.ts":3 /);
+  });
+});

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { RunFilter } from '../../discovery/run-filter.js';
 import { checkBuildId, parseShard } from '../../discovery/shard.js';
 import { ExitCode } from '../../errors.js';
-import { formatSummary } from '../format.js';
+import { formatSummary, quotePath } from '../format.js';
 import { Shutdown } from '../lifecycle.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { ProgressView } from '../progress.js';
@@ -69,9 +69,9 @@ async function runIndex({ out, session, graceMs, knobs, onRetry }: Runtime, opts
       onProgress: (p) => view.update(p),
       // The early total is for the live bar; off a TTY the lines show the total found so far.
       precount: out.interactive,
-      onSkip: (path, reason) => out.debug(`skipped ${path} (${reason})`),
-      onSecret: (path, line, rule) => out.debug(`${path}:${line}: secret redacted (${rule})`),
-      onFileFailed: (path, error) => out.warn(`${path}: ${error}`),
+      onSkip: (path, reason) => out.debug(`skipped ${quotePath(path)} (${reason})`),
+      onSecret: (path, line, rule) => out.debug(`${quotePath(path)}:${line}: secret redacted (${rule})`),
+      onFileFailed: (path, error) => out.warn(`${quotePath(path)}: ${error}`),
     });
     out.stopProgress();
     out.result(summary);
