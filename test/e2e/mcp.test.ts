@@ -164,6 +164,19 @@ describe('cw mcp', () => {
     await client.close();
   }, 120_000);
 
+  it('answers 2,000 concurrent calls, every one, with no warning on stderr (writes wait for the pipe one at a time)', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small);
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const { client, stderr } = await connect([repo]);
+    const calls = Array.from({ length: 2000 }, (_, i) =>
+      client.callTool({ name: i % 2 ? 'search_code' : 'index_status', arguments: i % 2 ? { query: 'retry handler', limit: 20 } : {} }, undefined, { timeout: 300_000 }),
+    );
+    const results = await Promise.all(calls);
+    expect(results.filter((r) => r.isError)).toEqual([]);
+    expect(results.filter((r) => (r.structuredContent as any)?.results?.length > 0)).toHaveLength(1000);
+    expect(stderr()).not.toMatch(/MaxListenersExceededWarning|Warning:/);
+  }, 300_000);
+
   it('an unindexed repository: search_code says to call refresh_index, which indexes it', async () => {
     const repo = await makeRepo(work.dir, [CORPORA.small[0]!]);
     const { client } = await connect([repo]);

@@ -76,12 +76,9 @@ async function startWatching(out: Output, session: Session, signal: AbortSignal)
 /** stdio: ends when the client closes stdin (exit 0) or on a signal (130). */
 async function serveStdio(out: Output, options: ServerOptions): Promise<number> {
   // The SDK and its validators load only for this command.
-  const [{ StdioServerTransport }, { createMcpServer }] = await Promise.all([
-    import('@modelcontextprotocol/sdk/server/stdio.js'),
-    import('../../mcp/server.js'),
-  ]);
+  const [{ SerialStdioServerTransport }, { createMcpServer }] = await Promise.all([import('../../mcp/stdio-transport.js'), import('../../mcp/server.js')]);
   const server = createMcpServer(options);
-  const transport = new StdioServerTransport();
+  const transport = new SerialStdioServerTransport();
   let release = (): void => {};
   const ended = new Promise<number>((resolve) => {
     // The client closing stdin is the normal end of a stdio server (the SDK does not watch for it).
