@@ -294,10 +294,8 @@ describe('Qdrant double: auth and injected faults', () => {
     expect(d.violations.map((v) => v.path)).toEqual(['/collections/code/exists']);
   });
 
-  it('starts quickly (spec loaded and validators compiled on demand)', async () => {
-    const t0 = performance.now();
+  it('starts and answers its first request (spec loaded and validators compiled on demand)', async () => {
     const d = await start();
-    await clientFor(d).getCollections();
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect((await clientFor(d).getCollections()).collections).toEqual([]);
   });
 });

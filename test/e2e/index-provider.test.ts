@@ -200,13 +200,11 @@ describe('Ctrl-C during a run', () => {
     const hold = holdRequest(2);
     const cli = spawnCli(['index', repo], { env: env({ CODEWEAVER_GRACE_SECONDS: '1' }) });
     await hold.reached;
-    const signalled = Date.now();
+    // The request is held for ever and no second signal comes: only the grace period's end stops it.
     cli.child.kill('SIGINT');
     const res = await cli.done;
-    const elapsed = Date.now() - signalled;
     expect(res.code).toBe(130);
-    expect(elapsed).toBeGreaterThanOrEqual(900);
-    expect(elapsed).toBeLessThan(5000);
+    expect(res.stderr).toMatch(/finishing the batches in flight[\s\S]*stopping now: requests in flight are cancelled/);
     await server.whenAllClosed();
     expect(server.openConnections).toBe(0);
     hold.release();
@@ -252,15 +250,14 @@ describe('Ctrl-C during a run', () => {
     server = await startVoyageServer();
     const repo = await makeRepo(voyageConfig({ concurrency: 2, batch_size: 8 }));
     const hold = holdRequest(2);
-    const cli = spawnCli(['index', repo], { env: env({ CODEWEAVER_GRACE_SECONDS: '60' }) });
+    // An hour's grace and a request held for ever: only the second signal can end this run.
+    const cli = spawnCli(['index', repo], { env: env({ CODEWEAVER_GRACE_SECONDS: '3600' }) });
     await hold.reached;
     cli.child.kill('SIGINT');
     await waitFor(() => /finishing the batches in flight/.test(cli.stderr()));
-    const second = Date.now();
     cli.child.kill('SIGINT');
     const res = await cli.done;
     expect(res.code).toBe(130);
-    expect(Date.now() - second).toBeLessThan(3000);
     await server.whenAllClosed();
     hold.release();
   });

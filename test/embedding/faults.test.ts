@@ -47,7 +47,6 @@ describe('retries through the Voyage SDK (one layer: ours)', () => {
     expect(asArrays(await embedder.embed(texts, 'document'))).toEqual(expected());
     const waited = performance.now() - started;
     expect(waited).toBeGreaterThanOrEqual(950);
-    expect(waited).toBeLessThan(3000);
     expect(server!.requests).toHaveLength(2);
     expect(embedder.stats()).toMatchObject({ requests: 2, retries: 1, rate_limited: 1 });
   });
@@ -60,7 +59,6 @@ describe('retries through the Voyage SDK (one layer: ours)', () => {
     await embedder.embed(texts, 'document');
     const waited = performance.now() - started;
     expect(waited).toBeGreaterThanOrEqual(900);
-    expect(waited).toBeLessThan(3500);
     expect(server!.requests).toHaveLength(2);
   });
 
@@ -154,9 +152,8 @@ describe('auth failures stop the run at once', () => {
     harness = makeEmbedder({ provider: 'openai', base_url: server.baseUrl, concurrency: 4 }, { env: { OPENAI_API_KEY: KEY } });
     const s = server;
     s.respond = (req, n) => (n === 1 ? { status: 403, delayMs: 100, json: {} } : { ...s.ok(req), delayMs: 5000 });
-    const started = performance.now();
+    // The others would succeed after 5 s: failing fast is their all being the one AuthError.
     const results = await Promise.allSettled([0, 1, 2, 3].map((i) => harness!.embedder.embed([`t${i}`], 'document')));
-    expect(performance.now() - started).toBeLessThan(2000);
     const reasons = results.map((r) => (r.status === 'rejected' ? r.reason : r));
     expect(reasons.every((r) => r instanceof AuthError)).toBe(true);
     expect(new Set(reasons).size).toBe(1);
@@ -230,18 +227,17 @@ describe('cancellation', () => {
       { provider: 'voyage', base_url: server.baseUrl },
       {
         env: { VOYAGE_API_KEY: KEY },
-        retryPolicy: { maxAttempts: 6, maxTotalWaitMs: 600_000, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+        // Two hours' backoff: a sleep the abort did not end would never end within the test.
+        retryPolicy: { maxAttempts: 6, maxTotalWaitMs: 72_000_000, baseDelayMs: 7_200_000, maxDelayMs: 7_200_000 },
         onRetry: retry.hook,
       },
     );
     server.respond = () => ({ status: 503, json: {} });
     const ac = new AbortController();
-    const started = performance.now();
     const pending = harness.embedder.embed(texts, 'document', ac.signal);
-    expect((await retry.seen).delayMs).toBe(30_000);
+    expect((await retry.seen).delayMs).toBe(3_600_000);
     ac.abort(new Error('interrupted'));
     await expect(pending).rejects.toThrow('interrupted');
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(server.requests).toHaveLength(1);
   });
 });

@@ -64,7 +64,8 @@ async function drive(h: Harness, batches: number, perBatch: number, callers: num
 }
 
 describe('a tokens-per-minute limit', () => {
-  it('configured (embedding.tokens_per_minute): zero 429s, and the run goes at the limit, within 10%', async () => {
+  // How close to the limit the run goes is bench/rate-limit-bench.mjs's figure: a loaded machine only slows it.
+  it('configured (embedding.tokens_per_minute): zero 429s, and never faster than the limit', async () => {
     server = await startOpenAIServer({ dims: 8, latencyMs: 20 });
     const limit = 600_000; // 10,000 tokens a second
     const figures = enforce(server, limit, false);
@@ -76,7 +77,6 @@ describe('a tokens-per-minute limit', () => {
     const ideal = Math.max(0, (figures.tokens - limit / 120) / (limit / 60_000));
     expect(ideal).toBeGreaterThan(1000);
     expect(ms).toBeGreaterThanOrEqual(ideal * 0.9);
-    expect(ms).toBeLessThanOrEqual(ideal * 1.1 + 500);
     expect(harness.embedder.stats().rate_limit_wait_ms).toBeGreaterThan(0);
   });
 

@@ -29,11 +29,11 @@ describe('HttpClientPool.closeAll', () => {
     const pool = newPool();
     const response = pool.getClient('voyage').fetch(s.url);
     const held = await holding.next();
-    const closing = pool.closeAll(10_000);
+    // An hour's deadline: closing ends only because the request finished.
+    const closing = pool.closeAll(3_600_000);
     held.res.end('finished');
     expect(await (await response).text()).toBe('finished');
-    const { seconds } = await timed(() => closing);
-    expect(seconds).toBeLessThan(5);
+    await closing;
     await s.accepted[0].closed;
   });
 
@@ -41,11 +41,11 @@ describe('HttpClientPool.closeAll', () => {
     const holding = new Holding();
     const s = server(await httpServer(holding.handler));
     const pool = newPool();
-    const response = pool.getClient('voyage', { read_timeout: 30 }).fetch(s.url);
+    // The request is held for ever and its read timeout is an hour: only the deadline ends it.
+    const response = pool.getClient('voyage', { read_timeout: 3600 }).fetch(s.url);
     await holding.next();
     const { seconds } = await timed(() => pool.closeAll(300));
     expect(seconds).toBeGreaterThanOrEqual(0.25);
-    expect(seconds).toBeLessThan(3);
     await expect(response).rejects.toThrow();
     await s.accepted[0].closed;
   });
@@ -81,8 +81,8 @@ describe('HttpClientPool.destroyAll', () => {
     const pool = newPool();
     const response = pool.getClient('voyage').fetch(s.url);
     await holding.next();
-    const { seconds } = await timed(() => pool.destroyAll());
-    expect(seconds).toBeLessThan(1);
+    // The request is held for ever: destroyAll ending at all is the point.
+    await pool.destroyAll();
     await expect(response).rejects.toThrow();
     await s.accepted[0].closed;
   });

@@ -61,7 +61,8 @@ describe('connection reuse over HTTP/1.1', () => {
   });
 
   it('closes idle sockets after keepalive_expiry, even when the server allows longer', async () => {
-    const server = track(await httpServer((_req, res) => res.end('ok'))); // Node sends Keep-Alive: timeout=5
+    // The server keeps idle sockets for ten minutes (and says so): only the client can close this one within the test.
+    const server = track(await httpServer((_req, res) => res.end('ok'), { keepAliveTimeout: 600_000 }));
     const client = track(new HttpClientPool({ keepalive_expiry: 0.3 })).getClient('idle');
     const clientSideClosed = once(client.dispatcher, 'disconnect');
     await (await client.fetch(server.url)).text();
@@ -70,7 +71,6 @@ describe('connection reuse over HTTP/1.1', () => {
     await clientSideClosed;
     const idleSeconds = (closedAt - idleSince) / 1000;
     expect(idleSeconds).toBeGreaterThan(0.2);
-    expect(idleSeconds).toBeLessThan(2);
     expect(client.stats()).toMatchObject({ connections_opened: 1, connections_closed: 1 });
   });
 });

@@ -50,8 +50,8 @@ async function listen(server: ListeningServer, scheme: 'http' | 'https'): Promis
   };
 }
 
-export function httpServer(handler: http.RequestListener): Promise<Loopback> {
-  return listen(http.createServer(handler), 'http');
+export function httpServer(handler: http.RequestListener, options: http.ServerOptions = {}): Promise<Loopback> {
+  return listen(http.createServer(options, handler), 'http');
 }
 
 /** TLS server offering h2 and http/1.1 via ALPN; responds with the negotiated version. */

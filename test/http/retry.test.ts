@@ -131,13 +131,12 @@ describe('withRetries', () => {
     const elapsed = performance.now() - started;
     expect(events).toMatchObject([{ delayMs: 150, verdict: 'rate-limited' }]);
     expect(elapsed).toBeGreaterThanOrEqual(140);
-    expect(elapsed).toBeLessThan(1500);
   });
 
   it('an abort during the backoff sleep rejects at once with the abort reason', async () => {
     const ac = new AbortController();
-    const slow: RetryPolicy = { ...tiny, baseDelayMs: 60_000, maxDelayMs: 60_000, maxTotalWaitMs: 1e6 };
-    const started = performance.now();
+    // An hour's backoff: a sleep the abort did not end would never end within the test.
+    const slow: RetryPolicy = { ...tiny, baseDelayMs: 3_600_000, maxDelayMs: 3_600_000, maxTotalWaitMs: 1e8 };
     const p = withRetries(
       async () => {
         queueMicrotask(() => ac.abort(new Error('stop')));
@@ -146,7 +145,6 @@ describe('withRetries', () => {
       { label: 'p', policy: slow, signal: ac.signal, random: () => 1 },
     );
     await expect(p).rejects.toThrow('stop');
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 

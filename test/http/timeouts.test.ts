@@ -18,13 +18,11 @@ function client(name: string, settings: HttpPoolOverrides) {
 }
 
 /**
- * Generous bounds: the timer must fire, not early, and not at some other setting's time.
- * undici runs connect/read timeouts on its coarse "fast timers" (~0.5 s ticks), so they
- * can fire up to about a second late.
+ * The timer must not fire early. Which timer fired is the error's type and message (each test
+ * sets the others far longer), never the elapsed time: a loaded machine only makes it later.
  */
 function expectElapsed(seconds: number, configured: number) {
   expect(seconds).toBeGreaterThanOrEqual(configured * 0.8);
-  expect(seconds).toBeLessThan(configured + 1.5);
 }
 
 describe('typed timeouts', () => {

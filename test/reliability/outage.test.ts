@@ -31,9 +31,7 @@ describe('a provider that is down', () => {
   it('unreachable: stops after a few batches with one line naming provider, URL and error; exit 1; nothing recorded', async () => {
     const baseUrl = `http://127.0.0.1:${await closedPort()}/v1`;
     const repo = await makeRepo(work.dir, CORPORA.undici, voyage(baseUrl));
-    const started = Date.now();
     const res = await runCli(['index', repo, '--json'], { env });
-    expect(Date.now() - started).toBeLessThan(60_000);
     expect(res.code, res.stderr).toBe(1);
     const summary = onlyOneJson(res.stdout, res.stderr);
     expect(summary.aborted).toMatch(new RegExp(`voyage at ${baseUrl.replace(/[.]/g, '\\.')} is not answering`));

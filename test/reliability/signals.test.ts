@@ -111,16 +111,15 @@ describe('SIGINT during a dense run', () => {
     const repo = await makeRepo(work.dir, CORPORA.small, {
       embedding: { provider: 'voyage', base_url: server.baseUrl, batch_size: 8, concurrency: 2 },
     });
-    const cli = spawnCli(['index', repo, '--json'], { env: env({ CODEWEAVER_GRACE_SECONDS: '60' }) });
+    // An hour's grace and a request held for ever: only the second signal can end this run.
+    const cli = spawnCli(['index', repo, '--json'], { env: env({ CODEWEAVER_GRACE_SECONDS: '3600' }) });
     await waitFor(() => reached, 20_000, 'request held');
     cli.child.kill('SIGINT');
     await waitFor(() => /finishing the batches in flight/.test(cli.stderr()), 10_000, 'first signal seen');
-    const second = Date.now();
     cli.child.kill('SIGINT');
     const res = await cli.done;
     release();
     expect(res.code).toBe(130);
-    expect(Date.now() - second).toBeLessThan(5000);
     const summary = onlyOneJson(res.stdout, res.stderr);
     expect(summary.interrupted).toBe(true);
     const snap = snapshotEmbeddedIndex(dbOf(repo));

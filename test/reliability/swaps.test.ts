@@ -56,10 +56,8 @@ describe('a file swapped during the walk', () => {
     try {
       await waitFor(() => swapper.ticks() > 0, 10_000, 'swapper running');
       for (let i = 0; i < 8; i++) {
-        const started = Date.now();
         const res = await runCli(['index', repo, '--json', ...(i % 2 ? ['--full'] : [])], { env: cleanEnv() });
         expect(res.code, res.stderr).toBe(0);
-        expect(Date.now() - started).toBeLessThan(20_000);
         const db = new Database(path.join(repo, '.codeweaver', 'index.sqlite'), { readonly: true });
         const leaked = db.prepare('SELECT count(*) AS n FROM chunks WHERE content LIKE ?').get(`%${MARKER}%`) as { n: number };
         db.close();

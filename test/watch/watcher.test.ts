@@ -43,7 +43,8 @@ function summary(files: Partial<RunSummary['files']> = {}, extra: Partial<RunSum
   return { ...s, ...extra, files: { ...s.files, ...files } };
 }
 
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
+/** Polls until `condition` holds; the deadline is generous, for a loaded machine. */
+async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`${what}: not reached`);
@@ -120,12 +121,11 @@ describe('Watcher', () => {
     });
     const stop = new AbortController();
     const events: WatchEvent[] = [];
-    const done = new Watcher({ session: down.session, debounceMs: 20, signal: stop.signal, onEvent: (e) => events.push(e), backoff: { initialMs: 60_000, maxMs: 60_000 } }).run();
+    const done = new Watcher({ session: down.session, debounceMs: 20, signal: stop.signal, onEvent: (e) => events.push(e), backoff: { initialMs: 3_600_000, maxMs: 3_600_000 } }).run();
     await until(() => events.some((e) => e.type === 'retrying'), 'waiting to retry');
-    const stoppedAt = Date.now();
+    // The backoff is an hour: a stop that waited for it would never end within the test.
     stop.abort();
     await done;
-    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     expect(down.requests).toHaveLength(1);
   });
 });
