@@ -2,6 +2,7 @@ import { constants as fsConstants, type Stats } from 'node:fs';
 import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { sha256Hex } from '../ids.js';
+import { decodeName, fsPath } from './fs-names.js';
 import type { SkipReason } from './skip-reasons.js';
 import type { DiscoveredFile } from './walk.js';
 
@@ -88,19 +89,19 @@ type Opened = { ok: true; handle: FileHandle; path: string } | { ok: false; reas
  */
 async function openInside(absPath: string, realRoot: string | undefined): Promise<Opened> {
   try {
-    return { ok: true, handle: await open(absPath, OPEN_FLAGS), path: absPath };
+    return { ok: true, handle: await open(fsPath(absPath), OPEN_FLAGS), path: absPath };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ELOOP') return { ok: false, reason: 'unreadable' };
   }
   let target: string;
   try {
-    target = await realpath(absPath);
+    target = decodeName(await realpath(fsPath(absPath), { encoding: 'buffer' }));
   } catch {
     return { ok: false, reason: 'symlink_outside_root' }; // dangling now
   }
   if (realRoot !== undefined && !isInside(target, realRoot)) return { ok: false, reason: 'symlink_outside_root' };
   try {
-    return { ok: true, handle: await open(target, OPEN_FLAGS), path: target };
+    return { ok: true, handle: await open(fsPath(target), OPEN_FLAGS), path: target };
   } catch (err) {
     return { ok: false, reason: (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink_outside_root' : 'unreadable' };
   }
@@ -113,14 +114,14 @@ async function openInside(absPath: string, realRoot: string | undefined): Promis
  */
 async function descriptorInside(handle: FileHandle, st: Stats, openedPath: string, realRoot: string): Promise<boolean> {
   try {
-    return isInside(await readlink(`/proc/self/fd/${handle.fd}`), realRoot);
+    return isInside(decodeName(await readlink(`/proc/self/fd/${handle.fd}`, { encoding: 'buffer' })), realRoot);
   } catch {
     // no /proc: fall through
   }
   try {
-    const real = await realpath(openedPath);
+    const real = decodeName(await realpath(fsPath(openedPath), { encoding: 'buffer' }));
     if (!isInside(real, realRoot)) return false;
-    const now = await stat(real);
+    const now = await stat(fsPath(real));
     return now.ino === st.ino && now.dev === st.dev;
   } catch {
     return false;

@@ -1,4 +1,5 @@
-import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
+import { decodeName, fsPath, mayBeLossy } from './fs-names.js';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -131,7 +132,7 @@ export async function* walkPathGroups(root: string, paths: Iterable<string>, opt
     if (!parent) continue;
     const name = target.slice(cut + 1);
     const abs = join(parent.abs, name);
-    const info = await lstat(abs).catch(() => null);
+    const info = await lstat(fsPath(abs)).catch(() => null);
     if (!info) continue; // gone: the run's scope removes what was recorded there
     const rules = await ownRules(walk, parent, null);
     const link = info.isSymbolicLink() ? await symlinkTarget(walk, abs) : undefined;
@@ -193,9 +194,9 @@ async function* walkDir(walk: Walk, start: DirFrame): AsyncGenerator<DiscoveredF
   const stack: DirFrame[] = [start];
   while (stack.length > 0) {
     const dir = stack.pop()!;
-    let entries: Dirent[];
+    let entries: Entry[];
     try {
-      entries = readdirSync(dir.abs, { withFileTypes: true });
+      entries = listDir(dir.abs);
     } catch {
       skip(walk, dir.rel.slice(0, -1) || '.', 'unreadable');
       continue;
@@ -230,6 +231,22 @@ interface PendingFile {
   kind: 'file';
   rel: string;
   abs: string;
+}
+
+/** A directory entry: its name as the index keeps it (fs-names.ts) and its type. */
+type Entry = { name: string; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean };
+
+/**
+ * A directory's entries. A name that is not UTF-8 comes back from Node with U+FFFD in it, which
+ * nothing can open: then the listing is read again as bytes, and such names kept escaped.
+ */
+function listDir(abs: string): Entry[] {
+  const entries: Entry[] = readdirSync(fsPath(abs), { withFileTypes: true });
+  if (!entries.some((e) => mayBeLossy(e.name))) return entries;
+  return readdirSync(fsPath(abs), { withFileTypes: true, encoding: 'buffer' }).map((e) => {
+    const name = decodeName(e.name);
+    return { name, isFile: () => e.isFile(), isDirectory: () => e.isDirectory(), isSymbolicLink: () => e.isSymbolicLink() };
+  });
 }
 
 /**
@@ -299,7 +316,7 @@ function classify(
 /** A directory on the way to a given path, as the walk of its parent would enter it; null when it would not. */
 async function childDir(walk: Walk, parent: DirFrame, name: string): Promise<DirFrame | null> {
   const abs = join(parent.abs, name);
-  const info = await lstat(abs).catch(() => null);
+  const info = await lstat(fsPath(abs)).catch(() => null);
   if (!info) return null;
   const target = info.isSymbolicLink() ? await symlinkTarget(walk, abs) : undefined;
   const found = classify(walk, parent, await ownRules(walk, parent, null), name, info, target);
@@ -310,7 +327,7 @@ async function childDir(walk: Walk, parent: DirFrame, name: string): Promise<Dir
  * The layer stack for the entries of `dir`: the parent's plus this directory's .gitignore and
  * .cwignore. `entries` (the listing, when there is one) spares reading files that are absent.
  */
-async function ownRules(walk: Walk, dir: DirFrame, entries: Dirent[] | null): Promise<IgnoreStack> {
+async function ownRules(walk: Walk, dir: DirFrame, entries: Entry[] | null): Promise<IgnoreStack> {
   const names = entries && new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
   const patterns: string[] = [];
   // .cwignore comes last so that, within a directory, its rules (including `!` re-includes) win.
@@ -337,7 +354,7 @@ function statAll(walk: Walk, files: PendingFile[]): DiscoveredFile[] {
   // 136–209 ms as concurrent promises). Reading the files stays concurrent.
   const stats = files.map((f) => {
     try {
-      return statSync(f.abs, { bigint: true, throwIfNoEntry: false }) ?? null;
+      return statSync(fsPath(f.abs), { bigint: true, throwIfNoEntry: false }) ?? null;
     } catch {
       return null;
     }
@@ -356,11 +373,11 @@ function statAll(walk: Walk, files: PendingFile[]): DiscoveredFile[] {
 /** The real path and stats of a symlink's target when it lies inside the root; null when outside or dangling. */
 async function symlinkTarget(walk: Walk, abs: string): Promise<{ real: string; stats: Stats } | null> {
   try {
-    const real = await realpath(abs);
+    const real = decodeName(await realpath(fsPath(abs), { encoding: 'buffer' }));
     if (real !== walk.realRoot && !real.startsWith(walk.realRoot.endsWith(sep) ? walk.realRoot : walk.realRoot + sep)) {
       return null;
     }
-    return { real, stats: await stat(real) };
+    return { real, stats: await stat(fsPath(real)) };
   } catch {
     return null; // dangling, or a loop of links the OS refuses to resolve
   }
@@ -368,7 +385,7 @@ async function symlinkTarget(walk: Walk, abs: string): Promise<{ real: string; s
 
 async function readOptional(path: string): Promise<string | null> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(fsPath(path), 'utf8');
   } catch {
     return null;
   }

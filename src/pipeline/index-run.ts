@@ -7,6 +7,7 @@ import type { Chunker } from '../chunking/chunker.js';
 import type { IndexingConfig } from '../config/schema.js';
 import { CONTENT_CHECKS_VERSION, CONTENT_VERDICTS, readSourceFile, type ReadResult } from '../discovery/read.js';
 import { redactSecrets, SECRET_RULES_VERSION } from '../discovery/secret-scan.js';
+import { fsPath } from '../discovery/fs-names.js';
 import type { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { walkFileGroups, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
@@ -752,7 +753,7 @@ function isOutage(err: unknown): boolean {
 
 async function existsOnDisk(path: string): Promise<boolean> {
   try {
-    await lstat(path);
+    await lstat(fsPath(path));
     return true;
   } catch {
     return false;

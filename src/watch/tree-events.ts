@@ -1,5 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { mayBeLossy } from '../discovery/fs-names.js';
 import watcher from '@parcel/watcher';
 import { DEFAULT_EXCLUDED_DIRS } from '../discovery/default-rules.js';
 import { CodeweaverError, ExitCode } from '../errors.js';
@@ -75,7 +76,10 @@ export async function watchTree(root: string, options: TreeEventsOptions): Promi
     // but for .git/info/exclude: ignore rules for the whole tree. (The last part may be a file
     // named like such a directory, a `build` script say: the run's walk judges that one.)
     if (posix !== '.git/info/exclude' && parts.slice(0, -1).some((p) => DEFAULT_EXCLUDED_DIRS.has(p))) return null;
-    return posix;
+    // A name that is not UTF-8 arrives with U+FFFD in it, which names no file: its directory is
+    // walked instead, and the walk reads the name as it is (discovery/fs-names.ts).
+    const lossy = parts.findIndex((p) => mayBeLossy(p));
+    return lossy < 0 ? posix : parts.slice(0, lossy).join('/');
   };
 
   const onEvents = (err: Error | null, events: watcher.Event[]): void => {
