@@ -1,44 +1,75 @@
 /**
- * Typed errors. Every error a user can cause or meet carries the exit code the CLI
- * returns for it and a one-line message that names the problem and the fix.
+ * Typed errors. Every error a user can cause or meet carries a stable `kind` and a one-line
+ * message that names the problem and the fix. What a kind means to a process (its exit code)
+ * is the CLI's to say (cli/exit-codes.ts); what it means to a run is `fatal`.
  */
 
-/** Exit codes: a public contract, documented in README and `cw --help`. */
-export const ExitCode = {
-  Ok: 0,
-  /** The run finished but some files failed. */
-  PartialFailure: 1,
-  /** Usage or configuration error (bad flag, bad config, missing key, refused change). */
-  Usage: 2,
-  /** Not ready: `cw publish` found the build incomplete or inconsistent; nothing was changed. */
-  NotReady: 3,
-  /** Interrupted by SIGINT/SIGTERM. */
-  Interrupted: 130,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+/**
+ * What went wrong, as a stable name: a public contract (`--json` errors carry it as
+ * `error.kind`, MCP error results as `_meta["codeweaver/error_kind"]`). Add kinds, never rename.
+ */
+export type ErrorKind =
+  /** Bad flags, arguments or input. */
+  | 'usage'
+  /** Invalid configuration (a key, a value, a missing API key, a wrong vector size). */
+  | 'config'
+  /** A provider or store refused the credentials. */
+  | 'auth'
+  /** The index was built with another model, size or layout. */
+  | 'index_mismatch'
+  /** The index file is damaged. */
+  | 'index_corrupt'
+  /** Another cw is writing the index. */
+  | 'index_busy'
+  /** The index cannot be created or written where it is (permissions, a read-only file system). */
+  | 'index_location'
+  /** What was asked for is not ready (a sharded build with shards missing). */
+  | 'not_ready'
+  /** A provider or store could not be reached, or kept failing. */
+  | 'service'
+  /** The disk: full, or failing. */
+  | 'storage'
+  /** Watching the file tree failed. */
+  | 'watch'
+  /** An operation failed for a reason of its own (a thread that stopped, a closed session). */
+  | 'failed'
+  /** Stopped by SIGINT/SIGTERM. */
+  | 'interrupted';
+
+/**
+ * Kinds after which no other piece of the same run can succeed (a refused key, a wrong
+ * configuration, an index that cannot be written): the run stops instead of failing file by file.
+ */
+const FATAL_KINDS: ReadonlySet<ErrorKind> = new Set(['usage', 'config', 'auth', 'index_mismatch', 'index_corrupt', 'index_busy', 'index_location']);
 
 export class CodeweaverError extends Error {
-  readonly exitCode: ExitCode;
-  constructor(message: string, exitCode: ExitCode = ExitCode.PartialFailure, options?: { cause?: unknown }) {
+  readonly kind: ErrorKind;
+  constructor(message: string, kind: ErrorKind = 'failed', options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
-    this.exitCode = exitCode;
+    this.kind = kind;
   }
 
-  /**
-   * No other piece of the same run can succeed after this error (a refused key, a wrong
-   * configuration): the run stops instead of failing file by file. Configuration and
-   * credential errors are; a failure of one batch or one file is not.
-   */
+  /** No other piece of the same run can succeed after this error (see FATAL_KINDS). */
   get fatal(): boolean {
-    return this.exitCode === ExitCode.Usage;
+    return FATAL_KINDS.has(this.kind);
   }
+}
+
+/** The kind of any error: a CodeweaverError's own, `failed` for anything else. */
+export function kindOf(err: unknown): ErrorKind {
+  return err instanceof CodeweaverError ? err.kind : 'failed';
+}
+
+/** Whether `err` ends a run (or a watcher) rather than one file of it. */
+export function isFatal(err: unknown): boolean {
+  return err instanceof CodeweaverError && err.fatal;
 }
 
 /** Bad flags or arguments. */
 export class UsageError extends CodeweaverError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, ExitCode.Usage, options);
+    super(message, 'usage', options);
   }
 }
 
@@ -47,7 +78,7 @@ export class ConfigError extends CodeweaverError {
   readonly problems: string[];
   constructor(problems: string[] | string, options?: { cause?: unknown }) {
     const list = Array.isArray(problems) ? problems : [problems];
-    super(list.join('\n'), ExitCode.Usage, options);
+    super(list.join('\n'), 'config', options);
     this.problems = list;
   }
 }
@@ -55,14 +86,14 @@ export class ConfigError extends CodeweaverError {
 /** A provider or store refused our credentials: retrying cannot help. */
 export class AuthError extends CodeweaverError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, ExitCode.Usage, options);
+    super(message, 'auth', options);
   }
 }
 
 /** The index was built with another model/dimension/store layout. */
 export class IndexMismatchError extends CodeweaverError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, ExitCode.Usage, options);
+    super(message, 'index_mismatch', options);
   }
 }
 
@@ -70,7 +101,7 @@ export class IndexMismatchError extends CodeweaverError {
 export class NotReadyError extends CodeweaverError {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super(problems.join('\n'), ExitCode.NotReady);
+    super(problems.join('\n'), 'not_ready');
     this.problems = problems;
   }
 }
@@ -78,10 +109,6 @@ export class NotReadyError extends CodeweaverError {
 /** A dependency (provider, Qdrant) could not be reached or kept failing after retries. */
 export class ServiceError extends CodeweaverError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, ExitCode.PartialFailure, options);
+    super(message, 'service', options);
   }
-}
-
-export function exitCodeOf(err: unknown): ExitCode {
-  return err instanceof CodeweaverError ? err.exitCode : ExitCode.PartialFailure;
 }

@@ -5,30 +5,11 @@ import { LineIndex, lineWindows, type Unit } from './lines.js';
 import { estimateTokens } from './tokens.js';
 import { chunkerSignature } from './signature.js';
 import type { LanguageParser, ParserBackend, SyntaxTree } from './syntax.js';
+import type { Chunker, ChunkerOptions } from './contract.js';
 
 export { chunkerSignature };
 
-export interface ChunkerOptions extends GrammarOptions {
-  /** indexing.chunk_tokens: neighbours are merged up to this size. */
-  targetTokens: number;
-  /** Hard cap, min(chunk_tokens, provider maxInputTokens): no chunk ever exceeds it. */
-  maxTokens: number;
-  /** Lines repeated between consecutive line-window chunks (not between AST chunks). Default 2. */
-  overlapLines?: number;
-}
-
-export interface Chunker {
-  /**
-   * Identifies how this chunker splits files (algorithm version and sizes). Another signature
-   * means other chunks from the same bytes, so an index records files under it.
-   */
-  readonly signature: string;
-  chunkFile(file: { path: string; language: string; text: string }): Promise<Chunk[]>;
-  /** The back end that parsed `language`'s files so far (null: none, or not yet). */
-  backendOf?(language: string): ParserBackend | null;
-  /** Frees the parser (and a worker chunker's threads); later calls are refused. Idempotent. */
-  close(): Promise<void>;
-}
+export type { Chunker, ChunkerOptions } from './contract.js';
 
 /**
  * A top-level ERROR node spanning more than this share of a file means the grammar could not

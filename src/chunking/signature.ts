@@ -1,4 +1,4 @@
-import type { ChunkerOptions } from './chunker.js';
+import type { ChunkerOptions } from './contract.js';
 
 /** Bump when a change to chunking would split the same file differently. */
 const CHUNKER_VERSION = 2;

@@ -1,4 +1,4 @@
-import { ExitCode } from '../errors.js';
+import { ExitCode } from './exit-codes.js';
 import { claimSignals } from './signals.js';
 
 export interface ShutdownOptions {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { debugRequested } from '../config/env.js';
-import { CodeweaverError, ExitCode, exitCodeOf } from '../errors.js';
+import { CodeweaverError, kindOf } from '../errors.js';
+import { ExitCode, exitCodeOf } from './exit-codes.js';
 import { addSecretsFromEnv, redact } from '../redact.js';
 import { installSignalGate } from './signals.js';
 import { cleanCommand } from './commands/clean-command.js';
@@ -49,7 +50,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       if (ending) return;
       ending = true;
       const message = `interrupted (${signal}) before any work had started; nothing was written`;
-      if (json) process.stdout.write(`${JSON.stringify({ type: 'error', interrupted: true, error: { message, exit_code: ExitCode.Interrupted } })}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'error', interrupted: true, error: { message, kind: 'interrupted', exit_code: ExitCode.Interrupted } })}\n`);
       process.stderr.write(`cw: ${message}\n`);
       exit(ExitCode.Interrupted);
     }, options.pendingSignals);
@@ -81,13 +82,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
         return ExitCode.Ok;
       }
-      if (json) process.stdout.write(`${JSON.stringify({ type: 'error', error: { message: redact(err.message), exit_code: ExitCode.Usage } })}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'error', error: { message: redact(err.message), kind: 'usage', exit_code: ExitCode.Usage } })}\n`);
       return ExitCode.Usage;
     }
     const code = exitCodeOf(err);
     const message = redact(err instanceof Error ? err.message : String(err));
     // One line: a whole document for one-shot commands, and one more line of `cw watch --json`'s stream.
-    if (json) process.stdout.write(`${JSON.stringify({ type: 'error', error: { message, exit_code: code } })}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ type: 'error', error: { message, kind: kindOf(err), exit_code: code } })}\n`);
     for (const line of message.split('\n')) process.stderr.write(`cw: error: ${line}\n`);
     if (!(err instanceof CodeweaverError) && debugRequested(process.env)) process.stderr.write(`${redact(String((err as Error).stack))}\n`);
     return code;

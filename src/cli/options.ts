@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { EMBEDDING_PROVIDERS, STORE_KINDS } from '../config/schema.js';
-import { STORE_FLAGS } from '../store/kinds/index.js';
+import { STORE_FLAGS } from '../config/store-kinds.js';
 import type { ConfigFlags } from '../config/load.js';
 import { UsageError } from '../errors.js';
 
@@ -31,7 +31,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('-c, --config <file>', 'use this configuration file instead of searching for one');
 }
 
-/** `--store` and every store kind's own flags (declared with the kind, in src/store/kinds/). */
+/** `--store` and every store kind's own flags (config/store-kinds.ts). */
 export function addStoreOptions(cmd: Command): Command {
   cmd.addOption(new Option('--store <kind>', 'vector store').choices([...STORE_KINDS]));
   for (const flag of STORE_FLAGS) cmd.option(flag.option, flag.description);

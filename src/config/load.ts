@@ -3,7 +3,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { STORE_ENV, STORE_FLAGS } from '../store/kinds/index.js';
+import { STORE_ENV, STORE_FLAGS } from './store-kinds.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { describeIssue } from './issues.js';
 
@@ -22,7 +22,7 @@ export const CONFIG_SEARCH_PLACES = [
 
 /**
  * Values given on the command line; each overrides the file. Store kinds add their own flags
- * (src/store/kinds/), under their commander names (e.g. `qdrantUrl`).
+ * (config/store-kinds.ts), under their commander names (e.g. `qdrantUrl`).
  */
 export interface ConfigFlags {
   provider?: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { embeddedFields, qdrantFields, STORE_KINDS } from '../store/kinds/index.js';
+import { embeddedFields, qdrantFields, STORE_KINDS } from './store-kinds.js';
 
 /**
  * The configuration file's one schema. Key names are a public contract: add, never rename.
@@ -28,7 +28,7 @@ export const EMBEDDING_PROVIDERS = [
 ] as const;
 export type EmbeddingProviderName = (typeof EMBEDDING_PROVIDERS)[number];
 
-export { STORE_KINDS, type StoreKind } from '../store/kinds/index.js';
+export { STORE_KINDS, type StoreKind } from './store-kinds.js';
 
 /** Built-in defaults for every pooled client. */
 export const HTTP_POOL_DEFAULTS = {
@@ -142,7 +142,7 @@ export const EmbeddingConfigSchema = z.strictObject({
 });
 export type EmbeddingConfig = z.infer<typeof EmbeddingConfigSchema>;
 
-/** The keys of every store kind (each declared with its kind, in src/store/kinds/): `--store` switches between them. */
+/** The keys of every store kind (config/store-kinds.ts): `--store` switches between them. */
 export const StoreConfigSchema = z.strictObject({
   kind: z.enum(STORE_KINDS).default('embedded').meta({ description: 'embedded (SQLite, no server) or qdrant.' }),
   ...embeddedFields,

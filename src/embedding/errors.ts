@@ -1,4 +1,4 @@
-import { CodeweaverError, ExitCode, ServiceError } from '../errors.js';
+import { CodeweaverError, ServiceError } from '../errors.js';
 import type { MaybeRetryable } from '../http/retry.js';
 
 /**
@@ -39,7 +39,7 @@ export class VectorDimensionError extends CodeweaverError {
     super(
       `${provider}: the model returned ${received}-dimension vectors, expected ${expected} — set embedding.dimensions to ${received} ` +
         '(or check embedding.model); an index built at another size needs --full',
-      ExitCode.Usage,
+      'config',
     );
   }
 }

@@ -20,7 +20,8 @@ const SETTING: Record<HttpTimeoutKind, string> = {
 };
 
 export abstract class HttpTimeoutError extends ServiceError {
-  abstract readonly kind: HttpTimeoutKind;
+  /** Which of the pool's timeouts ran out. */
+  abstract readonly timeout: HttpTimeoutKind;
   readonly client: string;
   readonly seconds: number;
   constructor(client: string, what: string, kind: HttpTimeoutKind, seconds: number, options?: { cause?: unknown }) {
@@ -30,13 +31,13 @@ export abstract class HttpTimeoutError extends ServiceError {
   }
   /** The `http_pool` key that bounds this wait. */
   get setting(): string {
-    return `http_pool.${SETTING[this.kind]}`;
+    return `http_pool.${SETTING[this.timeout]}`;
   }
 }
 
 /** TCP connect + TLS handshake did not finish in time. */
 export class ConnectTimeoutError extends HttpTimeoutError {
-  readonly kind = 'connect';
+  readonly timeout = 'connect';
   constructor(client: string, seconds: number, options?: { cause?: unknown }) {
     super(client, 'could not connect', 'connect', seconds, options);
   }
@@ -44,7 +45,7 @@ export class ConnectTimeoutError extends HttpTimeoutError {
 
 /** No response headers, or a gap between body chunks, longer than read_timeout. */
 export class ReadTimeoutError extends HttpTimeoutError {
-  readonly kind = 'read';
+  readonly timeout = 'read';
   readonly phase: 'headers' | 'body';
   constructor(client: string, seconds: number, phase: 'headers' | 'body', options?: { cause?: unknown }) {
     super(client, phase === 'headers' ? 'no response headers' : 'response body stalled: no data', 'read', seconds, options);
@@ -54,7 +55,7 @@ export class ReadTimeoutError extends HttpTimeoutError {
 
 /** The request body was not handed to the socket in time (the server stopped reading). */
 export class WriteTimeoutError extends HttpTimeoutError {
-  readonly kind = 'write';
+  readonly timeout = 'write';
   constructor(client: string, seconds: number, options?: { cause?: unknown }) {
     super(client, 'request body not sent', 'write', seconds, options);
   }
@@ -62,7 +63,7 @@ export class WriteTimeoutError extends HttpTimeoutError {
 
 /** Every connection stayed busy: the request never got one. */
 export class PoolTimeoutError extends HttpTimeoutError {
-  readonly kind = 'pool';
+  readonly timeout = 'pool';
   constructor(client: string, seconds: number, options?: { cause?: unknown }) {
     super(client, 'no free connection (all http_pool.max_connections busy)', 'pool', seconds, options);
   }

@@ -11,6 +11,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
+import { kindOf } from '../errors.js';
 import { redact, redactDeep } from '../redact.js';
 import type { Session } from '../session/session.js';
 
@@ -253,7 +254,8 @@ async function answer(
   } catch (err) {
     const hint = (await explain?.().catch(() => null)) ?? null;
     const message = hint ?? (err instanceof Error ? err.message : String(err));
-    return { isError: true, content: [{ type: 'text', text: redact(message) }] };
+    // The kind (errors.ts) for an agent's program to act on; the text is for the model.
+    return { isError: true, content: [{ type: 'text', text: redact(message) }], _meta: { 'codeweaver/error_kind': kindOf(err) } };
   }
 }
 

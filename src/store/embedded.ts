@@ -8,7 +8,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
 import Database from 'better-sqlite3';
-import { CodeweaverError, ExitCode, IndexMismatchError, UsageError } from '../errors.js';
+import { CodeweaverError, IndexMismatchError, UsageError } from '../errors.js';
 import type {
   BuildState,
   FileWrite,
@@ -530,7 +530,7 @@ export class EmbeddedStore implements VectorStore {
     } catch (err) {
       throw new CodeweaverError(
         `the index at ${displayPath(this.location)} holds an unfinished write of a process that was stopped (${basename(this.location)}-journal), which only a writable open can undo — run cw index where the index can be written, or rebuild it with cw index --full`,
-        ExitCode.Usage,
+        'index_location',
         { cause: err },
       );
     }

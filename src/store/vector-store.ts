@@ -1,4 +1,4 @@
-import type { StoreKind } from '../config/schema.js';
+import type { StoreKind } from '../config/store-kinds.js';
 import type { Chunk } from '../chunking/chunk.js';
 import type { Shard } from '../discovery/shard.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { mayBeLossy } from '../discovery/fs-names.js';
 import watcher from '@parcel/watcher';
 import { DEFAULT_EXCLUDED_DIRS } from '../discovery/default-rules.js';
-import { CodeweaverError, ExitCode } from '../errors.js';
+import { CodeweaverError} from '../errors.js';
 
 /**
  * File events under a directory, from @parcel/watcher (inotify, FSEvents, ReadDirectoryChangesW),
@@ -43,7 +43,7 @@ function nativeIgnores(): string[] {
 
 export class WatchError extends CodeweaverError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, ExitCode.PartialFailure, options);
+    super(message, 'watch', options);
   }
 }
 

@@ -12,7 +12,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { outermostPaths } from '../discovery/walk.js';
 import { quotePath } from '../quote-path.js';
-import { ExitCode, exitCodeOf } from '../errors.js';
+import { isFatal } from '../errors.js';
 import type { IndexRequest, Session } from '../session/session.js';
 import type { RunSummary } from '../pipeline/summary.js';
 import { ChangeSet } from './change-set.js';
@@ -181,7 +181,7 @@ export class Watcher {
       } catch (err) {
         if (signal.aborted) return;
         // A refused key or an index of another model: no retry mends it.
-        if (exitCodeOf(err) === ExitCode.Usage) throw err;
+        if (isFatal(err)) throw err;
         reason = err instanceof Error ? err.message : String(err);
       }
       attempt++;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../src/cli/exit-codes.js';
 import { configJsonSchema } from '../../src/config/json-schema.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigSchema, resolveHttpPoolSettings } from '../../src/config/schema.js';
@@ -22,7 +23,7 @@ async function problemsOf(promise: Promise<unknown>): Promise<string[]> {
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(ConfigError);
-  expect((err as ConfigError).exitCode).toBe(2);
+  expect(exitCodeOf(err)).toBe(2);
   return (err as ConfigError).problems;
 }
 

@@ -77,7 +77,7 @@ describe('cw: configuration errors', () => {
     await writeFile(path.join(repo, 'codeweaver.config.json'), JSON.stringify({ nope: 1 }));
     const res = await runCli(['status', repo, '--json']);
     expect(res.code).toBe(2);
-    expect(onlyJson(res)).toEqual({ type: 'error', error: { message: expect.stringMatching(/unknown key "nope"/), exit_code: 2 } });
+    expect(onlyJson(res)).toEqual({ type: 'error', error: { message: expect.stringMatching(/unknown key "nope"/), kind: 'config', exit_code: 2 } });
   });
 });
 

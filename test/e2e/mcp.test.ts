@@ -149,6 +149,11 @@ describe('cw mcp', () => {
       expect(bad.isError, JSON.stringify(args)).toBe(true);
       expect((bad.content as any)[0].text).toMatch(says);
     }
+    // An error of ours says its kind (errors.ts) to the agent's program as well.
+    const outside = await client.callTool({ name: 'search_code', arguments: { query: 'retry', path: '../..' } });
+    expect(outside.isError).toBe(true);
+    expect((outside.content as any)[0].text).toMatch(/is outside the repository/);
+    expect(outside._meta?.['codeweaver/error_kind']).toBe('usage');
     const unknown = await client.callTool({ name: 'no_such_tool', arguments: {} });
     expect(unknown.isError).toBe(true);
     expect(structured(await client.callTool({ name: 'index_status', arguments: {} })).indexed).toBe(true);

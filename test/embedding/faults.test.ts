@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../src/errors.js';
+import { exitCodeOf } from '../../src/cli/exit-codes.js';
 import { MalformedResponseError, VectorCountMismatchError, VectorDimensionError } from '../../src/embedding/errors.js';
 import { ReadTimeoutError } from '../../src/http/errors.js';
 import { HttpStatusError, RetriesExhaustedError, type RetryEvent } from '../../src/http/retry.js';
@@ -139,7 +140,7 @@ describe('auth failures stop the run at once', () => {
     server!.respond = () => ({ status: 401, json: { detail: 'Provided API key is invalid.' } });
     const err = await embedder.embed(texts, 'document').catch((e) => e);
     expect(err).toBeInstanceOf(AuthError);
-    expect(err.exitCode).toBe(2);
+    expect(exitCodeOf(err)).toBe(2);
     expect(err.message).toBe('voyage: API key refused (HTTP 401) — check VOYAGE_API_KEY (or embedding.api_key_env)');
     expect(server!.requests).toHaveLength(1);
     // Later batches fail at once without another request.

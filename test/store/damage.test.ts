@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/errors.js';
+import { ExitCode, exitCodeOf } from '../../src/cli/exit-codes.js';
 import { fileSystemError } from '../../src/store/embedded/damage.js';
 
 const err = (code: string, message = `${code}: something`) => Object.assign(new Error(message), { code });
@@ -7,15 +7,13 @@ const err = (code: string, message = `${code}: something`) => Object.assign(new 
 describe('fileSystemError', () => {
   it('names the file and the fix for a full disk, a read-only or forbidden location and a missing directory', () => {
     const at = '.codeweaver/index.sqlite';
-    expect(fileSystemError(err('SQLITE_FULL', 'database or disk is full'), at)).toMatchObject({
-      message: expect.stringMatching(/^no space left for the index at \.codeweaver\/index\.sqlite \(disk full\) — free some disk space, or set store\.path/),
-      exitCode: ExitCode.PartialFailure,
-    });
+    const full = fileSystemError(err('SQLITE_FULL', 'database or disk is full'), at);
+    expect(full?.message).toMatch(/^no space left for the index at \.codeweaver\/index\.sqlite \(disk full\) — free some disk space, or set store\.path/);
+    expect(exitCodeOf(full)).toBe(ExitCode.PartialFailure);
     expect(fileSystemError(err('ENOSPC'), at)?.message).toMatch(/^no space left/);
-    expect(fileSystemError(err('EROFS', "EROFS: read-only file system, open '.codeweaver/index.sqlite.lock'"), at)).toMatchObject({
-      message: 'cannot write the index at .codeweaver/index.sqlite: read-only file system — set store.path to a writable location, or fix the permissions',
-      exitCode: ExitCode.Usage,
-    });
+    const readOnly = fileSystemError(err('EROFS', "EROFS: read-only file system, open '.codeweaver/index.sqlite.lock'"), at);
+    expect(readOnly?.message).toBe('cannot write the index at .codeweaver/index.sqlite: read-only file system — set store.path to a writable location, or fix the permissions');
+    expect(exitCodeOf(readOnly)).toBe(ExitCode.Usage);
     expect(fileSystemError(err('SQLITE_READONLY_DIRECTORY'), at)?.message).toMatch(/permission denied — set store\.path/);
     expect(fileSystemError(err('SQLITE_CANTOPEN', 'unable to open database file'), at)?.message).toBe(
       'cannot create or open the index at .codeweaver/index.sqlite (unable to open database file) — check that its directory can be created and written, or set store.path',

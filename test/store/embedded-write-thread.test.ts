@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CodeweaverError, ExitCode } from '../../src/errors.js';
+import { CodeweaverError } from '../../src/errors.js';
+import { ExitCode, exitCodeOf } from '../../src/cli/exit-codes.js';
 import { EmbeddedStore } from '../../src/store/embedded.js';
 import { chunk, DENSE3, file, tempIndex, writeWorkerScript } from './embedded-fixtures.js';
 
@@ -134,7 +135,7 @@ describe('EmbeddedStore: a full disk met on the write thread', () => {
     const err = (await store.writeFiles([three('a.ts', 'v1')]).catch((e: unknown) => e)) as CodeweaverError;
     expect(err).toBeInstanceOf(CodeweaverError);
     expect(err.message).toMatch(/^no space left for the index at .*index\.sqlite \(disk full\) — free some disk space, or set store\.path to another disk; nothing recorded so far is lost$/);
-    expect(err.exitCode).toBe(ExitCode.PartialFailure);
+    expect(exitCodeOf(err)).toBe(ExitCode.PartialFailure);
     await store.close();
     expect(rows(t.path).files).toEqual([]);
   });

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode, IndexMismatchError } from '../../src/errors.js';
+import { IndexMismatchError } from '../../src/errors.js';
+import { ExitCode, exitCodeOf } from '../../src/cli/exit-codes.js';
 import { EmbeddedStore } from '../../src/store/embedded.js';
 import { chunk, DENSE3, file, LEXICAL, tempIndex, WRITE_MODES } from './embedded-fixtures.js';
 
@@ -71,7 +72,7 @@ describe('EmbeddedStore: opening', () => {
     const r = t.make();
     const err = await r.open(LEXICAL, { rebuild: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IndexMismatchError);
-    expect((err as IndexMismatchError).exitCode).toBe(ExitCode.Usage);
+    expect(exitCodeOf(err)).toBe(ExitCode.Usage);
     const msg = (err as Error).message;
     expect(msg).toContain('voyage/voyage-code-3 (1024 dims)');
     expect(msg).toContain('local/bm25');

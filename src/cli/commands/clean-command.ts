@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
-import { ExitCode, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
+import { ExitCode } from '../exit-codes.js';
 import { addCommonOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { withSession } from '../runtime.js';
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { RunFilter } from '../../discovery/run-filter.js';
 import { checkBuildId, parseShard } from '../../discovery/shard.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../exit-codes.js';
 import { formatSummary, quotePath } from '../format.js';
 import { Shutdown } from '../lifecycle.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { ExitCode, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
+import { ExitCode } from '../exit-codes.js';
 import { claimSignals } from '../signals.js';
 import { addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import type { Output } from '../output.js';

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { checkBuildId, MAX_SHARDS } from '../../discovery/shard.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
+import { ExitCode } from '../exit-codes.js';
 import { count } from '../format.js';
 import { addCommonOptions, addStoreOptions, configFlags, parsePositiveInt, type OverrideOptions } from '../options.js';
 import { withSession } from '../runtime.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../exit-codes.js';
 import { Shutdown } from '../lifecycle.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { refuseBroadRoot, withSession } from '../runtime.js';

@@ -3,7 +3,7 @@
  * directory — as one line naming the file and the fix, instead of SQLite's or the OS's words.
  */
 import Database from 'better-sqlite3';
-import { CodeweaverError, ExitCode } from '../../errors.js';
+import { CodeweaverError} from '../../errors.js';
 
 /**
  * `PRAGMA quick_check` reads every page (measured: 370 ms for a 51 MB index on 2 cores), too
@@ -16,7 +16,7 @@ export const QUICK_CHECK_INTERVAL_MS = 24 * 60 * 60 * 1000;
 /** The index file is damaged: nothing it says can be trusted, and only a rebuild repairs it. */
 export class IndexCorruptError extends CodeweaverError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, ExitCode.Usage, options);
+    super(message, 'index_corrupt', options);
   }
 }
 
@@ -40,27 +40,27 @@ export function fileSystemError(err: unknown, location: string): CodeweaverError
     case 'ENOSPC':
       return new CodeweaverError(
         `no space left for the index at ${location} (disk full) — free some disk space, or set store.path to another disk; nothing recorded so far is lost`,
-        ExitCode.PartialFailure,
+        'storage',
         { cause: err },
       );
     case 'EROFS':
-      return new CodeweaverError(`cannot write the index at ${location}: read-only file system — ${fix}`, ExitCode.Usage, { cause: err });
+      return new CodeweaverError(`cannot write the index at ${location}: read-only file system — ${fix}`, 'index_location', { cause: err });
     case 'EACCES':
     case 'EPERM':
     case 'SQLITE_READONLY':
     case 'SQLITE_READONLY_DIRECTORY':
-      return new CodeweaverError(`cannot write the index at ${location}: permission denied — ${fix}`, ExitCode.Usage, { cause: err });
+      return new CodeweaverError(`cannot write the index at ${location}: permission denied — ${fix}`, 'index_location', { cause: err });
     case 'ENOENT':
     case 'ENOTDIR':
     case 'EEXIST': // mkdir of the index directory where a file of that name stands
     case 'SQLITE_CANTOPEN':
       return new CodeweaverError(
         `cannot create or open the index at ${location} (${(err as Error).message.split('\n')[0]}) — check that its directory can be created and written, or set store.path`,
-        ExitCode.Usage,
+        'index_location',
         { cause: err },
       );
     case 'SQLITE_IOERR':
-      return new CodeweaverError(`I/O error on the index at ${location} (${(err as Error).message}) — check the disk`, ExitCode.PartialFailure, {
+      return new CodeweaverError(`I/O error on the index at ${location} (${(err as Error).message}) — check the disk`, 'storage', {
         cause: err,
       });
     default:

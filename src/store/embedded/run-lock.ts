@@ -1,11 +1,11 @@
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { CodeweaverError, ExitCode } from '../../errors.js';
+import { CodeweaverError} from '../../errors.js';
 
 /** Another `cw index` is writing this index right now. */
 export class IndexBusyError extends CodeweaverError {
   constructor(message: string) {
-    super(message, ExitCode.Usage);
+    super(message, 'index_busy');
   }
 }
 

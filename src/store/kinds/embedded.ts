@@ -1,19 +1,11 @@
 /**
- * The embedded store kind in one place: its configuration keys, its flags and its factory.
+ * The embedded store kind: its settings and its factory (its keys: config/store-kinds.ts).
  * The default: one SQLite file in the repository, no server, no key.
  */
 import path from 'node:path';
-import { z } from 'zod';
 import type { WriteThreadKnob } from '../../config/env.js';
 import type { StoreKindModule } from './kind.js';
 
-export const embeddedFields = {
-  path: z
-    .string()
-    .min(1)
-    .default('.codeweaver/index.sqlite')
-    .meta({ description: 'Embedded index file, relative to the indexed repository.' }),
-};
 
 /**
  * CODEWEAVER_WRITE_THREAD: `on` writes on the index's own thread from a run's first write, `off`
@@ -32,8 +24,6 @@ export interface EmbeddedSettings {
 
 export const embeddedKind: StoreKindModule<EmbeddedSettings> = {
   name: 'embedded',
-  flags: [],
-  env: [],
   async settings(store, root, _httpFor) {
     return { kind: 'embedded', file: path.resolve(root, store.path) };
   },

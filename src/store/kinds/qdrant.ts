@@ -1,26 +1,9 @@
 /**
- * The Qdrant store kind in one place: its configuration keys, flags, environment variables and
- * factory.
+ * The Qdrant store kind: its settings and its factory (its keys, flags and environment
+ * variables: config/store-kinds.ts).
  */
-import { z } from 'zod';
+import { DEFAULT_QDRANT_URL } from '../../config/store-kinds.js';
 import type { StoreKindModule } from './kind.js';
-
-export const DEFAULT_QDRANT_URL = 'http://localhost:6333';
-
-export const qdrantFields = {
-  url: z.url().optional().meta({ description: 'Qdrant URL; defaults to $QDRANT_URL, then http://localhost:6333.' }),
-  api_key_env: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
-    .default('QDRANT_API_KEY')
-    .meta({ description: 'Environment variable holding the Qdrant API key.' }),
-  collection: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,255}$/, 'letters, digits, _ . - only')
-    .optional()
-    .meta({ description: 'Qdrant collection; defaults to a name derived from the repository.' }),
-  upsert_batch_size: z.number().int().min(1).max(10_000).default(256).meta({ description: 'Points per Qdrant upsert.' }),
-};
 
 export interface QdrantSettings {
   kind: 'qdrant';
@@ -34,11 +17,6 @@ export interface QdrantSettings {
 
 export const qdrantKind: StoreKindModule<QdrantSettings> = {
   name: 'qdrant',
-  flags: [
-    { option: '--qdrant-url <url>', name: 'qdrantUrl', key: 'url', description: 'Qdrant URL (also $QDRANT_URL)' },
-    { option: '--collection <name>', name: 'collection', key: 'collection', description: 'Qdrant collection (an alias of the live collection)' },
-  ],
-  env: [{ env: 'QDRANT_URL', key: 'url' }],
   async settings(store, root, httpFor) {
     const { defaultCollectionName } = await import('../qdrant/collection-name.js');
     // The Qdrant client owns its undici Agent (it takes no dispatcher): size it from our settings.
