@@ -25,8 +25,10 @@ export type ErrorKind =
   | 'index_location'
   /** What was asked for is not ready (a sharded build with shards missing). */
   | 'not_ready'
-  /** A provider or store could not be reached, or kept failing. */
+  /** A provider or store answered a request with a failure (a 4xx, a malformed answer). */
   | 'service'
+  /** A provider or store kept failing after its retries: unreachable, timing out, 5xx. */
+  | 'unavailable'
   /** The disk: full, or failing. */
   | 'storage'
   /** Watching the file tree failed. */
@@ -108,7 +110,7 @@ export class NotReadyError extends CodeweaverError {
 
 /** A dependency (provider, Qdrant) could not be reached or kept failing after retries. */
 export class ServiceError extends CodeweaverError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, 'service', options);
+  constructor(message: string, options?: { cause?: unknown }, kind: 'service' | 'unavailable' = 'service') {
+    super(message, kind, options);
   }
 }

@@ -27,6 +27,7 @@ const BY_KIND: Record<ErrorKind, ExitCode> = {
   index_location: ExitCode.Usage,
   not_ready: ExitCode.NotReady,
   service: ExitCode.PartialFailure,
+  unavailable: ExitCode.PartialFailure,
   storage: ExitCode.PartialFailure,
   watch: ExitCode.PartialFailure,
   failed: ExitCode.PartialFailure,

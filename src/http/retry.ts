@@ -40,14 +40,20 @@ export class HttpStatusError extends ServiceError {
   }
 }
 
-/** Thrown when a request kept failing with retryable errors until the policy ran out. */
+/**
+ * Thrown when a request kept failing until the policy ran out. Its kind is `unavailable` when
+ * the last failure was one a retry could have mended (the service is down, not the request
+ * wrong): what a run counts toward stopping for an outage.
+ */
 export class RetriesExhaustedError extends ServiceError {
   readonly attempts: number;
   readonly lastError: unknown;
   constructor(client: string, attempts: number, why: string, lastError: unknown) {
-    super(`${client}: gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} (${why}): ${messageOf(lastError)}`, {
-      cause: lastError,
-    });
+    super(
+      `${client}: gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} (${why}): ${messageOf(lastError)}`,
+      { cause: lastError },
+      retryVerdict(lastError) === 'retry' ? 'unavailable' : 'service',
+    );
     this.attempts = attempts;
     this.lastError = lastError;
   }

@@ -1,5 +1,4 @@
-import { lstat, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { realpath } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Chunk } from '../chunking/chunk.js';
 import { sha256Hex } from '../ids.js';
@@ -7,33 +6,26 @@ import type { Chunker } from '../chunking/chunker.js';
 import type { IndexingConfig } from '../config/schema.js';
 import { CONTENT_CHECKS_VERSION, CONTENT_VERDICTS, readSourceFile, type ReadResult } from '../discovery/read.js';
 import { redactSecrets, SECRET_RULES_VERSION } from '../discovery/secret-scan.js';
-import { fsPath } from '../discovery/fs-names.js';
 import type { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { walkFileGroups, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
 import { recordableStatKey, statKey, type StatData } from '../discovery/stat-data.js';
 import { inShard, type Shard } from '../discovery/shard.js';
 import type { Embedder } from '../embedding/embedder.js';
-import { AuthError, CodeweaverError } from '../errors.js';
-import { RetriesExhaustedError, retryVerdict } from '../http/retry.js';
-import type { FileWrite, RecordedStat, StoredChunk, VectorStore } from '../store/vector-store.js';
+import { classifyFailure, isAbortError as isAbort, OUTAGE_BATCHES } from './failure-policy.js';
+import { searchModeOf, type FileWrite, type RecordedStat, type StoredChunk, type VectorStore } from '../store/vector-store.js';
 import { Batcher } from './batcher.js';
 import { atLeast, flatten, inGroups, mapConcurrent } from './concurrent.js';
 import { Semaphore } from './semaphore.js';
+import { vectorSource, type VectorSource } from './vector-source.js';
+import { WriteQueue } from './write-queue.js';
+import { removeUnseen, type ReconcileScope } from './reconcile.js';
 import { emptySummary, MAX_LISTED_FAILURES, type RunSummary } from './summary.js';
 
 /** Files read from disk at once: enough to hide I/O latency, few enough to keep memory flat. */
 const READ_CONCURRENCY = 16;
 /** Files whose recorded hashes are looked up in one store query (one round trip for Qdrant). */
 const LOOKUP_GROUP = 64;
-/** Files removed from the index per store call. */
-const DELETE_GROUP = 500;
-/**
- * Batches in a row that failed because the provider is unreachable or erroring (after their
- * retries), with no success between: the provider is down, and the run stops rather than
- * paying every remaining batch's retry budget.
- */
-const OUTAGE_BATCHES = 3;
 
 /** A new or changed file of a group, its chunks on their way from the chunker. */
 interface ChangedFile {
@@ -109,11 +101,7 @@ export interface IndexRunOptions {
   shard?: Shard;
 }
 
-export interface ReconcileScope {
-  covers(path: string): boolean;
-  /** The paths it covers, with all below them, when it can name them: the store lists only those. */
-  readonly paths?: readonly string[];
-}
+export type { ReconcileScope } from './reconcile.js';
 
 export type IndexPhase = 'indexing' | 'finishing' | 'deleting' | 'done';
 
@@ -169,11 +157,9 @@ export class IndexRun {
   private readonly seen = new Set<string>();
   /** Files left out for their content this run (by reading them, or by their recorded stat data). */
   private readonly seenSkipped = new Set<string>();
-  /** Dry run: content hashes this run would have embedded (and a real run then reuses). */
-  private readonly dryRunEmbedded = new Set<string>();
-  private writeQueue: FileJob[] = [];
-  private writeQueueChunks = 0;
-  private writeChain: Promise<void> = Promise.resolve();
+  /** Reused, embedded, or (a dry run) counted only. */
+  private readonly vectors: VectorSource;
+  private readonly writes: WriteQueue<FileJob>;
   private fatal: unknown = null;
   /** Batches failed in a row on connection errors, timeouts or 5xx (reset by any success). */
   private outageStreak = 0;
@@ -205,6 +191,7 @@ export class IndexRun {
     private readonly options: IndexRunOptions,
   ) {
     const { embedder } = deps;
+    this.vectors = vectorSource({ store: deps.store, embedder, reuse: !options.full, summary: this.summary }, options.dryRun);
     this.contentSignature = options.indexing.redact_secrets ? `${deps.chunker.signature}+secrets${SECRET_RULES_VERSION}` : deps.chunker.signature;
     this.dense = embedder.dimensions !== null;
     const batchItems = Math.max(1, Math.min(options.batchSize, embedder.limits.maxBatchItems));
@@ -216,6 +203,24 @@ export class IndexRun {
     );
     this.embedSlots = new Semaphore(Math.max(1, options.concurrency));
     this.writeBatchChunks = options.writeBatchChunks ?? (this.dense ? Math.max(256, batchItems) : 2000);
+    this.writes = new WriteQueue<FileJob>({
+      batchChunks: this.writeBatchChunks,
+      chunksOf: (job) => job.chunks.length,
+      // A dry run asks the store what the write would do: the same figures, nothing written.
+      write: async (jobs) => {
+        const writes = jobs.map((job) => toFileWrite(job, this.contentSignature));
+        const result = options.dryRun ? await deps.store.planWrite(writes) : await deps.store.writeFiles(writes);
+        this.summary.files.indexed += jobs.length;
+        this.summary.chunks.written += result.chunksWritten;
+        this.summary.chunks.deleted += result.chunksDeleted;
+        this.filesDone += jobs.length;
+      },
+      stopped: () => Boolean(this.fatal),
+      onFailure: (err) => this.fail(err),
+      settle: (jobs) => {
+        for (const job of jobs) this.pending.release(job.permits);
+      },
+    });
     // Enough chunks in flight to keep every embedding slot busy with a batch queued behind it.
     this.pending = new Semaphore(Math.max(batchItems * (options.concurrency + 2) * 2, this.writeBatchChunks * 2));
     const shard = options.shard;
@@ -230,7 +235,7 @@ export class IndexRun {
     const s = this.summary;
     s.provider = embedder.provider;
     s.model = embedder.model;
-    s.search_mode = this.dense ? 'hybrid' : 'lexical';
+    s.search_mode = searchModeOf(embedder.dimensions);
     s.store = store.kind;
     s.store_location = store.location;
     s.dry_run = this.options.dryRun;
@@ -242,7 +247,9 @@ export class IndexRun {
       if (this.fatal) throw this.fatal;
       if (!this.stop.signal.aborted) {
         this.warnUnmatchedFilter();
-        await this.deleteMissing();
+        this.phase = 'deleting';
+        const { filter, scope, shard, dryRun } = this.options;
+        await removeUnseen({ store, root: this.deps.root, seen: this.seen, filter, scope, shard, inPart: this.inPart, dryRun, summary: s });
         // A walk of the whole tree knows every file left out for its content: forget the others.
         if (!this.options.dryRun && !this.options.filter && !this.options.scope && !this.options.shard && !this.deps.files) {
           await this.deps.store.pruneSkips(this.seenSkipped).catch(() => {});
@@ -332,8 +339,8 @@ export class IndexRun {
     // The last partial batch holds chunks of admitted files: it runs even after Ctrl-C.
     this.batcher.flush();
     await this.drainEmbeds();
-    this.flushWrites();
-    await this.writeChain;
+    this.writes.flush();
+    await this.writes.settled();
   }
 
   /** Files given to the run, less those of other shards. */
@@ -355,7 +362,7 @@ export class IndexRun {
    * per group; files without stat data, or recorded without it (racy), go on to be read.
    */
   private async *skipUnchangedByStat(groups: AsyncIterable<DiscoveredFile[]>): AsyncGenerator<DiscoveredFile> {
-    const { store, chunker } = this.deps;
+    const { store } = this.deps;
     for await (const group of groups) {
       const withStat = group.filter((f) => f.stat);
       const recorded = withStat.length === 0 ? new Map<string, RecordedStat>() : await store.fileStats(withStat.map((f) => f.path));
@@ -423,8 +430,8 @@ export class IndexRun {
       changed.push({ file, fileHash, chunks });
     }
 
-    if (restat.length > 0 && !this.options.dryRun) this.inTurn((store) => store.recordStats(restat));
-    if (skips.length > 0 && !this.options.dryRun) this.inTurn((store) => store.recordSkips(skips));
+    if (restat.length > 0 && !this.options.dryRun) this.writes.inTurn(() => store.recordStats(restat));
+    if (skips.length > 0 && !this.options.dryRun) this.writes.inTurn(() => store.recordSkips(skips));
     return changed;
   }
 
@@ -448,7 +455,7 @@ export class IndexRun {
       await this.admit(job);
       if (!this.dense || job.chunks.length === 0) {
         this.summary.tokens += job.chunks.reduce((n, c) => n + c.tokens, 0);
-        this.enqueueWrite(job);
+        this.writes.enqueue(job);
         continue;
       }
       for (const chunk of job.chunks) this.batcher.add({ job, chunk });
@@ -476,10 +483,10 @@ export class IndexRun {
    * Backpressure: wait until the file's chunks fit among those in flight. Permits come back as
    * batches are embedded and written, so what is buffered moves on only when nothing else
    * would free them: the batcher's partial batch when an embedding slot would otherwise idle,
-   * queued writes when no batch is in flight. Flushing the batcher at every wait (as before)
-   * sent a third of a dense run's requests part-empty (114 of 344 at 128 per batch), each
-   * taking a slot for a whole round trip: 278 requests now, 7-11% more chunks/s
-   * (bench/README.md). A lexical run has no batches in flight: it flushes as before.
+   * queued writes when no batch is in flight. Flushing the batcher at every wait sends a third
+   * of a dense run's requests part-empty, each taking a slot for a whole round trip (measured:
+   * 344 requests against 278, 7-11% fewer chunks/s; bench/README.md, "Indexing, dense"). A
+   * lexical run has no batches in flight: its queued writes go at every wait.
    */
   private async admit(job: FileJob): Promise<void> {
     job.permits = this.pending.clamp(job.chunks.length);
@@ -490,7 +497,7 @@ export class IndexRun {
     });
     while (!admitted) {
       if (this.inflight.size < this.options.concurrency) this.batcher.flush();
-      if (this.inflight.size === 0) this.flushWrites();
+      if (this.inflight.size === 0) this.writes.flush();
       // Woken by the permits, or by a batch ending (its slot is free, or its writes are queued).
       await Promise.race([acquired, ...[...this.inflight].map((task) => task.catch(() => {}))]);
     }
@@ -511,17 +518,18 @@ export class IndexRun {
         for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
         return;
       }
-      const vectors = await this.vectorsFor(batch.map((b) => b.chunk));
+      const vectors = await this.vectors.vectorsFor(batch.map((b) => b.chunk), this.requestSignal);
       if (this.requestSignal.aborted) throw abortReasonOf(this.requestSignal);
       this.outageStreak = 0;
       batch.forEach((item, i) => {
         item.chunk.vector = vectors[i]!;
       });
       for (const item of batch) {
-        if (--item.job.waiting === 0 && !item.job.failed) this.enqueueWrite(item.job);
+        if (--item.job.waiting === 0 && !item.job.failed) this.writes.enqueue(item.job);
       }
     } catch (err) {
-      if (this.cancel.signal.aborted && isAbort(err)) {
+      const verdict = classifyFailure(err);
+      if (this.cancel.signal.aborted && verdict === 'abort') {
         // Cancelled by us after the run was stopped: not the file's failure.
         for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
         return;
@@ -530,17 +538,17 @@ export class IndexRun {
         // Interrupted: a batch cut off by the forced stop is not the file's fault. It is not
         // recorded, and the next run does it again.
         for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
-        if (!isAbort(err) && isFatal(err)) this.fail(err);
+        if (verdict === 'fatal') this.fail(err);
         return;
       }
-      if (isFatal(err)) {
+      if (verdict === 'fatal') {
         this.fail(err);
         for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
         return;
       }
       const message = oneLine(err);
       const jobs = new Set(batch.map((b) => b.job));
-      if (isOutage(err)) {
+      if (verdict === 'outage') {
         // One line per batch, not per file: a provider outage is not each file's problem.
         for (const job of jobs) this.failFile(job, message, false);
         if (++this.outageStreak >= OUTAGE_BATCHES && !this.summary.aborted) this.abortRun(this.outageReason(message));
@@ -551,84 +559,6 @@ export class IndexRun {
     } finally {
       this.embedSlots.release();
     }
-  }
-
-  /** Vectors for chunks in order: reused where the store has one for the same content, embedded otherwise. */
-  private async vectorsFor(chunks: StoredChunk[]): Promise<Float32Array[]> {
-    const { store, embedder } = this.deps;
-    const hashes = [...new Set(chunks.map((c) => c.contentHash))];
-    const known = this.options.full ? new Map<string, Float32Array>() : await store.reusableVectors(hashes);
-    // Identical chunks within a batch (license headers, boilerplate) are embedded once.
-    const toEmbed = new Map<string, string>();
-    for (const c of chunks) if (!known.has(c.contentHash) && !toEmbed.has(c.contentHash)) toEmbed.set(c.contentHash, c.content);
-    const reusedCount = chunks.filter((c) => known.has(c.contentHash)).length;
-
-    let fresh = new Map<string, Float32Array>();
-    if (toEmbed.size > 0) {
-      const texts = [...toEmbed.values()];
-      const tokens = chunks.filter((c) => toEmbed.has(c.contentHash)).reduce((n, c) => n + c.tokens, 0);
-      if (this.options.dryRun) {
-        // A real run would reuse what an earlier batch of the same run embedded and wrote.
-        const earlier = new Set([...toEmbed.keys()].filter((h) => this.dryRunEmbedded.has(h)));
-        for (const c of chunks) {
-          if (earlier.has(c.contentHash)) this.summary.chunks.reused++;
-          else if (toEmbed.has(c.contentHash)) this.summary.tokens += c.tokens;
-        }
-        for (const hash of toEmbed.keys()) this.dryRunEmbedded.add(hash);
-        this.summary.chunks.embedded += toEmbed.size - earlier.size;
-        this.summary.chunks.reused += reusedCount;
-        return chunks.map(() => new Float32Array(0));
-      }
-      const vectors = await embedder.embed(texts, 'document', this.requestSignal);
-      if (vectors.length !== texts.length) {
-        throw new CodeweaverError(`${embedder.provider}: returned ${vectors.length} vectors for ${texts.length} texts`);
-      }
-      fresh = new Map([...toEmbed.keys()].map((hash, i) => [hash, vectors[i]!]));
-      this.summary.tokens += tokens;
-      this.summary.chunks.embedded += texts.length;
-    }
-    this.summary.chunks.reused += reusedCount;
-    return chunks.map((c) => known.get(c.contentHash) ?? fresh.get(c.contentHash)!);
-  }
-
-  private enqueueWrite(job: FileJob): void {
-    this.writeQueue.push(job);
-    this.writeQueueChunks += job.chunks.length;
-    if (this.writeQueueChunks >= this.writeBatchChunks) this.flushWrites();
-  }
-
-  /** A write of stat data in turn with the files' writes (no write overlaps another). Only an optimisation: if it fails, those files are read again next run. */
-  private inTurn(write: (store: VectorStore) => Promise<void>): void {
-    this.writeChain = this.writeChain.then(async () => {
-      if (this.fatal) return;
-      await write(this.deps.store).catch(() => {});
-    });
-  }
-
-  /** Writes are serialised: one store transaction/upsert group at a time, in order. */
-  private flushWrites(): void {
-    if (this.writeQueue.length === 0) return;
-    const jobs = this.writeQueue;
-    this.writeQueue = [];
-    this.writeQueueChunks = 0;
-    this.writeChain = this.writeChain.then(async () => {
-      if (this.fatal) return;
-      try {
-        // A dry run asks the store what the write would do: the same figures, nothing written.
-        const store = this.deps.store;
-        const writes = jobs.map((job) => toFileWrite(job, this.contentSignature));
-        const result = this.options.dryRun ? await store.planWrite(writes) : await store.writeFiles(writes);
-        this.summary.files.indexed += jobs.length;
-        this.summary.chunks.written += result.chunksWritten;
-        this.summary.chunks.deleted += result.chunksDeleted;
-        this.filesDone += jobs.length;
-      } catch (err) {
-        // The store could not take a write: nothing later can succeed, and nothing was recorded.
-        this.fail(err);
-      } finally {
-        for (const job of jobs) this.pending.release(job.permits);
-      }
-    });
   }
 
   private async drainEmbeds(): Promise<void> {
@@ -682,32 +612,6 @@ export class IndexRun {
     this.deps.onSkip?.(path, reason);
   }
 
-  /**
-   * Files recorded in the index that this run did not see: deleted from disk, or out of the
-   * index's scope (now ignored, or skipped). Only paths inside this run's filter are
-   * candidates: a narrowed run never removes what it did not look at. A dry run counts them.
-   */
-  private async deleteMissing(): Promise<void> {
-    this.phase = 'deleting';
-    const { store, root } = this.deps;
-    const filter = this.options.filter;
-    // Collected first: a store may not allow writes while a listing cursor is open.
-    const gone: string[] = [];
-    const { scope, shard } = this.options;
-    for await (const path of store.listFiles(scope?.paths, shard)) {
-      if (this.seen.has(path) || (filter && !filter.covers(path)) || (scope && !scope.covers(path)) || (this.inPart && !this.inPart(path))) continue;
-      gone.push(path);
-    }
-    for (let i = 0; i < gone.length; i += DELETE_GROUP) {
-      const group = gone.slice(i, i + DELETE_GROUP);
-      this.summary.chunks.deleted += this.options.dryRun ? await store.countChunks(group) : await store.deleteFiles(group);
-      for (const path of group) {
-        if (await existsOnDisk(join(root, path))) this.summary.files.out_of_scope++;
-        else this.summary.files.deleted++;
-      }
-    }
-  }
-
   private warnUnmatchedFilter(): void {
     const filter = this.options.filter;
     if (!filter) return;
@@ -739,30 +643,6 @@ const SKIP_SIGNATURE = `content-checks/${CONTENT_CHECKS_VERSION}`;
 function toFileWrite(job: FileJob, signature: string): FileWrite {
   const stat = job.stat ? recordableStatKey(job.stat, signature) : null;
   return { path: job.path, fileHash: job.fileHash, language: job.language, chunks: job.chunks, stat };
-}
-
-/** Errors after which no other batch can succeed: stop the run instead of failing file by file. */
-function isFatal(err: unknown): boolean {
-  return err instanceof AuthError || (err instanceof CodeweaverError && err.fatal);
-}
-
-/** The provider itself is failing (unreachable, timing out, 5xx) after the retry layer gave up. */
-function isOutage(err: unknown): boolean {
-  return err instanceof RetriesExhaustedError && retryVerdict(err.lastError) === 'retry';
-}
-
-async function existsOnDisk(path: string): Promise<boolean> {
-  try {
-    await lstat(fsPath(path));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The error an aborted signal, fetch or walk throws. */
-function isAbort(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR');
 }
 
 function abortReasonOf(signal: AbortSignal): unknown {

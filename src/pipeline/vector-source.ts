@@ -1,0 +1,90 @@
+/**
+ * Where a batch's vectors come from: reused from the store where it holds one for the same
+ * content (and model), embedded otherwise, identical chunks of a batch embedded once. A dry run
+ * has a source of its own that counts what would be embedded and calls no provider.
+ */
+import type { Embedder } from '../embedding/embedder.js';
+import { CodeweaverError } from '../errors.js';
+import type { StoredChunk, VectorStore } from '../store/vector-store.js';
+import type { RunSummary } from './summary.js';
+
+export interface VectorSource {
+  /** One vector per chunk, in order. */
+  vectorsFor(chunks: StoredChunk[], signal: AbortSignal): Promise<Float32Array[]>;
+}
+
+export interface VectorSourceDeps {
+  store: VectorStore;
+  embedder: Embedder;
+  /** false (--full): nothing stored is reused, every chunk is embedded. */
+  reuse: boolean;
+  /** Counted into: chunks.embedded, chunks.reused, tokens. */
+  summary: RunSummary;
+}
+
+export function vectorSource(deps: VectorSourceDeps, dryRun: boolean): VectorSource {
+  return dryRun ? new DryRunVectors(deps) : new StoredOrEmbedded(deps);
+}
+
+/** What a batch needs: vectors the store already has, and the distinct texts still to embed. */
+interface Plan {
+  known: Map<string, Float32Array>;
+  /** content hash → text, each once. */
+  toEmbed: Map<string, string>;
+  reused: number;
+}
+
+async function plan(deps: VectorSourceDeps, chunks: StoredChunk[]): Promise<Plan> {
+  const hashes = [...new Set(chunks.map((c) => c.contentHash))];
+  const known = deps.reuse ? await deps.store.reusableVectors(hashes) : new Map<string, Float32Array>();
+  // Identical chunks within a batch (license headers, boilerplate) are embedded once.
+  const toEmbed = new Map<string, string>();
+  for (const c of chunks) if (!known.has(c.contentHash) && !toEmbed.has(c.contentHash)) toEmbed.set(c.contentHash, c.content);
+  return { known, toEmbed, reused: chunks.filter((c) => known.has(c.contentHash)).length };
+}
+
+class StoredOrEmbedded implements VectorSource {
+  constructor(private readonly deps: VectorSourceDeps) {}
+
+  async vectorsFor(chunks: StoredChunk[], signal: AbortSignal): Promise<Float32Array[]> {
+    const { embedder, summary } = this.deps;
+    const { known, toEmbed, reused } = await plan(this.deps, chunks);
+    let fresh = new Map<string, Float32Array>();
+    if (toEmbed.size > 0) {
+      const texts = [...toEmbed.values()];
+      const vectors = await embedder.embed(texts, 'document', signal);
+      if (vectors.length !== texts.length) {
+        throw new CodeweaverError(`${embedder.provider}: returned ${vectors.length} vectors for ${texts.length} texts`);
+      }
+      fresh = new Map([...toEmbed.keys()].map((hash, i) => [hash, vectors[i]!]));
+      summary.tokens += chunks.filter((c) => toEmbed.has(c.contentHash)).reduce((n, c) => n + c.tokens, 0);
+      summary.chunks.embedded += texts.length;
+    }
+    summary.chunks.reused += reused;
+    return chunks.map((c) => known.get(c.contentHash) ?? fresh.get(c.contentHash)!);
+  }
+}
+
+/** Counts what a real run would embed and reuse; its vectors are empty (nothing is written). */
+class DryRunVectors implements VectorSource {
+  /** Content hashes this run would have embedded (and a real run's later batches then reuse). */
+  private readonly embedded = new Set<string>();
+
+  constructor(private readonly deps: VectorSourceDeps) {}
+
+  async vectorsFor(chunks: StoredChunk[]): Promise<Float32Array[]> {
+    const { summary } = this.deps;
+    const { known, toEmbed, reused } = await plan(this.deps, chunks);
+    summary.chunks.reused += reused;
+    if (toEmbed.size === 0) return chunks.map((c) => known.get(c.contentHash)!);
+    // A real run would reuse what an earlier batch of the same run embedded and wrote.
+    const earlier = new Set([...toEmbed.keys()].filter((h) => this.embedded.has(h)));
+    for (const c of chunks) {
+      if (earlier.has(c.contentHash)) summary.chunks.reused++;
+      else if (toEmbed.has(c.contentHash)) summary.tokens += c.tokens;
+    }
+    for (const hash of toEmbed.keys()) this.embedded.add(hash);
+    summary.chunks.embedded += toEmbed.size - earlier.size;
+    return chunks.map(() => new Float32Array(0));
+  }
+}
