@@ -8,7 +8,7 @@ import { loadWasmGrammar, WasmParser } from './wasm-parser.js';
 /**
  * A grammar package ships one version of its grammar twice: a native addon with prebuilt
  * binaries (linux, macOS and Windows, x64 and arm64) and a .wasm build. Native parses in 0.55x
- * the time of WASM as cw runs it (bench/README.md, "Native parsing"); WASM loads anywhere.
+ * the time of WASM as cw runs it (bench/README.md, "Parsing"); WASM loads anywhere.
  * Both give the same tree for the same text, so a file's chunks do not depend on which of the
  * two a machine could load (test/chunking/backends.test.ts).
  */

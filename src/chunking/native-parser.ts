@@ -32,7 +32,7 @@ interface BindingNode {
  * A binding node whose properties are read once. Each property of the binding's nodes is a call
  * into the addon, and the chunker reads `type` and the positions of a node several times. The
  * type is read by its number, named once per grammar. Chunking took 3-7% less time than on the
- * binding's own nodes (bench/README.md, "Native parsing").
+ * binding's own nodes (bench/README.md, "Parsing").
  */
 class NativeNode implements SyntaxNode {
   readonly #node: BindingNode;

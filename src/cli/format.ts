@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { RunSummary } from '../pipeline/summary.js';
 import { shardSet, type ShardSet } from '../session/shards.js';
-import type { SearchHit, ShardRun, StoreStatus } from '../store/vector-store.js';
+import { searchModeOf, type SearchHit, type ShardRun, type StoreStatus } from '../store/vector-store.js';
 import { quotePath } from '../quote-path.js';
 import type { Output } from './output.js';
 
@@ -112,7 +112,7 @@ export function statusDocument(status: StoreStatus | null, location: string, kin
     provider: status.meta.provider,
     model: status.meta.model,
     dimensions: status.meta.dimensions,
-    search_mode: status.meta.dimensions === null ? 'lexical' : 'hybrid',
+    search_mode: searchModeOf(status.meta.dimensions),
     files: status.files,
     chunks: status.chunks,
     vectors: status.vectors,

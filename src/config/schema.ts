@@ -192,7 +192,6 @@ export const WatchConfigSchema = z.strictObject({
     .default(300)
     .meta({ description: 'cw watch: quiet time (ms) after the last file event before a batch is indexed; a batch waits at most 8 of them.' }),
 });
-export type WatchConfig = z.infer<typeof WatchConfigSchema>;
 
 export const ConfigSchema = z
   .strictObject({
@@ -205,7 +204,6 @@ export const ConfigSchema = z
   })
   .meta({ title: 'codeweaver configuration' });
 export type Config = z.infer<typeof ConfigSchema>;
-export type ConfigInput = z.input<typeof ConfigSchema>;
 
 /** Layered settings of one pooled client; see the note at the top of this file. */
 export function resolveHttpPoolSettings(

@@ -108,7 +108,7 @@ export async function* walkPaths(root: string, paths: Iterable<string>, options:
 }
 
 /** walkPaths in groups (see walkFileGroups). */
-export async function* walkPathGroups(root: string, paths: Iterable<string>, options: WalkOptions): AsyncGenerator<DiscoveredFile[]> {
+async function* walkPathGroups(root: string, paths: Iterable<string>, options: WalkOptions): AsyncGenerator<DiscoveredFile[]> {
   const { walk, frame } = await startWalk(root, options);
   // Directories on the way to a path, resolved once for all the paths below them.
   const dirs = new Map<string, Promise<DirFrame | null>>([['', Promise.resolve(frame)]]);

@@ -52,6 +52,9 @@ export class PooledAgent extends Agent {
    * known length) only when the dispatcher says `isMockActive`; otherwise an async generator
    * over it. HTTP/2 will not run a request with a generator body beside others (undici's
    * client-h2 `busy()`), so this Agent asks for the source. Nothing else reads the flag.
+   *
+   * Its way out: undici 8 fixes this upstream (nodejs/undici#4143, #5362, #5135, #5391) but
+   * needs Node 22; once `engines.node` is >= 22, move to undici 8 and delete this getter.
    */
   get isMockActive(): boolean {
     return true;

@@ -208,6 +208,10 @@ export class TrackedClient extends Client {
  * undici keeps a Client's HTTP/2 session under an internal symbol; its SETTINGS and GOAWAY
  * frames are seen nowhere else. Found by the symbol's description (pinned undici 7.x; the
  * tests fail if it moves), null when absent: then the default stream count is used.
+ *
+ * Its way out: undici 8 fixes the same problems upstream (multiplexing on HTTP/2, its SETTINGS
+ * honoured, bodies of known length; nodejs/undici#4143, #5362, #5135, #5391), but undici 8
+ * needs Node 22. Once `engines.node` is >= 22, move to undici 8 and delete this workaround.
  */
 function http2SessionOf(client: Client): (NodeJS.EventEmitter & { remoteSettings?: { maxConcurrentStreams?: number } }) | null {
   const key = Object.getOwnPropertySymbols(client).find((s) => s.description === 'http2Session');
@@ -219,6 +223,10 @@ function http2SessionOf(client: Client): (NodeJS.EventEmitter & { remoteSettings
  * Marks a Client full in its Pool's eyes, as the Pool does itself when a Client's dispatch
  * returns false (the Pool's own symbol, found by description). Without it, the Pool would hand
  * requests this Client sends back straight to it again.
+ *
+ * Its way out: undici 8 fixes the same problems upstream (multiplexing on HTTP/2, its SETTINGS
+ * honoured, bodies of known length; nodejs/undici#4143, #5362, #5135, #5391), but undici 8
+ * needs Node 22. Once `engines.node` is >= 22, move to undici 8 and delete this workaround.
  */
 function markFull(pool: Pool, client: Client): void {
   const key = Object.getOwnPropertySymbols(pool).find((s) => s.description === 'needDrain');

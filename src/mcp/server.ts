@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { kindOf } from '../errors.js';
 import { redact, redactDeep } from '../redact.js';
 import type { Session } from '../session/session.js';
+import { searchModeOf } from '../store/vector-store.js';
 
 export interface McpServerOptions {
   session: Session;
@@ -182,7 +183,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
           provider: meta?.provider ?? null,
           model: meta?.model ?? null,
           dimensions: meta?.dimensions ?? null,
-          search_mode: meta ? (meta.dimensions === null ? ('lexical' as const) : ('hybrid' as const)) : null,
+          search_mode: meta ? searchModeOf(meta.dimensions) : null,
           files: status?.files ?? 0,
           chunks: status?.chunks ?? 0,
           vectors: status?.vectors ?? 0,

@@ -29,7 +29,7 @@ import { emptySummary, type RunSummary } from '../pipeline/summary.js';
 import { sameMeta } from '../store/compatibility.js';
 import { applyPathPriors } from '../store/ranking/priors.js';
 import { createStore } from '../store/create.js';
-import type { IndexMeta, SearchHit, StoreStatus, VectorStore } from '../store/vector-store.js';
+import { searchModeOf, type IndexMeta, type SearchHit, type StoreStatus, type VectorStore } from '../store/vector-store.js';
 import { perClientDelta, counterDelta } from './stats.js';
 import { addSecretsFromEnv } from '../redact.js';
 import { adoptIndexSettings, buildSettingsOf, queryEmbedderConfig } from './build-info.js';
@@ -76,13 +76,9 @@ export interface IndexRequest {
   /**
    * Only these repository-relative files or directories ('' is the whole tree): each walked
    * as a whole walk would judge it, and recorded files only there may be removed (a watcher's
-   * batch, a refresh of some paths). Takes the place of `files` and `scope`.
+   * batch, a refresh of some paths).
    */
   paths?: readonly string[];
-  /** The files to look at (default: a walk of the whole tree). */
-  files?: (signal: AbortSignal) => AsyncIterable<DiscoveredFile>;
-  /** With `files`: which recorded files the run answers for (may remove when not seen). */
-  scope?: ReconcileScope;
   /** First Ctrl-C: stop taking files. */
   signal?: AbortSignal;
   /** Forced stop: cancel requests in flight. */
@@ -101,6 +97,14 @@ export interface IndexRequest {
   /** A file left for the next run because the provider or store did not answer (see IndexRun). */
   onFileDeferred?: (path: string, reason: string) => void;
   onWarning?: (message: string) => void;
+}
+
+/** A request as a run takes it: `paths` turned into the files to look at and the scope it answers for. */
+interface RunRequest extends IndexRequest {
+  /** The files to look at (default: a walk of the whole tree). */
+  files?: (signal: AbortSignal) => AsyncIterable<DiscoveredFile>;
+  /** With `files`: which recorded files the run answers for (may remove when not seen). */
+  scope?: ReconcileScope;
 }
 
 export interface SearchRequest {
@@ -210,7 +214,7 @@ export class Session {
   }
 
   /**
-   * One index run: new, changed and deleted files of the tree (or of `request.files`). Runs
+   * One index run: new, changed and deleted files of the tree (or below `request.paths`). Runs
    * asked for while one is in progress wait their turn.
    */
   index(request: IndexRequest = {}): Promise<RunSummary> {
@@ -344,7 +348,7 @@ export class Session {
   }
 
   /** A request for some paths, as the file source and scope the run takes. */
-  private narrowed(request: IndexRequest): IndexRequest {
+  private narrowed(request: IndexRequest): RunRequest {
     if (!request.paths) return request;
     // Canonical and inside the root before anything is opened: `./lib` and `lib/x/..` are `lib`.
     const paths = outermostPaths(repoPaths(this.root, request.paths));
@@ -398,7 +402,7 @@ export class Session {
         await embedder.close();
       }
     }
-    const searchMode = vector ? 'hybrid' : 'lexical';
+    const searchMode = searchModeOf(meta.dimensions);
     const base = { text: query, vector: vector ?? null, pathPrefix: under || undefined };
     const languages = new Set((request.languages ?? []).map((l) => l.toLowerCase()));
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;

@@ -1,4 +1,5 @@
 import { IndexMismatchError, ServiceError, UsageError } from '../errors.js';
+import { isLoopbackUrl } from '../http/loopback.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { displayUrl } from '../redact.js';
 import { describeMeta, sameMeta } from './compatibility.js';
@@ -105,7 +106,7 @@ export class QdrantStore implements VectorStore {
       retryPolicy: options.retryPolicy,
     });
     this.collections = new Collections(this.caller, options.collection);
-    if (options.apiKey && options.url.startsWith('http://') && !isLoopback(options.url)) {
+    if (options.apiKey && options.url.startsWith('http://') && !isLoopbackUrl(options.url)) {
       options.onWarning?.(`qdrant: sending ${options.apiKeyEnv} over plain http to ${shown} — use https`);
     }
   }
@@ -556,7 +557,3 @@ function newMeta(meta: IndexMeta, building: boolean): StoredMeta {
   return { ...meta, created_at: now, last_indexed_at: now, building };
 }
 
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
-}

@@ -239,3 +239,10 @@ export interface VectorStore {
   /** Ends a run (or a read): closes connections; keeps a reservation. */
   close(): Promise<void>;
 }
+
+export type SearchMode = 'lexical' | 'hybrid';
+
+/** What a search of an index of this vector size is: BM25 alone without vectors, dense and BM25 fused with them. The one rule. */
+export function searchModeOf(dimensions: number | null): SearchMode {
+  return dimensions === null ? 'lexical' : 'hybrid';
+}

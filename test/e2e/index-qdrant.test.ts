@@ -169,6 +169,7 @@ describe('cw index into Qdrant (loopback double validating every request)', () =
     const again = await runCli(['index', repo, '--collection', 'm', '--provider', 'local', '--full', '--recreate', '--json'], { env: env() });
     expect(again.code, again.stderr).toBe(0);
     expect(onlyJson(again).rebuilt).toBe(true);
+    expect(again.stderr).toMatch(/--recreate is deprecated and changes nothing/);
   });
 
   it('Qdrant unreachable: one line, exit 1, nothing half-written', async () => {

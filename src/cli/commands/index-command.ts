@@ -23,7 +23,7 @@ export function indexCommand(setExit: (code: number) => void): Command {
     .description('index a repository: discover, chunk, embed and store (incremental by content hash)')
     .argument('[path]', 'repository to index (default: the one around the working directory)')
     .option('--full', 'rebuild the index from scratch beside the live one (searchable meanwhile), then switch to it; needed after a model change')
-    .option('--recreate', 'accepted with --full for compatibility: --full always builds a new index (Qdrant: a new collection)')
+    .option('--recreate', 'deprecated, changes nothing: --full always builds a new index (Qdrant: a new collection)')
     .option('--dry-run', 'discover and chunk only: report what would be embedded, written and removed; write nothing')
     .option('--include <glob...>', 'this run looks only at files matching these globs (others are neither indexed nor removed)')
     .option('--exclude <glob...>', 'this run skips files matching these globs (they are neither indexed nor removed)')
@@ -52,7 +52,8 @@ async function runIndex({ out, session, graceMs, knobs, onRetry }: Runtime, opts
     },
   }).install();
   try {
-    if (opts.recreate && !opts.full) out.warn('--recreate only applies with --full; ignored');
+    // Public, so still accepted; it has changed nothing since --full always builds a new index.
+    if (opts.recreate) out.warn('--recreate is deprecated and changes nothing: --full always builds a new index — drop --recreate');
     const view = new ProgressView(out, knobs.progressSeconds === null ? undefined : knobs.progressSeconds * 1000);
     onRetry((provider, event) => view.retrying(provider, event));
     const shard = parseShard(opts.shard, process.env) ?? undefined;

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { claimSignals } from '../signals.js';
+import { isLoopbackHost } from '../../http/loopback.js';
 import { addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import type { Output } from '../output.js';
 import { refuseBroadRoot, withSession } from '../runtime.js';
@@ -102,7 +103,7 @@ async function serveHttp(out: Output, options: ServerOptions & { idleTimeoutMs?:
   const serving = await listen({ ...options, host, port, onWarning: (m) => out.warn(m), onDebug: (m) => out.debug(m) });
   // The one line a launcher or script reads to find the server (stderr: stdout stays quiet).
   process.stderr.write(`cw mcp: listening on ${serving.url}\n`);
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) out.warn(`--host ${host}: the index is reachable from other machines, without authentication`);
+  if (!isLoopbackHost(host)) out.warn(`--host ${host}: the index is reachable from other machines, without authentication`);
   let release = (): void => {};
   await new Promise<void>((resolve) => {
     release = claimSignals(() => resolve());
