@@ -8,8 +8,7 @@
  * is published, what a run reports. Each `index()` gets a fresh embedder (an auth failure ends
  * that run, not the session) and reports its own figures, never cumulative totals.
  */
-import type { Chunker, ChunkerOptions } from '../chunking/chunker.js';
-import { lazyChunker } from '../chunking/lazy-chunker.js';
+import type { ChunkerOptions } from '../chunking/chunker.js';
 import { readEnvKnobs, type EnvKnobs } from '../config/env.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -17,23 +16,25 @@ import { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { outermostPaths, walkFiles, walkOptionsFor, walkPaths, type DiscoveredFile } from '../discovery/walk.js';
 import { describeShard, type Shard } from '../discovery/shard.js';
-import { repoPath, repoPaths } from '../discovery/repo-path.js';
+import { repoPaths } from '../discovery/repo-path.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
-import { CodeweaverError, NotReadyError, UsageError } from '../errors.js';
+import { CodeweaverError, UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import type { HttpClientStats } from '../http/types.js';
 import type { RetryEvent } from '../http/retry.js';
 import { IndexRun, type IndexProgress, type ReconcileScope } from '../pipeline/index-run.js';
 import { emptySummary, type RunSummary } from '../pipeline/summary.js';
 import { sameMeta } from '../store/compatibility.js';
-import { applyPathPriors } from '../store/ranking/priors.js';
 import { createStore } from '../store/create.js';
-import { searchModeOf, type IndexMeta, type SearchHit, type StoreStatus, type VectorStore } from '../store/vector-store.js';
+import type { IndexMeta, StoreStatus, VectorStore } from '../store/vector-store.js';
 import { perClientDelta, counterDelta } from './stats.js';
 import { addSecretsFromEnv } from '../redact.js';
-import { adoptIndexSettings, buildSettingsOf, queryEmbedderConfig } from './build-info.js';
-import { currentCommit, publishProblems, shardRunRecord, shardRunStarted } from './shards.js';
+import { adoptIndexSettings, buildSettingsOf } from './build-info.js';
+import { currentCommit, shardRunRecord, shardRunStarted } from './shards.js';
+import { SearchService, type SearchRequest, type SearchResult } from './search.js';
+import { publishBuild, publishRebuild, type PublishRequest, type PublishResult } from './builds.js';
+import { Chunkers } from './chunkers.js';
 
 /** How long closing the pool may take before its sockets are destroyed. */
 export const POOL_CLOSE_DEADLINE_MS = 3000;
@@ -107,50 +108,13 @@ interface RunRequest extends IndexRequest {
   scope?: ReconcileScope;
 }
 
-export interface SearchRequest {
-  query: string;
-  limit: number;
-  /** Only results below this repository-relative directory. */
-  under?: string;
-  /** Only results in these languages (as `cw search --json` names them: typescript, python, …). */
-  languages?: string[];
-  /** Only results in files matching these globs (.gitignore syntax), and none matching `exclude`. */
-  include?: string[];
-  exclude?: string[];
-}
 
 /** A named build indexed by one run: shard 1 of 1. */
 const WHOLE: Shard = { index: 1, count: 1 };
 
-/** Candidates fetched per wanted hit when filters may drop some; widened until enough pass. */
-const FILTER_WIDENING = [4, 16, 64];
-/** Candidates per wanted hit for the path priors to re-rank (a ranked-down test makes room for code below it). */
-const PRIOR_CANDIDATES = 3;
 
-export interface PublishRequest {
-  build: string;
-  /** How many shards the build was cut into: every one of them must have finished. */
-  shards: number;
-}
-
-export interface PublishResult {
-  build: string;
-  /** The index that is now live. */
-  location: string;
-  /** The index it replaced (removed), null when there was none. */
-  previous: string | null;
-  /** It was live already (a repeated publish): nothing changed. */
-  already_live: boolean;
-  shards: number;
-  commit: string | null;
-  files: number;
-  chunks: number;
-}
-
-export interface SearchResult {
-  hits: SearchHit[];
-  searchMode: 'lexical' | 'hybrid';
-}
+export type { PublishRequest, PublishResult } from './builds.js';
+export type { SearchRequest, SearchResult } from './search.js';
 
 export class Session {
   readonly root: string;
@@ -165,7 +129,7 @@ export class Session {
   private store: VectorStore | null = null;
   /** A store of its own for searches and status: its reads never wait on, or see, a run's writes in progress. */
   private reader: VectorStore | null = null;
-  private readonly chunkers = new Map<string, Promise<Chunker>>();
+  private readonly chunkers: Chunkers;
   private running: IndexRun | null = null;
   private runStarted: Date | null = null;
   private lastProgress: IndexProgress | null = null;
@@ -175,6 +139,7 @@ export class Session {
   private readonly closeController = new AbortController();
   private closing: Promise<void> | null = null;
   private lexicalNoted = false;
+  private readonly searches: SearchService;
 
   constructor(options: SessionOptions) {
     this.root = options.root;
@@ -183,6 +148,8 @@ export class Session {
     this.env = options.env;
     this.knobs = options.knobs ?? readEnvKnobs(options.env);
     this.hooks = options.hooks ?? {};
+    this.chunkers = new Chunkers(this.knobs.chunkThreads);
+    this.searches = new SearchService({ root: this.root, loaded: this.loaded, env: this.env, reader: () => this.openReader(), pool: () => this.openPool() });
   }
 
   /** The store, created on first use and kept for the session's life. */
@@ -287,8 +254,7 @@ export class Session {
         parser: config.indexing.parser,
       };
       // Made at the first file that needs chunking (a no-change rerun never starts tree-sitter).
-      const threads = this.chunkThreads();
-      const chunker = lazyChunker(chunkerOptions, () => this.chunkerFor(chunkerOptions, threads));
+      const chunker = this.chunkers.for(chunkerOptions);
       const run = new IndexRun(
         {
           root: this.root,
@@ -332,7 +298,7 @@ export class Session {
           this.hooks.onInfo?.(`shard ${record.shard}/${record.shards} of build ${build} is complete — cw publish --build ${build} --shards ${record.shards} makes the build live once every shard is`);
         }
       } else if (rebuild && !dryRun) {
-        await this.publishRebuild(store, summary);
+        await publishRebuild(store, summary, { warn: (m) => this.hooks.onWarning?.(m), info: (m) => this.hooks.onInfo?.(m) });
       }
       summary.http = perClientDelta(this.httpStats(), httpBefore);
       summary.store_requests = counterDelta(store.stats(), storeBefore);
@@ -383,67 +349,14 @@ export class Session {
     return summary;
   }
 
-  async search(request: SearchRequest): Promise<SearchResult> {
-    const query = request.query.trim();
-    if (!query) throw new UsageError('search: the query is empty — give words to look for');
-    const under = request.under === undefined ? undefined : repoPath(this.root, request.under, 'under');
-    const store = await this.openReader();
-    const meta = await store.openReadOnly();
-    if (!meta) throw new UsageError(`no index at ${store.location} — run \`cw index\` first`);
-    let vector: Float32Array | null = null;
-    if (meta.dimensions !== null) {
-      // The query must be embedded by the model that built the index.
-      const embedding = queryEmbedderConfig(this.loaded, meta);
-      addSecretsFromEnv(this.env, embedding.api_key_env ? [embedding.api_key_env] : []);
-      const embedder = createEmbedder(embedding, { pool: await this.openPool(), env: this.env });
-      try {
-        [vector] = await embedder.embed([query], 'query');
-      } finally {
-        await embedder.close();
-      }
-    }
-    const searchMode = searchModeOf(meta.dimensions);
-    const base = { text: query, vector: vector ?? null, pathPrefix: under || undefined };
-    const languages = new Set((request.languages ?? []).map((l) => l.toLowerCase()));
-    const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
-    const ranked = (hits: SearchHit[]) => applyPathPriors(hits, query).slice(0, request.limit);
-    if (languages.size === 0 && !globs) return { hits: ranked(await store.search({ ...base, limit: request.limit * PRIOR_CANDIDATES })), searchMode };
-    // Filters apply to the ranked candidates; fetch more until enough pass (or none are left).
-    const keep = (h: SearchHit) => (languages.size === 0 || languages.has(h.language)) && (!globs || globs.covers(h.path));
-    let kept: SearchHit[] = [];
-    for (const factor of FILTER_WIDENING) {
-      const limit = request.limit * factor;
-      const hits = await store.search({ ...base, limit });
-      kept = hits.filter(keep);
-      if (kept.length >= request.limit * PRIOR_CANDIDATES || hits.length < limit) break;
-    }
-    return { hits: ranked(kept), searchMode };
+  /** Searches the index (session/search.ts). */
+  search(request: SearchRequest): Promise<SearchResult> {
+    return this.searches.search(request);
   }
 
-  /**
-   * Makes a named build live (`cw publish`): only when every shard 1..N recorded a complete run,
-   * all of one commit; anything missing or inconsistent is refused and nothing changes. A build
-   * already live is reported as such (a retried publish step succeeds).
-   */
+  /** Makes a named build live (`cw publish`; session/builds.ts). */
   async publish(request: PublishRequest): Promise<PublishResult> {
-    const store = await this.openStore();
-    const state = await store.buildState(request.build);
-    const problems = state.live ? [] : publishProblems(state, request.shards);
-    if (problems.length > 0) throw new NotReadyError(problems);
-    const commit = state.runs.find((r) => r.shards === request.shards)?.commit ?? null;
-    const previous = state.live ? null : await store.publishBuild(request.build);
-    return {
-      build: request.build,
-      location: state.location,
-      previous,
-      already_live: state.live,
-      shards: request.shards,
-      commit,
-      // Counted in the index, not summed from the runs: a shard resumed after a kill reports
-      // only what its last run wrote.
-      files: state.files,
-      chunks: state.chunks,
-    };
+    return publishBuild(await this.openStore(), request);
   }
 
   /** Removes the whole index (`cw clean`); resolves with what was removed. */
@@ -470,7 +383,8 @@ export class Session {
       await this.store?.release().catch((e: unknown) => errors.push(e));
       await this.store?.close().catch((e: unknown) => errors.push(e));
       await this.reader?.close().catch((e: unknown) => errors.push(e));
-      for (const chunker of this.chunkers.values()) await (await chunker.catch(() => null))?.close().catch((e: unknown) => errors.push(e));
+      await this.searches.close().catch((e: unknown) => errors.push(e));
+      errors.push(...(await this.chunkers.close()));
       await this.pool?.closeAll(POOL_CLOSE_DEADLINE_MS);
       if (errors.length > 0) this.hooks.onWarning?.(`while closing: ${errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')}`);
     })());
@@ -506,51 +420,6 @@ export class Session {
     });
   }
 
-  /**
-   * A complete rebuild becomes the live index; one that was interrupted, stopped or has failed
-   * files stays where it is (the next --full resumes it) and the previous index stays live.
-   */
-  private async publishRebuild(store: VectorStore, summary: RunSummary): Promise<void> {
-    const why = summary.interrupted
-      ? 'interrupted'
-      : summary.aborted
-        ? 'stopped'
-        : summary.files.failed > 0
-          ? `${summary.files.failed} file${summary.files.failed === 1 ? '' : 's'} failed`
-          : null;
-    if (why) {
-      this.hooks.onWarning?.(`the rebuilt index is not live yet (${why}) — rerun cw index --full to finish it; searches keep using the previous index`);
-      return;
-    }
-    await store.publish();
-    summary.rebuilt = true;
-    this.hooks.onInfo?.('the rebuilt index is now live');
-  }
-
-  private chunkThreads(): number {
-    return this.knobs.chunkThreads;
-  }
-
-  /**
-   * Chunking runs on the main thread unless CODEWEAVER_CHUNK_THREADS asks for worker threads.
-   * Measured on 2 cores (bench/README.md): one thread made a dense run 27% faster and a lexical
-   * one ~10%, but peak memory rose from a flat ~285 MB to 350–445 MB, still creeping at 8× the
-   * corpus; flat memory is the default until that is understood. One chunker per settings,
-   * kept for the session (grammars load once).
-   */
-  private chunkerFor(options: ChunkerOptions, threads: number): Promise<Chunker> {
-    const key = `${options.targetTokens}/${options.maxTokens}/${options.parser}/${threads}`;
-    let chunker = this.chunkers.get(key);
-    if (!chunker) {
-      // tree-sitter's modules load with the first chunker (a no-change rerun needs none).
-      chunker =
-        threads === 0
-          ? import('../chunking/chunker.js').then((m) => m.createChunker(options))
-          : import('../chunking/worker-chunker.js').then((m) => m.createWorkerChunker(options, threads));
-      this.chunkers.set(key, chunker);
-    }
-    return chunker;
-  }
 }
 
 function messageOf(err: unknown): string {

@@ -1,0 +1,107 @@
+/**
+ * The session's search service: one query made canonical once (`under` confined to the root),
+ * embedded by the model that built the index, run against the store, then ranked and filtered
+ * the same way whatever the store: path priors over 3× the wanted hits, language and glob
+ * filters over candidates widened until enough pass.
+ *
+ * One query embedder per model for the session's life: a long-lived server (`cw mcp`) keeps its
+ * connections, its 429 cool-down and its rate budget from one query to the next.
+ */
+import type { LoadedConfig } from '../config/load.js';
+import { repoPath } from '../discovery/repo-path.js';
+import { RunFilter } from '../discovery/run-filter.js';
+import { createEmbedder } from '../embedding/create.js';
+import type { Embedder } from '../embedding/embedder.js';
+import { UsageError } from '../errors.js';
+import type { HttpClientPool } from '../http/pool.js';
+import { addSecretsFromEnv } from '../redact.js';
+import { applyPathPriors } from '../store/ranking/priors.js';
+import { searchModeOf, type IndexMeta, type SearchHit, type SearchMode, type VectorStore } from '../store/vector-store.js';
+import { queryEmbedderConfig } from './build-info.js';
+
+/** Candidates fetched per wanted hit when filters may drop some; widened until enough pass. */
+const FILTER_WIDENING = [4, 16, 64];
+/** Candidates per wanted hit for the path priors to re-rank (a ranked-down test makes room for code below it). */
+const PRIOR_CANDIDATES = 3;
+
+export interface SearchRequest {
+  query: string;
+  limit: number;
+  /** Only results below this repository-relative directory. */
+  under?: string;
+  /** Only results in these languages (as `cw search --json` names them: typescript, python, …). */
+  languages?: string[];
+  /** Only results in files matching these globs (.gitignore syntax), and none matching `exclude`. */
+  include?: string[];
+  exclude?: string[];
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  searchMode: SearchMode;
+}
+
+export interface SearchServiceDeps {
+  root: string;
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  /** The store searches read (its own connection: never waits on a run's writes). */
+  reader: () => Promise<VectorStore>;
+  pool: () => Promise<HttpClientPool>;
+}
+
+export class SearchService {
+  /** The query embedder of each model met (usually one), by its settings. */
+  private readonly embedders = new Map<string, Promise<Embedder>>();
+
+  constructor(private readonly deps: SearchServiceDeps) {}
+
+  async search(request: SearchRequest): Promise<SearchResult> {
+    const query = request.query.trim();
+    if (!query) throw new UsageError('search: the query is empty — give words to look for');
+    const under = request.under === undefined ? '' : repoPath(this.deps.root, request.under, 'under');
+    const store = await this.deps.reader();
+    const meta = await store.openReadOnly();
+    if (!meta) throw new UsageError(`no index at ${store.location} — run \`cw index\` first`);
+    const vector = meta.dimensions === null ? null : await this.embedQuery(meta, query);
+    const base = { text: query, vector, pathPrefix: under || undefined };
+    const languages = new Set((request.languages ?? []).map((l) => l.toLowerCase()));
+    const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
+    const ranked = (hits: SearchHit[]) => applyPathPriors(hits, query).slice(0, request.limit);
+    const searchMode = searchModeOf(meta.dimensions);
+    if (languages.size === 0 && !globs) return { hits: ranked(await store.search({ ...base, limit: request.limit * PRIOR_CANDIDATES })), searchMode };
+    // Filters apply to the ranked candidates; fetch more until enough pass (or none are left).
+    const keep = (h: SearchHit) => (languages.size === 0 || languages.has(h.language)) && (!globs || globs.covers(h.path));
+    let kept: SearchHit[] = [];
+    for (const factor of FILTER_WIDENING) {
+      const limit = request.limit * factor;
+      const hits = await store.search({ ...base, limit });
+      kept = hits.filter(keep);
+      if (kept.length >= request.limit * PRIOR_CANDIDATES || hits.length < limit) break;
+    }
+    return { hits: ranked(kept), searchMode };
+  }
+
+  /** Closes the query embedders. */
+  async close(): Promise<void> {
+    const embedders = [...this.embedders.values()];
+    this.embedders.clear();
+    for (const embedder of embedders) await (await embedder.catch(() => null))?.close();
+  }
+
+  /** The query's vector, by the model that built the index. */
+  private async embedQuery(meta: IndexMeta, query: string): Promise<Float32Array> {
+    const embedding = queryEmbedderConfig(this.deps.loaded, meta);
+    const key = JSON.stringify(embedding);
+    let embedder = this.embedders.get(key);
+    if (!embedder) {
+      addSecretsFromEnv(this.deps.env, embedding.api_key_env ? [embedding.api_key_env] : []);
+      embedder = this.deps.pool().then((pool) => createEmbedder(embedding, { pool, env: this.deps.env }));
+      // A failed creation (a missing key) is not kept: the next query tries again.
+      embedder.catch(() => this.embedders.delete(key));
+      this.embedders.set(key, embedder);
+    }
+    const [vector] = await (await embedder).embed([query], 'query');
+    return vector!;
+  }
+}
