@@ -1,26 +1,29 @@
+/**
+ * The index run's orchestrator: the stages in order, each in a module of its own — change
+ * detection, admission with backpressure, batching, the vector source, the write queue,
+ * reconciliation — with the ledger counting and the failure policy deciding what a failed
+ * batch means.
+ */
 import { realpath } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
 import type { Chunk } from '../chunking/chunk.js';
-import { sha256Hex } from '../ids.js';
-import type { Chunker } from '../chunking/chunker.js';
-import type { IndexingConfig } from '../config/schema.js';
-import { CONTENT_CHECKS_VERSION, CONTENT_VERDICTS, readSourceFile, type ReadResult } from '../discovery/read.js';
-import { redactSecrets, SECRET_RULES_VERSION } from '../discovery/secret-scan.js';
-import type { RunFilter } from '../discovery/run-filter.js';
+import { readSourceFile, type ReadResult } from '../discovery/read.js';
+import { redactSecrets } from '../discovery/secret-scan.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
+import { recordableStatKey, type StatData } from '../discovery/stat-data.js';
+import { inShard } from '../discovery/shard.js';
 import { walkFileGroups, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
-import { recordableStatKey, statKey, type StatData } from '../discovery/stat-data.js';
-import { inShard, type Shard } from '../discovery/shard.js';
-import type { Embedder } from '../embedding/embedder.js';
-import { classifyFailure, isAbortError as isAbort, OUTAGE_BATCHES } from './failure-policy.js';
-import { searchModeOf, type FileWrite, type RecordedStat, type StoredChunk, type VectorStore } from '../store/vector-store.js';
+import { searchModeOf, type FileWrite, type StoredChunk } from '../store/vector-store.js';
 import { Batcher } from './batcher.js';
+import { ChangeDetection, contentSignatureOf } from './change-detection.js';
 import { atLeast, flatten, inGroups, mapConcurrent } from './concurrent.js';
+import { classifyFailure, isAbortError as isAbort, OUTAGE_BATCHES } from './failure-policy.js';
+import { Ledger } from './ledger.js';
+import { removeUnseen } from './reconcile.js';
+import type { IndexRunDeps, IndexRunOptions } from './run-options.js';
 import { Semaphore } from './semaphore.js';
+import type { RunSummary } from './summary.js';
 import { vectorSource, type VectorSource } from './vector-source.js';
 import { WriteQueue } from './write-queue.js';
-import { removeUnseen, type ReconcileScope } from './reconcile.js';
-import { emptySummary, MAX_LISTED_FAILURES, type RunSummary } from './summary.js';
 
 /** Files read from disk at once: enough to hide I/O latency, few enough to keep memory flat. */
 const READ_CONCURRENCY = 16;
@@ -34,90 +37,10 @@ interface ChangedFile {
   chunks: Promise<Chunk[]>;
 }
 
-export interface IndexRunDeps {
-  root: string;
-  store: VectorStore;
-  embedder: Embedder;
-  chunker: Chunker;
-  /**
-   * Aborted on the first Ctrl-C: stop taking new files; the files already admitted finish
-   * (their batches are embedded and written), bounded by the CLI's grace period.
-   */
-  signal: AbortSignal;
-  /**
-   * Aborted when the user insists (second signal, or the grace period ran out): requests in
-   * flight are cancelled, and the run finishes by writing the files already complete.
-   */
-  forceSignal?: AbortSignal;
-  /**
-   * The files to look at: by default a walk of the whole tree under the configured scope. A
-   * watcher passes the paths that changed (a sharded run narrows the walk with `shard` instead).
-   */
-  files?: (signal: AbortSignal) => AsyncIterable<DiscoveredFile>;
-  onProgress?: (progress: IndexProgress) => void;
-  onSkip?: (path: string, reason: SkipReason) => void;
-  onFileFailed?: (path: string, error: string) => void;
-  /**
-   * A file left for the next run through no fault of its own (the provider or store did not
-   * answer its batch): counted as failed, but not announced one by one, and worth retrying.
-   */
-  onFileDeferred?: (path: string, reason: string) => void;
-  /** One line for the user that is not a file's failure (e.g. a filter that matched nothing). */
-  onWarning?: (message: string) => void;
-  /** A secret found in a file and redacted before chunking: where, and by which rule (never the secret). */
-  onSecret?: (path: string, line: number, rule: string) => void;
-}
-
-export interface IndexRunOptions {
-  indexing: IndexingConfig;
-  /** Most chunks per embedding request (capped further by the provider's limits). */
-  batchSize: number;
-  /** Most embedding requests in flight. */
-  concurrency: number;
-  /**
-   * Re-embed everything: ignore recorded file hashes and reusable vectors. A dry run against
-   * a missing (or incompatible) index sets it too, since nothing there can be reused.
-   */
-  full: boolean;
-  /** Discovery and chunking only; nothing is embedded or written. */
-  dryRun: boolean;
-  /** Chunks per store write (one transaction / one upsert group). */
-  writeBatchChunks?: number;
-  /**
-   * This run's --include/--exclude: files outside it are neither indexed nor removed. The
-   * index's own scope is `indexing` (configuration, .gitignore, .cwignore).
-   */
-  filter?: RunFilter;
-  /**
-   * Which recorded files this run answers for: only those it may remove when it did not see
-   * them. A full walk answers for every file (the default); a watcher's batch for the paths
-   * that changed (a shard's part of the tree is `shard`, below).
-   */
-  scope?: ReconcileScope;
-  /**
-   * This run's shard: it walks, indexes and answers for only the files of its part of the tree
-   * (their paths' keys), and never touches the other shards' files.
-   */
-  shard?: Shard;
-}
-
+export type { IndexRunDeps, IndexRunOptions } from './run-options.js';
 export type { ReconcileScope } from './reconcile.js';
 
-export type IndexPhase = 'indexing' | 'finishing' | 'deleting' | 'done';
-
-export interface IndexProgress {
-  phase: IndexPhase;
-  /** Files found so far; final once `discoveryDone`. Never decreases. */
-  filesTotal: number;
-  /** Files in scope by a quick count made before reading (null until known): an early total. */
-  expectedTotal: number | null;
-  discoveryDone: boolean;
-  /** Files fully handled: unchanged, indexed, failed or skipped after reading. */
-  filesDone: number;
-  chunksEmbedded: number;
-  chunksWritten: number;
-  elapsedMs: number;
-}
+export type { IndexPhase, IndexProgress } from './ledger.js';
 
 /** One new or changed file travelling through the pipeline until all its chunks are written. */
 interface FileJob {
@@ -148,8 +71,9 @@ interface BatchItem {
  * the set of paths seen, needed to find deleted files (about 100 bytes a file).
  */
 export class IndexRun {
-  private readonly summary = emptySummary();
-  private readonly started = performance.now();
+  /** Every figure of the summary and of progress. */
+  private readonly ledger = new Ledger();
+  private readonly summary = this.ledger.summary;
   private readonly pending: Semaphore;
   private readonly embedSlots: Semaphore;
   private readonly batcher: Batcher<BatchItem>;
@@ -163,11 +87,6 @@ export class IndexRun {
   private fatal: unknown = null;
   /** Batches failed in a row on connection errors, timeouts or 5xx (reset by any success). */
   private outageStreak = 0;
-  private filesTotal = 0;
-  private expectedTotal: number | null = null;
-  private filesDone = 0;
-  private discoveryDone = false;
-  private phase: IndexPhase = 'indexing';
   private readonly dense: boolean;
   private readonly writeBatchChunks: number;
   /** A sharded run's own part of the tree (undefined: the whole tree). */
@@ -185,14 +104,28 @@ export class IndexRun {
    * turning redaction on (or new rules) takes effect on files already indexed.
    */
   private readonly contentSignature: string;
+  private readonly changes: ChangeDetection;
 
   constructor(
     private readonly deps: IndexRunDeps,
     private readonly options: IndexRunOptions,
   ) {
     const { embedder } = deps;
-    this.vectors = vectorSource({ store: deps.store, embedder, reuse: !options.full, summary: this.summary }, options.dryRun);
-    this.contentSignature = options.indexing.redact_secrets ? `${deps.chunker.signature}+secrets${SECRET_RULES_VERSION}` : deps.chunker.signature;
+    this.vectors = vectorSource({ store: deps.store, embedder, reuse: !options.full, ledger: this.ledger }, options.dryRun);
+    this.contentSignature = contentSignatureOf(deps.chunker.signature, options.indexing.redact_secrets);
+    this.changes = new ChangeDetection({
+      store: deps.store,
+      contentSignature: this.contentSignature,
+      full: options.full,
+      ledger: this.ledger,
+      seen: this.seen,
+      seenSkipped: this.seenSkipped,
+      skip: (path, reason, afterRead) => this.skip(path, reason, afterRead),
+      record: (write) => {
+        if (!options.dryRun) this.writes.inTurn(() => write(deps.store));
+      },
+      stopping: () => this.stop.signal.aborted,
+    });
     this.dense = embedder.dimensions !== null;
     const batchItems = Math.max(1, Math.min(options.batchSize, embedder.limits.maxBatchItems));
     this.batcher = new Batcher<BatchItem>(
@@ -210,10 +143,7 @@ export class IndexRun {
       write: async (jobs) => {
         const writes = jobs.map((job) => toFileWrite(job, this.contentSignature));
         const result = options.dryRun ? await deps.store.planWrite(writes) : await deps.store.writeFiles(writes);
-        this.summary.files.indexed += jobs.length;
-        this.summary.chunks.written += result.chunksWritten;
-        this.summary.chunks.deleted += result.chunksDeleted;
-        this.filesDone += jobs.length;
+        this.ledger.written(jobs.length, result.chunksWritten, result.chunksDeleted);
       },
       stopped: () => Boolean(this.fatal),
       onFailure: (err) => this.fail(err),
@@ -247,18 +177,18 @@ export class IndexRun {
       if (this.fatal) throw this.fatal;
       if (!this.stop.signal.aborted) {
         this.warnUnmatchedFilter();
-        this.phase = 'deleting';
+        this.ledger.phase = 'deleting';
         const { filter, scope, shard, dryRun } = this.options;
-        await removeUnseen({ store, root: this.deps.root, seen: this.seen, filter, scope, shard, inPart: this.inPart, dryRun, summary: s });
+        await removeUnseen({ store, root: this.deps.root, seen: this.seen, filter, scope, shard, inPart: this.inPart, dryRun, ledger: this.ledger });
         // A walk of the whole tree knows every file left out for its content: forget the others.
         if (!this.options.dryRun && !this.options.filter && !this.options.scope && !this.options.shard && !this.deps.files) {
-          await this.deps.store.pruneSkips(this.seenSkipped).catch(() => {});
+          await this.deps.store.pruneSkips?.(this.seenSkipped).catch(() => {});
         }
       }
       if (this.fatal) throw this.fatal;
     } finally {
       clearInterval(progressTimer);
-      this.phase = 'done';
+      this.ledger.phase = 'done';
       this.stamp(s);
       s.store_requests = store.stats();
       const embedderStats = embedder.stats();
@@ -273,7 +203,7 @@ export class IndexRun {
 
   /** The pre-count of files in scope, when it is known (it runs beside the real walk). */
   setExpectedTotal(total: number): void {
-    this.expectedTotal = total;
+    this.ledger.expectedTotal = total;
   }
 
   /**
@@ -287,7 +217,7 @@ export class IndexRun {
   /** The figures that describe the run as of now: interrupted, duration, peak memory. */
   private stamp(s: RunSummary): RunSummary {
     s.interrupted = this.deps.signal.aborted;
-    s.duration_ms = Math.round(performance.now() - this.started);
+    s.duration_ms = Math.round(this.ledger.elapsedMs());
     s.peak_rss_bytes = process.resourceUsage().maxRSS * 1024;
     return s;
   }
@@ -306,12 +236,12 @@ export class IndexRun {
         });
     const counted = this.countDiscovered(atLeast(groups, LOOKUP_GROUP));
     // --full re-reads everything; otherwise files whose stat data are as recorded are not read.
-    const toRead = this.options.full ? flatten(counted) : this.skipUnchangedByStat(counted);
+    const toRead = this.options.full ? flatten(counted) : this.changes.toRead(counted);
     // Reads are checked against the real root on the opened descriptor (a path swapped for a
     // symlink after the walk is not followed out of the repository).
     const realRoot = await realpath(root).catch(() => undefined);
     const reads = mapConcurrent(toRead, READ_CONCURRENCY, async (file) => {
-      this.summary.files.read++;
+      this.ledger.opened();
       return { file, read: await readSourceFile(file, { maxFileSize: indexing.max_file_size, realRoot }) };
     });
     // One group of lookahead: the next group is looked up and handed to the chunker before the
@@ -334,8 +264,8 @@ export class IndexRun {
       // has settled: no write may land after the caller has closed the store.
       if (!(this.deps.signal.aborted && isAbort(err))) this.fail(err);
     }
-    this.discoveryDone = true;
-    this.phase = 'finishing';
+    this.ledger.discoveryDone = true;
+    this.ledger.phase = 'finishing';
     // The last partial batch holds chunks of admitted files: it runs even after Ctrl-C.
     this.batcher.flush();
     await this.drainEmbeds();
@@ -351,88 +281,22 @@ export class IndexRun {
   private async *countDiscovered(groups: AsyncIterable<DiscoveredFile[]>): AsyncGenerator<DiscoveredFile[]> {
     for await (const group of groups) {
       if (this.stop.signal.aborted) return;
-      this.filesTotal += group.length;
+      this.ledger.found(group.length);
       yield group;
     }
   }
 
   /**
-   * Files whose size, times, inode and device are those recorded with them (under this
-   * chunker's signature) are unchanged without being read, as git's index decides. One lookup
-   * per group; files without stat data, or recorded without it (racy), go on to be read.
-   */
-  private async *skipUnchangedByStat(groups: AsyncIterable<DiscoveredFile[]>): AsyncGenerator<DiscoveredFile> {
-    const { store } = this.deps;
-    for await (const group of groups) {
-      const withStat = group.filter((f) => f.stat);
-      const recorded = withStat.length === 0 ? new Map<string, RecordedStat>() : await store.fileStats(withStat.map((f) => f.path));
-      for (const file of group) {
-        const rec = file.stat && recorded.get(file.path);
-        if (rec && rec.skipped === null && rec.stat === statKey(file.stat!, this.contentSignature)) {
-          this.seen.add(file.path);
-          this.summary.files.scanned++;
-          this.summary.files.unchanged++;
-          this.summary.files.unchanged_by_stat++;
-          this.filesDone++;
-          continue;
-        }
-        // Left out for its content last time, and not written since: left out again, unread.
-        if (rec && rec.skipped !== null && rec.stat === statKey(file.stat!, SKIP_SIGNATURE)) {
-          this.seenSkipped.add(file.path);
-          this.skip(file.path, rec.skipped as SkipReason, true);
-          continue;
-        }
-        yield file;
-      }
-    }
-  }
-
-  /**
-   * Which files of a group changed: unchanged ones are counted (and their new stat data
-   * recorded), changed ones handed to the chunker. Returns the changed files, for admitChanged.
+   * The new and changed files of a group, handed to the chunker together: a parallel chunker
+   * parses them at once on its threads; the in-thread one takes them in turn. Admission stays
+   * in order.
    */
   private async decide(group: Array<{ file: DiscoveredFile; read: ReadResult }>): Promise<ChangedFile[]> {
-    const { store, chunker } = this.deps;
-    const readable = group.filter((g) => g.read.ok).map((g) => g.file.path);
-    const recorded = this.options.full || readable.length === 0 ? new Map<string, string>() : await store.fileHashes(readable);
-
-    // New and changed files of the group are chunked together: a parallel chunker parses them
-    // at once on its threads; the in-thread one takes them in turn. Admission stays in order.
-    const changed: ChangedFile[] = [];
-    const restat: Array<{ path: string; fileHash: string; stat: string }> = [];
-    const skips: Array<{ path: string; stat: string; reason: string }> = [];
-    for (const { file, read } of group) {
-      if (!read.ok) {
-        this.skip(file.path, read.reason, true);
-        if (CONTENT_VERDICTS.has(read.reason)) {
-          this.seenSkipped.add(file.path);
-          const stat = file.stat && recordableStatKey(file.stat, SKIP_SIGNATURE);
-          if (stat) skips.push({ path: file.path, stat, reason: read.reason });
-        }
-        continue;
-      }
-      this.seen.add(file.path);
-      this.summary.files.scanned++;
-      this.summary.bytes_read += read.bytes;
-      const fileHash = this.recordedHash(read.fileHash);
-      if (recorded.get(file.path) === fileHash) {
-        this.summary.files.unchanged++;
-        this.filesDone++;
-        // Read because its stat data differed (touched, copied, checked out again): record the
-        // new ones, so the next run need not read it.
-        const stat = file.stat && recordableStatKey(file.stat, this.contentSignature);
-        if (stat) restat.push({ path: file.path, fileHash, stat });
-        continue;
-      }
-      if (this.stop.signal.aborted) break;
-      const chunks = chunker.chunkFile({ path: file.path, language: file.language, text: this.withoutSecrets(file.path, read.text) });
-      chunks.catch(() => {}); // observed below, in order; this only keeps a later rejection from being "unhandled"
-      changed.push({ file, fileHash, chunks });
-    }
-
-    if (restat.length > 0 && !this.options.dryRun) this.writes.inTurn(() => store.recordStats(restat));
-    if (skips.length > 0 && !this.options.dryRun) this.writes.inTurn(() => store.recordSkips(skips));
-    return changed;
+    return (await this.changes.changed(group)).map(({ file, fileHash, text }) => {
+      const chunks = this.deps.chunker.chunkFile({ path: file.path, language: file.language, text: this.withoutSecrets(file.path, text) });
+      chunks.catch(() => {}); // observed in admitChanged, in order; this only keeps a later rejection from being "unhandled"
+      return { file, fileHash, chunks };
+    });
   }
 
   /** Admits the changed files of a group, in order, as their chunks arrive: to the batcher, or straight to the writes. */
@@ -441,7 +305,7 @@ export class IndexRun {
       const chunks = await pending;
       if (this.stop.signal.aborted) return;
       const parser = this.deps.chunker.backendOf?.(file.language);
-      if (parser) this.summary.parsers[file.language] = parser;
+      if (parser) this.ledger.parsedBy(file.language, parser);
       const job: FileJob = {
         path: file.path,
         fileHash,
@@ -454,7 +318,7 @@ export class IndexRun {
       };
       await this.admit(job);
       if (!this.dense || job.chunks.length === 0) {
-        this.summary.tokens += job.chunks.reduce((n, c) => n + c.tokens, 0);
+        this.ledger.tokens(job.chunks.reduce((n, c) => n + c.tokens, 0));
         this.writes.enqueue(job);
         continue;
       }
@@ -462,20 +326,12 @@ export class IndexRun {
     }
   }
 
-  /**
-   * What the index records for a file: its content hash under this chunker's signature, so a
-   * change of chunk size re-chunks every file (vectors of unchanged chunks are still reused).
-   */
-  private recordedHash(contentHash: string): string {
-    return sha256Hex(`${this.contentSignature}\0${contentHash}`);
-  }
-
   /** The text to chunk: with every secret found replaced (indexing.redact_secrets), each one counted. */
   private withoutSecrets(path: string, text: string): string {
     if (!this.options.indexing.redact_secrets) return text;
     const scan = redactSecrets(text);
     for (const { line, rule } of scan.redactions) this.deps.onSecret?.(path, line, rule);
-    this.summary.secrets_redacted += scan.redactions.length;
+    this.ledger.secretsRedacted(scan.redactions.length);
     return scan.text;
   }
 
@@ -514,7 +370,7 @@ export class IndexRun {
       // After a fatal error nothing more can succeed. After Ctrl-C, batches already formed still
       // run: they belong to files already admitted, and finishing those files is what keeps
       // their embedding work (paid for) from being thrown away; the grace period bounds it.
-      if (this.fatal || this.summary.aborted) {
+      if (this.fatal || this.ledger.aborted) {
         for (const job of new Set(batch.map((b) => b.job))) this.abandon(job);
         return;
       }
@@ -551,8 +407,8 @@ export class IndexRun {
       if (verdict === 'outage') {
         // One line per batch, not per file: a provider outage is not each file's problem.
         for (const job of jobs) this.failFile(job, message, false);
-        if (++this.outageStreak >= OUTAGE_BATCHES && !this.summary.aborted) this.abortRun(this.outageReason(message));
-        else if (!this.summary.aborted) this.deps.onWarning?.(`${message} — ${jobs.size} file${jobs.size === 1 ? '' : 's'} left for the next run`);
+        if (++this.outageStreak >= OUTAGE_BATCHES && !this.ledger.aborted) this.abortRun(this.outageReason(message));
+        else if (!this.ledger.aborted) this.deps.onWarning?.(`${message} — ${jobs.size} file${jobs.size === 1 ? '' : 's'} left for the next run`);
         return;
       }
       for (const job of jobs) this.failFile(job, message);
@@ -568,9 +424,7 @@ export class IndexRun {
   private failFile(job: FileJob, message: string, announce = true): void {
     if (job.failed) return;
     job.failed = true;
-    this.summary.files.failed++;
-    this.filesDone++;
-    if (this.summary.failures.length < MAX_LISTED_FAILURES) this.summary.failures.push({ path: job.path, error: message });
+    this.ledger.failed(job.path, message);
     if (announce) this.deps.onFileFailed?.(job.path, message);
     else this.deps.onFileDeferred?.(job.path, message);
     this.pending.release(job.permits);
@@ -582,7 +436,7 @@ export class IndexRun {
    * run still returns its summary, with `aborted` saying why.
    */
   private abortRun(reason: string): void {
-    this.summary.aborted = reason;
+    this.ledger.abort(reason);
     this.stop.abort();
     this.cancel.abort(new DOMException(reason, 'AbortError'));
   }
@@ -606,9 +460,7 @@ export class IndexRun {
   }
 
   private skip(path: string, reason: SkipReason, afterRead: boolean): void {
-    const skipped = this.summary.files.skipped;
-    skipped[reason] = (skipped[reason] ?? 0) + 1;
-    if (afterRead) this.filesDone++;
+    this.ledger.skipped(reason, afterRead);
     this.deps.onSkip?.(path, reason);
   }
 
@@ -624,21 +476,11 @@ export class IndexRun {
   }
 
   private report(): void {
-    this.deps.onProgress?.({
-      phase: this.phase,
-      filesTotal: this.filesTotal,
-      expectedTotal: this.expectedTotal,
-      discoveryDone: this.discoveryDone,
-      filesDone: this.filesDone,
-      chunksEmbedded: this.summary.chunks.embedded,
-      chunksWritten: this.summary.chunks.written,
-      elapsedMs: performance.now() - this.started,
-    });
+    this.deps.onProgress?.(this.ledger.progress());
   }
+
 }
 
-/** What content skips are recorded under: their verdicts change only with the content checks. */
-const SKIP_SIGNATURE = `content-checks/${CONTENT_CHECKS_VERSION}`;
 
 function toFileWrite(job: FileJob, signature: string): FileWrite {
   const stat = job.stat ? recordableStatKey(job.stat, signature) : null;

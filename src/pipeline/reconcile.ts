@@ -10,7 +10,7 @@ import { fsPath } from '../discovery/fs-names.js';
 import type { RunFilter } from '../discovery/run-filter.js';
 import { type Shard } from '../discovery/shard.js';
 import type { VectorStore } from '../store/vector-store.js';
-import type { RunSummary } from './summary.js';
+import type { Ledger } from './ledger.js';
 
 /** Files removed from the index per store call. */
 const DELETE_GROUP = 500;
@@ -32,8 +32,8 @@ export interface Reconciliation {
   /** The run's own part of the tree (a shard's), when not the whole. */
   inPart?: (path: string) => boolean;
   dryRun: boolean;
-  /** Counted into: files.deleted, files.out_of_scope, chunks.deleted. */
-  summary: RunSummary;
+  /** Counts what was removed. */
+  ledger: Ledger;
 }
 
 export async function removeUnseen(r: Reconciliation): Promise<void> {
@@ -46,11 +46,10 @@ export async function removeUnseen(r: Reconciliation): Promise<void> {
   }
   for (let i = 0; i < gone.length; i += DELETE_GROUP) {
     const group = gone.slice(i, i + DELETE_GROUP);
-    r.summary.chunks.deleted += r.dryRun ? await store.countChunks(group) : await store.deleteFiles(group);
-    for (const path of group) {
-      if (await existsOnDisk(join(r.root, path))) r.summary.files.out_of_scope++;
-      else r.summary.files.deleted++;
-    }
+    const chunks = r.dryRun ? await store.countChunks(group) : await store.deleteFiles(group);
+    let outOfScope = 0;
+    for (const path of group) if (await existsOnDisk(join(r.root, path))) outOfScope++;
+    r.ledger.removed(chunks, { deleted: group.length - outOfScope, outOfScope });
   }
 }
 

@@ -6,7 +6,7 @@
 import type { Embedder } from '../embedding/embedder.js';
 import { CodeweaverError } from '../errors.js';
 import type { StoredChunk, VectorStore } from '../store/vector-store.js';
-import type { RunSummary } from './summary.js';
+import type { Ledger } from './ledger.js';
 
 export interface VectorSource {
   /** One vector per chunk, in order. */
@@ -18,8 +18,8 @@ export interface VectorSourceDeps {
   embedder: Embedder;
   /** false (--full): nothing stored is reused, every chunk is embedded. */
   reuse: boolean;
-  /** Counted into: chunks.embedded, chunks.reused, tokens. */
-  summary: RunSummary;
+  /** Counts what was embedded and reused. */
+  ledger: Ledger;
 }
 
 export function vectorSource(deps: VectorSourceDeps, dryRun: boolean): VectorSource {
@@ -47,7 +47,7 @@ class StoredOrEmbedded implements VectorSource {
   constructor(private readonly deps: VectorSourceDeps) {}
 
   async vectorsFor(chunks: StoredChunk[], signal: AbortSignal): Promise<Float32Array[]> {
-    const { embedder, summary } = this.deps;
+    const { embedder, ledger } = this.deps;
     const { known, toEmbed, reused } = await plan(this.deps, chunks);
     let fresh = new Map<string, Float32Array>();
     if (toEmbed.size > 0) {
@@ -57,10 +57,9 @@ class StoredOrEmbedded implements VectorSource {
         throw new CodeweaverError(`${embedder.provider}: returned ${vectors.length} vectors for ${texts.length} texts`);
       }
       fresh = new Map([...toEmbed.keys()].map((hash, i) => [hash, vectors[i]!]));
-      summary.tokens += chunks.filter((c) => toEmbed.has(c.contentHash)).reduce((n, c) => n + c.tokens, 0);
-      summary.chunks.embedded += texts.length;
+      ledger.embedded(texts.length, chunks.filter((c) => toEmbed.has(c.contentHash)).reduce((n, c) => n + c.tokens, 0));
     }
-    summary.chunks.reused += reused;
+    ledger.reused(reused);
     return chunks.map((c) => known.get(c.contentHash) ?? fresh.get(c.contentHash)!);
   }
 }
@@ -73,18 +72,19 @@ class DryRunVectors implements VectorSource {
   constructor(private readonly deps: VectorSourceDeps) {}
 
   async vectorsFor(chunks: StoredChunk[]): Promise<Float32Array[]> {
-    const { summary } = this.deps;
+    const { ledger } = this.deps;
     const { known, toEmbed, reused } = await plan(this.deps, chunks);
-    summary.chunks.reused += reused;
+    ledger.reused(reused);
     if (toEmbed.size === 0) return chunks.map((c) => known.get(c.contentHash)!);
     // A real run would reuse what an earlier batch of the same run embedded and wrote.
     const earlier = new Set([...toEmbed.keys()].filter((h) => this.embedded.has(h)));
+    let tokens = 0;
     for (const c of chunks) {
-      if (earlier.has(c.contentHash)) summary.chunks.reused++;
-      else if (toEmbed.has(c.contentHash)) summary.tokens += c.tokens;
+      if (earlier.has(c.contentHash)) ledger.reused(1);
+      else if (toEmbed.has(c.contentHash)) tokens += c.tokens;
     }
     for (const hash of toEmbed.keys()) this.embedded.add(hash);
-    summary.chunks.embedded += toEmbed.size - earlier.size;
+    ledger.embedded(toEmbed.size - earlier.size, tokens);
     return chunks.map(() => new Float32Array(0));
   }
 }

@@ -4,7 +4,7 @@
  */
 import { NotReadyError } from '../errors.js';
 import type { RunSummary } from '../pipeline/summary.js';
-import type { VectorStore } from '../store/vector-store.js';
+import { buildsOf, type VectorStore } from '../store/vector-store.js';
 import { publishProblems } from './shards.js';
 
 export interface PublishRequest {
@@ -33,11 +33,12 @@ export interface PublishResult {
  * already live is reported as such (a retried publish step succeeds).
  */
 export async function publishBuild(store: VectorStore, request: PublishRequest): Promise<PublishResult> {
-  const state = await store.buildState(request.build);
+  const builds = buildsOf(store, 'cw publish');
+  const state = await builds.buildState(request.build);
   const problems = state.live ? [] : publishProblems(state, request.shards);
   if (problems.length > 0) throw new NotReadyError(problems);
   const commit = state.runs.find((r) => r.shards === request.shards)?.commit ?? null;
-  const previous = state.live ? null : await store.publishBuild(request.build);
+  const previous = state.live ? null : await builds.publishBuild(request.build);
   return {
     build: request.build,
     location: state.location,

@@ -27,7 +27,7 @@ import { IndexRun, type IndexProgress, type ReconcileScope } from '../pipeline/i
 import { emptySummary, type RunSummary } from '../pipeline/summary.js';
 import { sameMeta } from '../store/compatibility.js';
 import { createStore } from '../store/create.js';
-import type { IndexMeta, StoreStatus, VectorStore } from '../store/vector-store.js';
+import { buildsOf, type IndexMeta, type StoreStatus, type VectorStore } from '../store/vector-store.js';
 import { perClientDelta, counterDelta } from './stats.js';
 import { addSecretsFromEnv } from '../redact.js';
 import { adoptIndexSettings, buildSettingsOf } from './build-info.js';
@@ -172,7 +172,7 @@ export class Session {
    * is refused between this session's runs too, and told who holds the index.
    */
   async reserveWriter(role: string): Promise<void> {
-    await (await this.openStore()).reserve(role);
+    await (await this.openStore()).reserve?.(role);
   }
 
   /** Whether a run is in progress, since when, and how far it got. */
@@ -237,7 +237,7 @@ export class Session {
         if (!existing || !sameMeta(existing, meta)) full = true;
       } else {
         await store.open(meta, openOptions);
-        if (sharded) await store.recordShardRun(shardRunStarted(shard ?? WHOLE, build ?? null, await commit, startedAt));
+        if (sharded) await buildsOf(store, '--shard').recordShardRun(shardRunStarted(shard ?? WHOLE, build ?? null, await commit, startedAt));
       }
     } catch (err) {
       await embedder.close();
@@ -293,7 +293,7 @@ export class Session {
       if (sharded && !dryRun) {
         // How the shard ended, for `cw status` and `cw publish` (a named build is published by them, not here).
         const record = shardRunRecord(summary, shard ?? WHOLE, build ?? null, await commit, startedAt);
-        await store.recordShardRun(record).catch((err: unknown) => this.hooks.onWarning?.(`could not record this shard's run: ${messageOf(err)}`));
+        await buildsOf(store, '--shard').recordShardRun(record).catch((err: unknown) => this.hooks.onWarning?.(`could not record this shard's run: ${messageOf(err)}`));
         if (build !== undefined && record.outcome === 'complete') {
           this.hooks.onInfo?.(`shard ${record.shard}/${record.shards} of build ${build} is complete — cw publish --build ${build} --shards ${record.shards} makes the build live once every shard is`);
         }
@@ -380,7 +380,7 @@ export class Session {
       const errors: unknown[] = [];
       this.closeController.abort(new DOMException('the session is closing', 'AbortError'));
       await this.runQueue;
-      await this.store?.release().catch((e: unknown) => errors.push(e));
+      await this.store?.release?.().catch((e: unknown) => errors.push(e));
       await this.store?.close().catch((e: unknown) => errors.push(e));
       await this.reader?.close().catch((e: unknown) => errors.push(e));
       await this.searches.close().catch((e: unknown) => errors.push(e));

@@ -10,7 +10,6 @@ import { basename, dirname, isAbsolute, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { CodeweaverError, IndexMismatchError, UsageError } from '../errors.js';
 import type {
-  BuildState,
   FileWrite,
   IndexMeta,
   OpenOptions,
@@ -100,9 +99,10 @@ export class EmbeddedStore implements VectorStore {
     this.writeThread = chosen && { script: chosen.script ?? new URL('./embedded/write-worker.js', import.meta.url), after: chosen.after };
   }
 
-  checkOptions(options: OpenOptions): void {
-    if (options.shard && options.shard.count > 1) throw shardingRefused('--shard');
-    if (options.build !== undefined) throw shardingRefused('--build');
+  /** One file on one machine keeps no sharded builds: `--shard`, `--build` and `cw publish` are refused. */
+  checkOptions(options: OpenOptions, command?: string): void {
+    if (options.shard && options.shard.count > 1) throw shardingRefused(command ?? '--shard');
+    if (options.build !== undefined) throw shardingRefused(command ?? '--build');
   }
 
   async open(meta: IndexMeta, options: OpenOptions): Promise<void> {
@@ -438,17 +438,6 @@ export class EmbeddedStore implements VectorStore {
     }
   }
 
-  async recordShardRun(): Promise<void> {
-    throw shardingRefused('--shard');
-  }
-
-  async buildState(): Promise<BuildState> {
-    throw shardingRefused('cw publish');
-  }
-
-  async publishBuild(): Promise<string | null> {
-    throw shardingRefused('cw publish');
-  }
 
   async reserve(role: string): Promise<void> {
     try {

@@ -30,7 +30,6 @@ import type {
   FileWrite,
   IndexMeta,
   OpenOptions,
-  RecordedStat,
   SearchHit,
   SearchQuery,
   ShardRun,
@@ -169,16 +168,6 @@ export class QdrantStore implements VectorStore {
     return out;
   }
 
-  /** The collection is shared by machines and clones whose stat data mean nothing to each other: none is kept. */
-  async fileStats(): Promise<Map<string, RecordedStat>> {
-    return new Map();
-  }
-
-  async recordStats(): Promise<void> {}
-
-  async recordSkips(): Promise<void> {}
-
-  async pruneSkips(): Promise<void> {}
 
   /**
    * Every manifest, recorded or still an intent: a file interrupted mid-write is listed too.
@@ -395,9 +384,6 @@ export class QdrantStore implements VectorStore {
   }
 
   /** Qdrant offers no lock between processes: a second writer is not refused (see VectorStore). */
-  async reserve(): Promise<void> {}
-
-  async release(): Promise<void> {}
 
   /** Records when the index was last written (once per run, not per write). */
   async close(): Promise<void> {

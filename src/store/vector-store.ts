@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import type { StoreKind } from '../config/store-kinds.js';
 import type { Chunk } from '../chunking/chunk.js';
 import type { Shard } from '../discovery/shard.js';
@@ -143,15 +144,47 @@ export interface StoreStatus {
 }
 
 /**
- * Where chunks and vectors live. Implementations: embedded (SQLite) and qdrant.
+ * Where chunks and vectors live. Implementations: embedded (SQLite) and qdrant. Split by what a
+ * caller needs of it: reading, writing, and three capabilities a store has or has not — a
+ * stat cache, a writer lock, sharded builds. A store without one leaves its methods out; it
+ * does not stub them.
  *
  * Invariant the pipeline relies on: a file's hash is recorded only in the same write that
  * stores all of its chunks (or after them), so an interrupted run never leaves a file
  * marked done with chunks missing.
  */
-export interface VectorStore {
+export type VectorStore = StoreReader & StoreWriter & Partial<StatCache> & Partial<WriterLock> & Partial<ShardedBuilds>;
+
+/** What searches, status and a run's lookups read. */
+export interface StoreReader {
   readonly kind: StoreKind;
   readonly location: string;
+  /** Opens for search/status; resolves with the index's meta, or null when there is no index. */
+  openReadOnly(): Promise<IndexMeta | null>;
+  /** Recorded hashes of these (repository-relative) paths; paths not recorded are absent. */
+  fileHashes(paths: string[]): Promise<Map<string, string>>;
+  /**
+   * Every recorded path, streamed; with `under`, at least those at or below these paths, and
+   * with `shard` at least that shard's (a store may return a few more: callers apply their own
+   * scope).
+   */
+  listFiles(under?: readonly string[], shard?: Shard): AsyncIterable<string>;
+  /** Vectors already stored for chunks with these content hashes (chunk-level reuse). */
+  reusableVectors(contentHashes: string[]): Promise<Map<string, Float32Array>>;
+  /** What `writeFiles` would report for these files, without writing anything (a dry run). */
+  planWrite(files: FileWrite[]): Promise<WriteResult>;
+  /** The chunks recorded for these files: what `deleteFiles` would remove (a dry run). */
+  countChunks(paths: string[]): Promise<number>;
+  search(query: SearchQuery): Promise<SearchHit[]>;
+  status(): Promise<StoreStatus>;
+  /** Request/operation counters for the run summary (e.g. Qdrant requests). */
+  stats(): Record<string, number>;
+  /** Ends a run (or a read): closes connections; keeps a reservation. */
+  close(): Promise<void>;
+}
+
+/** What an index run and `cw clean` change. */
+export interface StoreWriter {
   /**
    * Opens for indexing. Creates the index if missing. Throws IndexMismatchError when the
    * existing index has another provider/model/dimensions.
@@ -161,26 +194,39 @@ export interface VectorStore {
    * discarded. Nothing of the live index is read, so a damaged one is no obstacle.
    */
   open(meta: IndexMeta, options: OpenOptions): Promise<void>;
-
   /**
    * Throws what `open` would refuse about these options (a store that cannot shard refuses
-   * `shard` and `build`), without opening anything: a dry run asks it instead of opening.
+   * `shard` and `build`), without opening anything: a dry run asks it instead of opening, and
+   * `cw publish` with `command` naming it in the refusal.
    */
-  checkOptions(options: OpenOptions): void;
+  checkOptions(options: OpenOptions, command?: string): void;
   /**
    * Makes the rebuild opened with `rebuild: true` the live index, in one atomic switch (a file
    * rename; an alias update). A no-op for an ordinary open. Until it is called, an interrupted
    * rebuild leaves the live index exactly as it was.
    */
   publish(): Promise<void>;
-  /** Opens for search/status; resolves with the index's meta, or null when there is no index. */
-  openReadOnly(): Promise<IndexMeta | null>;
-  /** Recorded hashes of these (repository-relative) paths; paths not recorded are absent. */
-  fileHashes(paths: string[]): Promise<Map<string, string>>;
+  /** Stores these files' chunks, removes their stale chunks, then records their hashes. */
+  writeFiles(files: FileWrite[]): Promise<WriteResult>;
+  /** Removes files and all their chunks; resolves with the number of chunks removed. */
+  deleteFiles(paths: string[]): Promise<number>;
+  /**
+   * Removes the whole index (`cw clean`): the embedded file with its journal, lock and any
+   * unfinished rebuild; the Qdrant collection behind the alias, the alias and any unfinished
+   * rebuild. Refused while another run writes the embedded index. Resolves with what was removed.
+   */
+  drop(): Promise<string[]>;
+}
+
+/**
+ * Each file's stat data, so that a rerun need not read an unchanged file. A store shared by
+ * many machines (Qdrant), whose stat data mean nothing to each other, has none: every file is
+ * read and hashed.
+ */
+export interface StatCache {
   /**
    * Recorded stat keys of these paths: of files in the index, and of files left out for their
-   * content (`skipped` says why). Paths recorded without stat data are absent. A store that keeps
-   * no local state (Qdrant, shared by many machines) returns none: every file is read and hashed.
+   * content (`skipped` says why). Paths recorded without stat data are absent.
    */
   fileStats(paths: string[]): Promise<Map<string, RecordedStat>>;
   /** Records stat keys of files found unchanged by their hash (touched, copied): only where the hash still matches. */
@@ -189,15 +235,25 @@ export interface VectorStore {
   recordSkips(entries: Array<{ path: string; stat: string; reason: string }>): Promise<void>;
   /** Forgets content skips of every path not in `seen` (after a walk of the whole tree). */
   pruneSkips(seen: ReadonlySet<string>): Promise<void>;
+}
+
+/** One writer between processes (the embedded file); Qdrant has no lock between processes. */
+export interface WriterLock {
   /**
-   * Every recorded path, streamed; with `under`, at least those at or below these paths, and
-   * with `shard` at least that shard's (a store may return a few more: callers apply their own
-   * scope).
+   * Makes this process the index's only writer until `release()`, across any number of
+   * `open()`/`close()` runs: a long-lived writer (`cw watch`) refuses other writers between its
+   * runs too, not only while one is writing. `role` names it in their refusal.
    */
-  listFiles(under?: readonly string[], shard?: Shard): AsyncIterable<string>;
+  reserve(role: string): Promise<void>;
+  /** Ends `reserve()`; the lock is then held only while a run writes. */
+  release(): Promise<void>;
+}
+
+/** Builds that several shard runs fill together, made live by `cw publish` (Qdrant). */
+export interface ShardedBuilds {
   /**
    * Records how a shard's run ended, in the index it wrote (the build's, or the live one),
-   * replacing that shard's earlier record. Stores without sharding refuse it.
+   * replacing that shard's earlier record.
    */
   recordShardRun(run: ShardRun): Promise<void>;
   /** Where a named build stands: what `cw publish` checks before it switches. */
@@ -207,37 +263,6 @@ export interface VectorStore {
    * Resolves with the previous index's location (null when there was none).
    */
   publishBuild(build: string): Promise<string | null>;
-  /** Vectors already stored for chunks with these content hashes (chunk-level reuse). */
-  reusableVectors(contentHashes: string[]): Promise<Map<string, Float32Array>>;
-  /** Stores these files' chunks, removes their stale chunks, then records their hashes. */
-  writeFiles(files: FileWrite[]): Promise<WriteResult>;
-  /** Removes files and all their chunks; resolves with the number of chunks removed. */
-  deleteFiles(paths: string[]): Promise<number>;
-  /** What `writeFiles` would report for these files, without writing anything (a dry run). */
-  planWrite(files: FileWrite[]): Promise<WriteResult>;
-  /** The chunks recorded for these files: what `deleteFiles` would remove (a dry run). */
-  countChunks(paths: string[]): Promise<number>;
-  search(query: SearchQuery): Promise<SearchHit[]>;
-  status(): Promise<StoreStatus>;
-  /**
-   * Removes the whole index (`cw clean`): the embedded file with its journal, lock and any
-   * unfinished rebuild; the Qdrant collection behind the alias, the alias and any unfinished
-   * rebuild. Refused while another run writes the embedded index. Resolves with what was removed.
-   */
-  drop(): Promise<string[]>;
-  /** Request/operation counters for the run summary (e.g. Qdrant requests). */
-  stats(): Record<string, number>;
-  /**
-   * Makes this process the index's only writer until `release()`, across any number of
-   * `open()`/`close()` runs: a long-lived writer (`cw watch`) refuses other writers between its
-   * runs too, not only while one is writing. `role` names it in their refusal. The embedded
-   * index holds its lock file; Qdrant has no lock between processes, so this is a no-op there.
-   */
-  reserve(role: string): Promise<void>;
-  /** Ends `reserve()`; the lock is then held only while a run writes. */
-  release(): Promise<void>;
-  /** Ends a run (or a read): closes connections; keeps a reservation. */
-  close(): Promise<void>;
 }
 
 export type SearchMode = 'lexical' | 'hybrid';
@@ -245,4 +270,15 @@ export type SearchMode = 'lexical' | 'hybrid';
 /** What a search of an index of this vector size is: BM25 alone without vectors, dense and BM25 fused with them. The one rule. */
 export function searchModeOf(dimensions: number | null): SearchMode {
   return dimensions === null ? 'lexical' : 'hybrid';
+}
+
+/**
+ * The store's sharded builds. A store without them refuses in its own words (`checkOptions`,
+ * naming `command`), as it refuses `--shard` and `--build`.
+ */
+export function buildsOf(store: VectorStore, command: string): ShardedBuilds {
+  const { recordShardRun, buildState, publishBuild } = store;
+  if (recordShardRun && buildState && publishBuild) return store as VectorStore & ShardedBuilds;
+  store.checkOptions({ rebuild: true, build: command }, command);
+  throw new UsageError(`${command}: the ${store.kind} store keeps no sharded builds`);
 }
