@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { RunSummary } from '../pipeline/summary.js';
 import { shardSet, type ShardSet } from '../session/shards.js';
-import { searchModeOf, type SearchHit, type ShardRun, type StoreStatus } from '../store/vector-store.js';
+import type { SearchHit, ShardRun, StoreStatus } from '../store/vector-store.js';
+import { indexedFields } from '../session/status-document.js';
 import { quotePath } from '../quote-path.js';
 import type { Output } from './output.js';
 
@@ -102,22 +103,12 @@ function highlighter(query: string, out: Output): (line: string) => string {
 
 /** snake_case JSON for `cw status --json`. */
 export function statusDocument(status: StoreStatus | null, location: string, kind: string): Record<string, unknown> {
-  if (!status || !status.meta) {
+  const indexed = indexedFields(status);
+  if (!status || !indexed) {
     return { indexed: false, store: kind, location, files: 0, chunks: 0, vectors: 0 };
   }
   return {
-    indexed: true,
-    store: status.kind,
-    location: status.location,
-    provider: status.meta.provider,
-    model: status.meta.model,
-    dimensions: status.meta.dimensions,
-    search_mode: searchModeOf(status.meta.dimensions),
-    files: status.files,
-    chunks: status.chunks,
-    vectors: status.vectors,
-    created_at: status.createdAt,
-    last_indexed_at: status.lastIndexedAt,
+    ...indexed,
     // Present once the index was written by shards (cw index --shard): each shard's last run.
     ...(status.shardRuns?.length ? { shards: shardSet(status.shardRuns) } : {}),
     ...(status.pendingBuilds?.length

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { kindOf } from '../errors.js';
 import { redact, redactDeep } from '../redact.js';
 import type { Session } from '../session/session.js';
-import { searchModeOf } from '../store/vector-store.js';
+import { indexedFields } from '../session/status-document.js';
 
 export interface McpServerOptions {
   session: Session;
@@ -174,21 +174,23 @@ export function createMcpServer(options: McpServerOptions): McpServer {
         const status = await session.status();
         const store = await session.openReader();
         const activity = session.activity();
-        const meta = status?.meta ?? null;
         const doc = {
           root: session.root,
-          indexed: meta !== null,
-          store: store.kind,
-          location: store.location,
-          provider: meta?.provider ?? null,
-          model: meta?.model ?? null,
-          dimensions: meta?.dimensions ?? null,
-          search_mode: meta ? searchModeOf(meta.dimensions) : null,
-          files: status?.files ?? 0,
-          chunks: status?.chunks ?? 0,
-          vectors: status?.vectors ?? 0,
-          created_at: status?.createdAt ?? null,
-          last_indexed_at: status?.lastIndexedAt ?? null,
+          // Not indexed yet: the same fields, empty.
+          ...(indexedFields(status) ?? {
+            indexed: false,
+            store: store.kind,
+            location: store.location,
+            provider: null,
+            model: null,
+            dimensions: null,
+            search_mode: null,
+            files: 0,
+            chunks: 0,
+            vectors: 0,
+            created_at: null,
+            last_indexed_at: null,
+          }),
           run_in_progress: activity.running,
           run: activity.running
             ? {

@@ -1,0 +1,40 @@
+/**
+ * What an index is, as the documents `cw status --json` and MCP `index_status` share: one home
+ * for their common fields (snake_case, a public contract). Each front end adds its own: the CLI
+ * the shard sets, MCP the run in progress and the watcher.
+ */
+import { searchModeOf, type SearchMode, type StoreStatus } from '../store/vector-store.js';
+
+export interface IndexedFields {
+  indexed: true;
+  store: string;
+  location: string;
+  provider: string;
+  model: string;
+  dimensions: number | null;
+  search_mode: SearchMode;
+  files: number;
+  chunks: number;
+  vectors: number;
+  created_at: string | null;
+  last_indexed_at: string | null;
+}
+
+/** The common fields of an index that exists; null when there is none yet. */
+export function indexedFields(status: StoreStatus | null): IndexedFields | null {
+  if (!status?.meta) return null;
+  return {
+    indexed: true,
+    store: status.kind,
+    location: status.location,
+    provider: status.meta.provider,
+    model: status.meta.model,
+    dimensions: status.meta.dimensions,
+    search_mode: searchModeOf(status.meta.dimensions),
+    files: status.files,
+    chunks: status.chunks,
+    vectors: status.vectors,
+    created_at: status.createdAt,
+    last_indexed_at: status.lastIndexedAt,
+  };
+}
