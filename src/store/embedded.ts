@@ -69,6 +69,9 @@ const LIST_PAGE = 1000;
 export class EmbeddedStore implements VectorStore {
   readonly kind = 'embedded' as const;
   readonly location: string;
+  readonly shared = false;
+  /** The file, and (as a prefix) its -wal, -shm, .lock, .lock.db and .rebuild beside it. */
+  readonly localFiles: readonly string[];
   private readonly now: () => Date;
   /** One writing run at a time. */
   private readonly lock: RunLock;
@@ -93,6 +96,7 @@ export class EmbeddedStore implements VectorStore {
 
   constructor(options: EmbeddedStoreOptions) {
     this.location = options.path;
+    this.localFiles = [options.path];
     this.lock = new RunLock(`${options.path}.lock`, displayPath(options.path));
     this.now = options.now ?? (() => new Date());
     const chosen = options.writeThread === undefined ? { after: WRITE_THREAD_AFTER } : options.writeThread;

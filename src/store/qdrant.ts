@@ -76,6 +76,9 @@ const LOOKUP_GROUP = 256;
  */
 export class QdrantStore implements VectorStore {
   readonly kind = 'qdrant' as const;
+  /** A collection on a server, other people's index too. */
+  readonly shared = true;
+  readonly localFiles: readonly string[] = [];
   readonly location: string;
   private readonly caller: QdrantCaller;
   private readonly collections: Collections;

@@ -159,6 +159,13 @@ export type VectorStore = StoreReader & StoreWriter & Partial<StatCache> & Parti
 export interface StoreReader {
   readonly kind: StoreKind;
   readonly location: string;
+  /** Other machines and people use this index too (a Qdrant collection): removing it is confirmed first. */
+  readonly shared: boolean;
+  /**
+   * Where on this machine the store writes, as path prefixes (the index file and its
+   * companions): a watcher ignores its events there. None for a store on a server.
+   */
+  readonly localFiles: readonly string[];
   /** Opens for search/status; resolves with the index's meta, or null when there is no index. */
   openReadOnly(): Promise<IndexMeta | null>;
   /** Recorded hashes of these (repository-relative) paths; paths not recorded are absent. */

@@ -86,7 +86,7 @@ export class Watcher {
     const configFile = session.loaded.filepath && path.relative(root, realOrSelf(session.loaded.filepath)).split(path.sep).join('/');
     return watchTree(root, {
       // The index's own writes must not look like changes (a loop of runs), wherever it lives.
-      ignorePrefixes: store.kind === 'embedded' ? [path.join(realOrSelf(path.dirname(store.location)), path.basename(store.location))] : [],
+      ignorePrefixes: store.localFiles.map((file) => path.join(realOrSelf(path.dirname(file)), path.basename(file))),
       onPaths: (paths) => {
         for (const p of paths) {
           this.changes.add(p);

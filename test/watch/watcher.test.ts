@@ -28,7 +28,7 @@ function scriptedSession(script: Script): { session: Session; requests: IndexReq
     root: dir,
     loaded: { filepath: null },
     config: {},
-    openStore: async () => ({ kind: 'qdrant', location: 'test' }),
+    openStore: async () => ({ kind: 'qdrant', location: 'test', shared: true, localFiles: [] }),
     reserveWriter: async () => {},
     index: async (request: IndexRequest) => {
       requests.push(request);

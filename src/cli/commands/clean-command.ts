@@ -20,8 +20,8 @@ export function cleanCommand(setExit: (code: number) => void): Command {
     setExit(
       await withSession(rootArg, opts, configFlags(opts), async ({ out, session }) => {
         const store = await session.openStore();
-        // A shared collection is other people's index too: removing it is confirmed.
-        if (store.kind === 'qdrant' && !opts.yes) {
+        // A shared index is other people's too: removing it is confirmed.
+        if (store.shared && !opts.yes) {
           if (!process.stdin.isTTY || !process.stderr.isTTY || opts.json) {
             throw new UsageError(`cw clean would delete the Qdrant index ${store.location} — rerun with --yes to confirm`);
           }
