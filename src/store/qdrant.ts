@@ -24,6 +24,9 @@ import {
   type Point,
 } from './qdrant/points.js';
 import { querySparseVector } from './ranking/bm25-sparse.js';
+import { snippetOf } from './ranking/snippet.js';
+import { codeTerms } from './ranking/terms.js';
+import { canonicalPrefix } from './path-prefix.js';
 import type { Shard } from '../discovery/shard.js';
 import type {
   BuildState,
@@ -286,9 +289,9 @@ export class QdrantStore implements VectorStore {
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
     const must: unknown[] = [match('kind', 'chunk')];
-    const prefix = query.pathPrefix?.replace(/^(\.\/)+/, '').replace(/^\/+|\/+$/g, '');
+    const prefix = canonicalPrefix(query.pathPrefix);
     // A directory (any file below it) or a single file.
-    if (prefix && prefix !== '.') must.push({ should: [match('dirs', prefix), match('path', prefix)] });
+    if (prefix) must.push({ should: [match('dirs', prefix), match('path', prefix)] });
     const filter = { must };
     // A lexical-only collection has no dense vector to query.
     const vector = this.meta?.dimensions ? query.vector : null;
@@ -309,21 +312,19 @@ export class QdrantStore implements VectorStore {
           ? Promise.resolve({ points: [] })
           : c.query(this.target, { query: sparse, using: LEXICAL, filter, limit: query.limit, with_payload: true }),
     );
+    const terms = new Set(codeTerms(query.text));
     return result.points.map((p) => {
       const payload = (p.payload ?? {}) as Payload;
       const content = String(payload.content ?? '');
+      const snippet = snippetOf(content, terms);
       return {
         path: String(payload.path),
         startLine: Number(payload.start_line),
         endLine: Number(payload.end_line),
         score: p.score,
         content,
-        snippet: content
-          .split('\n')
-          .slice(0, 8)
-          .join('\n')
-          .trimEnd(),
-        snippetStartLine: Number(payload.start_line),
+        snippet: snippet.text,
+        snippetStartLine: Number(payload.start_line) + snippet.offset,
         symbol: typeof payload.symbol === 'string' ? payload.symbol : null,
         language: String(payload.language ?? 'text'),
       };

@@ -121,6 +121,20 @@ export function vectorStoreContract(name: string, setup: () => Promise<StoreHarn
       expect((await s.search({ text: 'function', vector: null, limit: 5, pathPrefix: 'src/cli' })).map((x) => x.path)).toEqual(['src/cli/main.ts']);
     });
 
+    it('shows the same snippet and reads a path filter the same way, whatever the store', async () => {
+      await s.open(META, { rebuild: false });
+      const body = ['function retryLater() {', '  const a = 1;', '  const b = 2;', '  const c = 3;', '  const d = 4;', '  const e = 5;', '  const f = 6;', '  const g = 7;', '  return scheduleBackoffTimer(a);', '}'].join('\n');
+      await s.writeFiles([file('src/http/retry.ts', [chunk('src/http/retry.ts', 20, body, [1, 0, 0, 0])])]);
+      const [hit] = await s.search({ text: 'schedule backoff timer', vector: null, limit: 1 });
+      // From one line before the line that matches most query terms (28).
+      expect(hit).toMatchObject({ path: 'src/http/retry.ts', snippetStartLine: 27 });
+      expect(hit!.snippet.split('\n')[1]).toContain('scheduleBackoffTimer');
+      for (const prefix of ['src/http', './src/http/', 'src/http/', '/src/http', 'src\\http']) {
+        expect((await s.search({ text: 'backoff', vector: null, limit: 5, pathPrefix: prefix })).map((x) => x.path), prefix).toEqual(['src/http/retry.ts']);
+      }
+      expect(await s.search({ text: 'backoff', vector: null, limit: 5, pathPrefix: 'src/htt' })).toEqual([]);
+    });
+
     it('refuses another model; a rebuild leaves the live index whole until publish, then replaces it', async () => {
       await s.open(META, { rebuild: false });
       await s.writeFiles([file('live.ts', [chunk('live.ts', 1, 'function live() {}', [1, 0, 0, 0])])]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ftsMatchExpression, queryTerms } from '../../src/store/embedded/fts-text.js';
 import { pathRange } from '../../src/store/embedded/path-filter.js';
 import { reciprocalRankFusion, tiedRanks } from '../../src/store/ranking/rank-fusion.js';
-import { snippetOf } from '../../src/store/embedded/snippet.js';
+import { snippetOf } from '../../src/store/ranking/snippet.js';
 
 const makeSnippet = (content: string, terms: ReadonlySet<string>) => snippetOf(content, terms).text;
 import { TopK } from '../../src/store/embedded/top-k.js';

@@ -2,6 +2,8 @@
  * `pathPrefix` as an index-friendly range: "src/store" matches "src/store" itself and
  * everything under "src/store/", but not "src/storefront/x".
  */
+import { canonicalPrefix } from '../path-prefix.js';
+
 export interface PathRange {
   /** Exact path (a prefix naming a file). */
   exact: string;
@@ -12,10 +14,8 @@ export interface PathRange {
 }
 
 export function pathRange(prefix: string | undefined): PathRange | null {
-  if (prefix === undefined) return null;
-  const dir = prefix.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '');
-  if (dir === '' || dir === '.') return null;
-  return { exact: dir, from: `${dir}/`, to: `${dir}0` };
+  const dir = canonicalPrefix(prefix);
+  return dir === null ? null : { exact: dir, from: `${dir}/`, to: `${dir}0` };
 }
 
 /** SQL condition over `column` with named parameters @pathExact, @pathFrom, @pathTo. */

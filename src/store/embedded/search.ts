@@ -7,7 +7,7 @@ import type { SearchHit, SearchQuery } from '../vector-store.js';
 import { ftsMatchExpression, queryTerms } from './fts-text.js';
 import { pathCondition, pathParams, pathRange, type PathRange } from './path-filter.js';
 import { reciprocalRankFusion, type RankedList } from '../ranking/rank-fusion.js';
-import { snippetOf } from './snippet.js';
+import { snippetOf } from '../ranking/snippet.js';
 import { TopK } from './top-k.js';
 import { decodeVector, dot, vectorNorm } from './vector-codec.js';
 

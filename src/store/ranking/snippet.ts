@@ -1,8 +1,9 @@
 /**
  * A short excerpt of a chunk for a search hit: a few lines around the line that matches most
- * query terms, or the first lines when none matches (dense-only hits).
+ * query terms, or the first lines when none matches (dense-only hits). The one rule for both
+ * stores.
  */
-import { codeTerms } from '../ranking/terms.js';
+import { codeTerms } from './terms.js';
 
 const LINES_BEFORE = 1;
 const LINES_AFTER = 3;
