@@ -5,10 +5,10 @@
  * Every write batch is one transaction, so an interrupted run leaves the file consistent: a file
  * is recorded (with its hash) only together with all its chunks.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, relative } from 'node:path';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { CodeweaverError, IndexMismatchError, UsageError } from '../errors.js';
+import { CodeweaverError, UsageError } from '../errors.js';
 import type {
   FileWrite,
   IndexMeta,
@@ -20,10 +20,10 @@ import type {
   WriteResult,
   RecordedStat,
 } from './vector-store.js';
-import { InListQuery } from './embedded/in-batches.js';
+import { IndexReads } from './embedded/reads.js';
 import { sameMeta } from './compatibility.js';
 import { mismatchError, readMeta, updateBuild, writeMeta, type MetaRow } from './embedded/meta.js';
-import { corruptIndexError, fileSystemError, isCorrupt, QUICK_CHECK_INTERVAL_MS } from './embedded/damage.js';
+import { corruptIndexError, explainIndexError, fileSystemError, isCorrupt, isHotJournal, isNotADatabase, QUICK_CHECK_INTERVAL_MS } from './embedded/damage.js';
 import {
   applyReadPragmas,
   applyWritePragmas,
@@ -32,10 +32,11 @@ import {
   schemaVersion,
 } from './embedded/schema.js';
 import { Searcher } from './embedded/search.js';
-import { decodeVector } from './embedded/vector-codec.js';
 import { RunLock } from './embedded/run-lock.js';
+import { displayPath, fileIdentity, prepareDirectory, removeDatabaseFiles, settleOldIndex, syncDirectory } from './embedded/index-files.js';
 import { ChunkWriter } from './embedded/writer.js';
-import { WriteThread, type StoreWriteCounters } from './embedded/write-thread.js';
+import type { StoreWriteCounters, WriteThread } from './embedded/write-thread.js';
+import { WriteHandoff } from './embedded/write-handoff.js';
 import type { WriteOp } from './embedded/write-protocol.js';
 
 type Db = Database.Database;
@@ -63,9 +64,6 @@ export interface EmbeddedStoreOptions {
  */
 const WRITE_THREAD_AFTER = 2048;
 
-/** Paths per page of listFiles: bounded memory, and no cursor held while the caller works. */
-const LIST_PAGE = 1000;
-
 export class EmbeddedStore implements VectorStore {
   readonly kind = 'embedded' as const;
   readonly location: string;
@@ -79,20 +77,17 @@ export class EmbeddedStore implements VectorStore {
   private reservedAs: string | null = null;
   /** The device and inode the read-only connection has open: a published rebuild replaces the file. */
   private readIdentity: string | null = null;
-  private readonly queries = new Map<string, InListQuery<unknown>>();
-  private queriesFor: Db | null = null;
+  /** The open connection's queries. */
+  private queries: IndexReads | null = null;
   private db: Db | null = null;
   private writer: ChunkWriter | null = null;
   private searcher: Searcher | null = null;
   /** While a rebuild is open: the file being filled beside the live index (`<index>.rebuild`). */
   private buildPath: string | null = null;
   private readonly counters: StoreWriteCounters = { transactions: 0, rows_written: 0, rows_deleted: 0, thread_transactions: 0 };
-  private readonly writeThread: { script: URL; after: number } | null;
-  /** The open run's writes go here once it has started; until then, to `writer`. */
-  private thread: WriteThread | null = null;
-  private threadStart: Promise<void> | null = null;
+  /** When the open run's writes move to their own thread; until then they go to `writer`. */
+  private readonly handoff: WriteHandoff;
   private dimensions: number | null = null;
-  private chunksThisRun = 0;
 
   constructor(options: EmbeddedStoreOptions) {
     this.location = options.path;
@@ -100,7 +95,7 @@ export class EmbeddedStore implements VectorStore {
     this.lock = new RunLock(`${options.path}.lock`, displayPath(options.path));
     this.now = options.now ?? (() => new Date());
     const chosen = options.writeThread === undefined ? { after: WRITE_THREAD_AFTER } : options.writeThread;
-    this.writeThread = chosen && { script: chosen.script ?? new URL('./embedded/write-worker.js', import.meta.url), after: chosen.after };
+    this.handoff = new WriteHandoff(chosen && { script: chosen.script ?? new URL('./embedded/write-worker.js', import.meta.url), after: chosen.after }, this.counters);
   }
 
   /** One file on one machine keeps no sharded builds: `--shard`, `--build` and `cw publish` are refused. */
@@ -129,7 +124,7 @@ export class EmbeddedStore implements VectorStore {
     this.attach(db);
     this.writer = new ChunkWriter(db, meta.dimensions, this.counters);
     this.dimensions = meta.dimensions;
-    this.chunksThisRun = 0;
+    this.handoff.reset();
   }
 
   /** The live index, checked: created when missing, refused when built with another model or damaged. */
@@ -229,31 +224,11 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async fileHashes(paths: string[]): Promise<Map<string, string>> {
-    return this.guard(() => this.fileHashesNow(paths));
-  }
-
-  private fileHashesNow(paths: string[]): Map<string, string> {
-    const out = new Map<string, string>();
-    const db = this.readable();
-    if (!db) return out;
-    const query = this.inList<[string, string]>(db, 'SELECT path, file_hash FROM files WHERE path IN (?)');
-    for (const [path, hash] of query.rows(paths)) out.set(path, hash);
-    return out;
+    return this.guard(() => this.reads()?.hashes(paths) ?? new Map());
   }
 
   async fileStats(paths: string[]): Promise<Map<string, RecordedStat>> {
-    return this.guard(() => {
-      const out = new Map<string, RecordedStat>();
-      const db = this.readable();
-      if (!db || paths.length === 0) return out;
-      const files = this.inList<[string, string | null]>(db, 'SELECT path, stat FROM files WHERE path IN (?)');
-      for (const [path, stat] of files.rows(paths)) if (stat !== null) out.set(path, { stat, skipped: null });
-      if (out.size < paths.length) {
-        const skips = this.inList<[string, string, string]>(db, 'SELECT path, stat, reason FROM skipped WHERE path IN (?)');
-        for (const [path, stat, reason] of skips.rows(paths.filter((p) => !out.has(p)))) out.set(path, { stat, skipped: reason });
-      }
-      return out;
-    });
+    return this.guard(() => this.reads()?.stats(paths) ?? new Map());
   }
 
   async recordStats(entries: Array<{ path: string; fileHash: string; stat: string }>): Promise<void> {
@@ -272,45 +247,19 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async *listFiles(under?: readonly string[]): AsyncIterable<string> {
-    const db = this.readable();
-    if (!db) return;
-    const page = db.prepare('SELECT path FROM files WHERE path >= ? AND path < ? ORDER BY path LIMIT ?').pluck();
-    // A path and everything below it lie in [p, p + '0'): '0' follows '/' (a few siblings such as
-    // "p-old" lie there too; the caller's scope decides). U+FFFF is above every path.
-    const ranges: Array<[string, string]> = !under || under.includes('') ? [['', '\uffff']] : under.map((p) => [p, `${p}0`]);
-    for (const [low, high] of ranges) {
-      let from = low;
-      for (;;) {
-        // Keyset pages rather than one long iterate(): the caller may delete files between yields,
-        // and SQLite refuses writes while a cursor on the same connection is open.
-        const paths = page.all(from, high, LIST_PAGE) as string[];
-        yield* paths;
-        if (paths.length < LIST_PAGE) break;
-        from = `${paths[paths.length - 1]}\0`;
-      }
-    }
+    const reads = this.reads();
+    if (reads) yield* reads.paths(under);
   }
 
   async reusableVectors(contentHashes: string[]): Promise<Map<string, Float32Array>> {
-    return this.guard(() => this.reusableVectorsNow(contentHashes));
-  }
-
-  private reusableVectorsNow(contentHashes: string[]): Map<string, Float32Array> {
-    const out = new Map<string, Float32Array>();
-    const db = this.readable();
-    if (!db) return out;
-    const query = this.inList<[string, Buffer]>(db, 'SELECT content_hash, vector FROM chunks WHERE content_hash IN (?) AND vector IS NOT NULL');
-    for (const [hash, blob] of query.rows([...new Set(contentHashes)])) {
-      if (!out.has(hash)) out.set(hash, decodeVector(blob));
-    }
-    return out;
+    return this.guard(() => this.reads()?.reusableVectors(contentHashes) ?? new Map());
   }
 
   async writeFiles(files: FileWrite[]): Promise<WriteResult> {
     const now = this.timestamp();
     if (this.writer) {
-      for (const file of files) this.chunksThisRun += file.chunks.length;
-      this.startThreadIfDue();
+      const chunks = files.reduce((n, f) => n + f.chunks.length, 0);
+      this.handoff.wrote(chunks, { file: this.buildPath ?? this.location, dimensions: this.dimensions }, () => this.writer !== null);
     }
     if (await this.threadReady()) return this.onThread({ op: 'write', files, now });
     return this.guard(() => this.writable().write(files, now));
@@ -322,69 +271,30 @@ export class EmbeddedStore implements VectorStore {
     return this.guard(() => this.writable().delete(paths, now));
   }
 
-  /**
-   * Starts the write thread once this run has written enough to pay for it. The write that
-   * crosses the mark waits for it (~100 ms, once a run; the run's other work goes on), and so does any write
-   * behind it: every write before it committed here, synchronously, and every one from it on
-   * goes to the thread in the order called, so the order of writes is kept.
-   */
-  private startThreadIfDue(): void {
-    const wanted = this.writeThread;
-    if (!wanted || this.threadStart || this.chunksThisRun < wanted.after || !existsSync(wanted.script)) return;
-    const data = { file: this.buildPath ?? this.location, dimensions: this.dimensions };
-    const start: Promise<void> = WriteThread.start(wanted.script, data, this.counters).then(
-      (thread) => {
-        if (this.threadStart === start && this.writer) this.thread = thread;
-        else void thread.close();
-      },
-      // Only an optimisation: a thread that cannot start leaves the writes here, where they were.
-      () => {},
-    );
-    this.threadStart = start;
-  }
-
-  /** The write thread, once a start under way has settled; null: write here. */
-  private async threadReady(): Promise<WriteThread | null> {
-    if (this.threadStart && !this.thread) await this.threadStart;
-    return this.thread;
+  /** The write thread, when the run's writes have moved there; null: write here. */
+  private threadReady(): Promise<WriteThread | null> {
+    return this.handoff.ready();
   }
 
   private async onThread<T>(request: WriteOp): Promise<T> {
     try {
-      return await this.thread!.call<T>(request);
+      return await (await this.handoff.ready())!.call<T>(request);
     } catch (err) {
       throw this.explain(err);
     }
   }
 
   /** Waits for the thread's writes to commit, then ends it; writes go to `writer` again. */
-  private async stopThread(): Promise<void> {
-    const start = this.threadStart;
-    this.threadStart = null;
-    await start;
-    const thread = this.thread;
-    this.thread = null;
-    await thread?.close();
+  private stopThread(): Promise<void> {
+    return this.handoff.stop();
   }
 
   async planWrite(files: FileWrite[]): Promise<WriteResult> {
-    const db = this.readable();
-    const chunksWritten = files.reduce((n, f) => n + f.chunks.length, 0);
-    if (!db) return { chunksWritten, chunksDeleted: 0 };
-    const keep = new Set(files.flatMap((f) => f.chunks.map((c) => c.id)));
-    const query = this.inList<[string]>(db, 'SELECT id FROM chunks WHERE path IN (?)');
-    let chunksDeleted = 0;
-    for (const [id] of query.rows(files.map((f) => f.path))) if (!keep.has(id)) chunksDeleted++;
-    return { chunksWritten, chunksDeleted };
+    return this.reads()?.planWrite(files) ?? { chunksWritten: files.reduce((n, f) => n + f.chunks.length, 0), chunksDeleted: 0 };
   }
 
   async countChunks(paths: string[]): Promise<number> {
-    const db = this.readable();
-    if (!db) return 0;
-    const query = this.inList<[number]>(db, 'SELECT count(*) FROM chunks WHERE path IN (?)');
-    let n = 0;
-    for (const [count] of query.rows(paths)) n += count;
-    return n;
+    return this.reads()?.countChunks(paths) ?? 0;
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
@@ -396,18 +306,13 @@ export class EmbeddedStore implements VectorStore {
   }
 
   private statusNow(): StoreStatus {
-    const db = this.readable();
-    const meta: MetaRow | null = db ? readMeta(db) : null;
-    const count = (sql: string): number => (db ? (db.prepare(sql).pluck().get() as number) : 0);
+    const reads = this.reads();
+    const meta: MetaRow | null = reads ? readMeta(reads.db) : null;
     return {
       kind: this.kind,
       location: this.location,
       meta: meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions },
-      files: count('SELECT count(*) FROM files'),
-      chunks: count('SELECT count(*) FROM chunks'),
-      // Counting vectors reads every row (no index covers them: ~50 ms of a 230 MB index). An
-      // index whose model has no dimensions (lexical) is never written a vector.
-      vectors: meta && meta.dimensions === null ? 0 : count('SELECT count(*) FROM chunks WHERE vector IS NOT NULL'),
+      ...(reads ? reads.counts(meta?.dimensions === null) : { files: 0, chunks: 0, vectors: 0 }),
       createdAt: meta?.createdAt ?? null,
       lastIndexedAt: meta?.lastIndexedAt ?? null,
     };
@@ -480,14 +385,7 @@ export class EmbeddedStore implements VectorStore {
 
   /** One line naming the file and the fix, for what SQLite and the file system say. */
   private explain(err: unknown): unknown {
-    if (err instanceof IndexMismatchError || err instanceof CodeweaverError) return err;
-    if (isNotADatabase(err) && !isCorrupt(err)) {
-      return new IndexMismatchError(`the file at ${displayPath(this.location)} is not a codeweaver index — rerun with --full to replace it`, {
-        cause: err,
-      });
-    }
-    if (isCorrupt(err)) return corruptIndexError(displayPath(this.location), (err as Error).message);
-    return fileSystemError(err, displayPath(this.location)) ?? err;
+    return explainIndexError(err, displayPath(this.location));
   }
 
   /**
@@ -556,26 +454,9 @@ export class EmbeddedStore implements VectorStore {
     return db;
   }
 
-  /**
-   * An IN-list query kept for the connection: a rerun asks once per hundred files, a dense run
-   * once per batch, and preparing the statements each time cost a fifth of a no-change run's
-   * store time.
-   */
-  private inList<Row>(db: Db, sql: string): InListQuery<Row> {
-    if (this.queriesFor !== db) {
-      this.queries.clear();
-      this.queriesFor = db;
-    }
-    let query = this.queries.get(sql);
-    if (!query) {
-      query = new InListQuery<unknown>(db, sql);
-      this.queries.set(sql, query);
-    }
-    return query as InListQuery<Row>;
-  }
-
   private attach(db: Db): void {
     this.db = db;
+    this.queries = new IndexReads(db);
     this.searcher = new Searcher(db);
   }
 
@@ -589,6 +470,11 @@ export class EmbeddedStore implements VectorStore {
     return this.db ?? this.openExistingReadOnly();
   }
 
+  /** The queries of the connection to read with; null when there is no index. */
+  private reads(): IndexReads | null {
+    return this.readable() ? this.queries : null;
+  }
+
   private writable(): ChunkWriter {
     if (!this.writer) throw new CodeweaverError(`the index at ${this.location} is not open for writing (call open() first)`);
     return this.writer;
@@ -597,6 +483,7 @@ export class EmbeddedStore implements VectorStore {
   private closeDb(): void {
     this.db?.close();
     this.db = null;
+    this.queries = null;
     this.readIdentity = null;
     this.writer = null;
     this.searcher = null;
@@ -605,75 +492,6 @@ export class EmbeddedStore implements VectorStore {
   private timestamp(): string {
     return this.now().toISOString();
   }
-}
-
-/** Which file is at `path` now (device and inode), or null when none is. */
-function fileIdentity(path: string): string | null {
-  const st = statSync(path, { throwIfNoEntry: false });
-  return st ? `${st.dev}:${st.ino}` : null;
-}
-
-/** Creates the parent directory; a `.codeweaver` directory gets a `.gitignore` of `*`. */
-function prepareDirectory(file: string): void {
-  const dir = dirname(file);
-  mkdirSync(dir, { recursive: true });
-  if (basename(dir) === '.codeweaver') {
-    const gitignore = `${dir}/.gitignore`;
-    if (!existsSync(gitignore)) writeFileSync(gitignore, '*\n');
-  }
-}
-
-function removeDatabaseFiles(file: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
-}
-
-/**
- * Before a rebuilt file takes the old one's name: the old index's WAL is folded into it (so a
- * reader opening it meanwhile sees it whole), then its -wal and -shm go, so that they can never
- * be applied to the new file. A damaged old index is simply replaced.
- */
-function settleOldIndex(file: string): void {
-  if (existsSync(file)) {
-    try {
-      const old = new Database(file, { fileMustExist: true });
-      try {
-        old.pragma('wal_checkpoint(TRUNCATE)');
-      } finally {
-        old.close();
-      }
-    } catch {
-      // damaged or not a database: it is being replaced anyway
-    }
-  }
-  for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true });
-}
-
-/** Makes a rename durable: the directory entry itself is flushed. */
-function syncDirectory(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // not supported here (e.g. Windows): the rename is still atomic
-  }
-}
-
-function isHotJournal(err: unknown): boolean {
-  return err instanceof Database.SqliteError && err.code === 'SQLITE_READONLY_ROLLBACK';
-}
-
-function isNotADatabase(err: unknown): boolean {
-  return err instanceof Database.SqliteError && (err.code === 'SQLITE_NOTADB' || err.code === 'SQLITE_CORRUPT');
-}
-
-/** The path relative to the working directory when it lies inside it: shorter in messages. */
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
 /** Shards and named builds are for an index many machines write: one file on one disk is not. */

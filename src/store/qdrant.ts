@@ -11,7 +11,6 @@ import {
   DENSE,
   fileId,
   intentPoint,
-  LEXICAL,
   manifestPoint,
   match,
   matchAny,
@@ -23,10 +22,8 @@ import {
   type Payload,
   type Point,
 } from './qdrant/points.js';
-import { querySparseVector } from './ranking/bm25-sparse.js';
-import { snippetOf } from './ranking/snippet.js';
-import { codeTerms } from './ranking/terms.js';
-import { canonicalPrefix } from './path-prefix.js';
+import { searchCollection } from './qdrant/search.js';
+import { scrollPoints, type ScrolledPoint } from './qdrant/scroll.js';
 import type { Shard } from '../discovery/shard.js';
 import type {
   BuildState,
@@ -64,7 +61,6 @@ export interface QdrantStoreOptions {
 
 /** Upserts in flight at once for one write. */
 const UPSERT_CONCURRENCY = 4;
-const PAGE = 1000;
 const LOOKUP_GROUP = 256;
 
 /**
@@ -288,47 +284,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
-    const must: unknown[] = [match('kind', 'chunk')];
-    const prefix = canonicalPrefix(query.pathPrefix);
-    // A directory (any file below it) or a single file.
-    if (prefix) must.push({ should: [match('dirs', prefix), match('path', prefix)] });
-    const filter = { must };
-    // A lexical-only collection has no dense vector to query.
-    const vector = this.meta?.dimensions ? query.vector : null;
-    const sparse = querySparseVector(query.text);
-    const candidates = Math.max(query.limit * 4, 20);
-    const result = await this.caller.call('query', (c) =>
-      vector
-        ? c.query(this.target, {
-            prefetch: [
-              { query: Array.from(vector), using: DENSE, limit: candidates, filter },
-              ...(sparse.indices.length ? [{ query: sparse, using: LEXICAL, limit: candidates, filter }] : []),
-            ],
-            query: { fusion: 'rrf' },
-            limit: query.limit,
-            with_payload: true,
-          })
-        : sparse.indices.length === 0
-          ? Promise.resolve({ points: [] })
-          : c.query(this.target, { query: sparse, using: LEXICAL, filter, limit: query.limit, with_payload: true }),
-    );
-    const terms = new Set(codeTerms(query.text));
-    return result.points.map((p) => {
-      const payload = (p.payload ?? {}) as Payload;
-      const content = String(payload.content ?? '');
-      const snippet = snippetOf(content, terms);
-      return {
-        path: String(payload.path),
-        startLine: Number(payload.start_line),
-        endLine: Number(payload.end_line),
-        score: p.score,
-        content,
-        snippet: snippet.text,
-        snippetStartLine: Number(payload.start_line) + snippet.offset,
-        symbol: typeof payload.symbol === 'string' ? payload.symbol : null,
-        language: String(payload.language ?? 'text'),
-      };
-    });
+    return searchCollection(this.caller, this.target, this.meta?.dimensions ?? null, query);
   }
 
   async status(): Promise<StoreStatus> {
@@ -521,23 +477,9 @@ export class QdrantStore implements VectorStore {
     await Promise.all(Array.from({ length: Math.min(UPSERT_CONCURRENCY, Math.ceil(points.length / size)) }, worker));
   }
 
-  /** Scrolls every point matching `filter`, a page at a time. */
-  private async *scrollAll(
-    filter: Filter,
-    withPayload: string[] | boolean,
-    withVector: string[] | boolean,
-    collection = this.target,
-  ): AsyncGenerator<{ id: string | number; payload?: unknown; vector?: unknown }> {
-    let offset: string | number | undefined;
-    for (;;) {
-      const page = await this.caller.call('scroll', (c) =>
-        c.scroll(collection, { filter, limit: PAGE, offset, with_payload: withPayload, with_vector: withVector }),
-      );
-      for (const p of page.points) yield p as { id: string | number; payload?: unknown; vector?: unknown };
-      const nextOffset = page.next_page_offset;
-      if (nextOffset === null || nextOffset === undefined || typeof nextOffset === 'object') return;
-      offset = nextOffset;
-    }
+  /** Scrolls every point matching `filter`, a page at a time (qdrant/scroll.ts). */
+  private scrollAll(filter: Filter, withPayload: string[] | boolean, withVector: string[] | boolean, collection = this.target): AsyncGenerator<ScrolledPoint> {
+    return scrollPoints(this.caller, collection, filter, withPayload, withVector);
   }
 
 }

@@ -3,7 +3,7 @@
  * directory — as one line naming the file and the fix, instead of SQLite's or the OS's words.
  */
 import Database from 'better-sqlite3';
-import { CodeweaverError} from '../../errors.js';
+import { CodeweaverError, IndexMismatchError } from '../../errors.js';
 
 /**
  * `PRAGMA quick_check` reads every page (measured: 370 ms for a 51 MB index on 2 cores), too
@@ -69,4 +69,22 @@ export function fileSystemError(err: unknown, location: string): CodeweaverError
       }
       return null;
   }
+}
+
+/** One line naming the file and the fix, for whatever SQLite and the file system say of the index. */
+export function explainIndexError(err: unknown, location: string): unknown {
+  if (err instanceof CodeweaverError) return err;
+  if (isNotADatabase(err) && !isCorrupt(err)) {
+    return new IndexMismatchError(`the file at ${location} is not a codeweaver index — rerun with --full to replace it`, { cause: err });
+  }
+  if (isCorrupt(err)) return corruptIndexError(location, (err as Error).message);
+  return fileSystemError(err, location) ?? err;
+}
+
+export function isHotJournal(err: unknown): boolean {
+  return err instanceof Database.SqliteError && err.code === 'SQLITE_READONLY_ROLLBACK';
+}
+
+export function isNotADatabase(err: unknown): boolean {
+  return err instanceof Database.SqliteError && (err.code === 'SQLITE_NOTADB' || err.code === 'SQLITE_CORRUPT');
 }
