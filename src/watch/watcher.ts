@@ -31,8 +31,8 @@ export type WatchEvent =
 
 export interface WatcherOptions {
   session: Session;
-  /** Quiet time after the last event before a batch runs. */
-  debounceMs: number;
+  /** Quiet time after the last event before a batch runs (default: the session's `watch.debounce_ms`). */
+  debounceMs?: number;
   /** Stop: no new batch starts; a batch in progress finishes the files it holds. */
   signal: AbortSignal;
   /** Forced stop: requests in flight are cancelled. */
@@ -117,7 +117,8 @@ export class Watcher {
 
   /** Resolves once changes are pending and quiet for a debounce period (or waited long enough), or on stop. */
   private async nextBatch(): Promise<void> {
-    const { debounceMs, signal } = this.options;
+    const { signal } = this.options;
+    const debounceMs = this.options.debounceMs ?? this.options.session.config.watch.debounce_ms;
     for (;;) {
       if (signal.aborted || this.failure) return;
       if (this.changes.size === 0) {

@@ -65,7 +65,7 @@ type ServerOptions = import('../../mcp/server.js').McpServerOptions;
 async function startWatching(out: Output, session: Session, signal: AbortSignal): Promise<{ active(): boolean; done: Promise<void> }> {
   const { Watcher } = await import('../../watch/watcher.js');
   let active = true;
-  const watcher = new Watcher({ session, debounceMs: session.config.watch.debounce_ms, signal, onEvent: (e) => reportWatchEvent(out, e) });
+  const watcher = new Watcher({ session, signal, onEvent: (e) => reportWatchEvent(out, e) });
   const done = watcher
     .run()
     .catch((err: unknown) => out.error(`watching stopped: ${err instanceof Error ? err.message : String(err)}`))

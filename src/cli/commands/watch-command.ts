@@ -25,7 +25,6 @@ export function watchCommand(setExit: (code: number) => void): Command {
         }).install();
         const watcher = new Watcher({
           session,
-          debounceMs: session.config.watch.debounce_ms,
           signal: shutdown.signal,
           forceSignal: shutdown.forceSignal,
           onEvent: (event) => reportWatchEvent(out, event),
