@@ -57,6 +57,17 @@ const SECRET_ASSIGNMENT =
 
 const PLACEHOLDER = /^(?:x+|\*+|\.+|0+|your|example|changeme|placeholder|dummy|sample|test|fake)/i;
 
+/** Words that stand for a password in docs and examples (`https://user:pass@host`). */
+const PASSWORD_WORDS = /^(?:pass(?:word|wd)?|pwd?|secret|token|user|key|\*+)$/i;
+
+/**
+ * A URL's password worth redacting: not a variable (`${DB_PASSWORD}`, `%s`, `<password>`), not a
+ * placeholder word, and at least 6 characters.
+ */
+function urlPasswordLooksReal(value: string): boolean {
+  return value.length >= 6 && !/^\$\{?|^<|^%|^\{/.test(value) && !PLACEHOLDER.test(value) && !PASSWORD_WORDS.test(value);
+}
+
 /** Whether `value` looks like a generated secret rather than a word, identifier or placeholder. */
 export function looksRandom(value: string): boolean {
   if (value.length < 16 || PLACEHOLDER.test(value)) return false;
@@ -109,7 +120,7 @@ export function redactSecrets(text: string): ScanResult {
       const secret = m.groups?.secret;
       const start = secret === undefined ? m.index : m.index + m[0].lastIndexOf(secret);
       const value = secret ?? m[0];
-      if (rule.id === 'url-password' && (/^\$\{?|^<|^%/.test(value) || PLACEHOLDER.test(value) || value.toLowerCase() === 'password')) continue;
+      if (rule.id === 'url-password' && !urlPasswordLooksReal(value)) continue;
       add(start, start + value.length, redactedMarker(rule.id), rule.id);
     }
   }

@@ -56,6 +56,9 @@ describe('redactSecrets', () => {
       'def get_token_for_user(user_id_1234567890):',
       'tokens = tokenize(text)',
       'url = "postgres://user:${DB_PASSWORD}@localhost/db"',
+      ' * credentials in URLs (`https://user:pass@host`), and secret-looking query parameters.',
+      'redis://:password@cache:6379/0',
+      'amqp://guest:{pw}@broker',
     ];
     for (const line of innocent) expect(redactSecrets(line), line).toEqual({ text: line, redactions: [] });
   });
