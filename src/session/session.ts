@@ -14,12 +14,11 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
-import { outermostPaths, walkFiles, walkOptionsFor, walkPaths, type DiscoveredFile } from '../discovery/walk.js';
-import { describeShard, type Shard } from '../discovery/shard.js';
-import { repoPaths } from '../discovery/repo-path.js';
+import type { DiscoveredFile } from '../discovery/walk.js';
+import type { Shard } from '../discovery/shard.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
-import { CodeweaverError, UsageError } from '../errors.js';
+import { CodeweaverError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import type { HttpClientStats } from '../http/types.js';
 import type { RetryEvent } from '../http/retry.js';
@@ -31,10 +30,11 @@ import { buildsOf, type IndexMeta, type StoreStatus, type VectorStore } from '..
 import { perClientDelta, counterDelta } from './stats.js';
 import { addSecretsFromEnv } from '../redact.js';
 import { adoptIndexSettings, buildSettingsOf } from './build-info.js';
-import { currentCommit, shardRunRecord, shardRunStarted } from './shards.js';
+import { currentCommit, shardRunStarted } from './shards.js';
 import { SearchService, type SearchRequest, type SearchResult } from './search.js';
 import { publishBuild, publishRebuild, type PublishRequest, type PublishResult } from './builds.js';
 import { Chunkers } from './chunkers.js';
+import { checkShardRequest, countFiles, narrowedRun, recordShardEnd } from './index-job.js';
 
 /** How long closing the pool may take before its sockets are destroyed. */
 export const POOL_CLOSE_DEADLINE_MS = 3000;
@@ -140,6 +140,8 @@ export class Session {
   private closing: Promise<void> | null = null;
   private lexicalNoted = false;
   private readonly searches: SearchService;
+  /** Lines for the user, as the front end's hooks print them. */
+  private readonly say: { warn: (message: string) => void; info: (message: string) => void };
 
   constructor(options: SessionOptions) {
     this.root = options.root;
@@ -148,6 +150,7 @@ export class Session {
     this.env = options.env;
     this.knobs = options.knobs ?? readEnvKnobs(options.env);
     this.hooks = options.hooks ?? {};
+    this.say = { warn: (m) => this.hooks.onWarning?.(m), info: (m) => this.hooks.onInfo?.(m) };
     this.chunkers = new Chunkers(this.knobs.chunkThreads);
     this.searches = new SearchService({ root: this.root, loaded: this.loaded, env: this.env, reader: () => this.openReader(), pool: () => this.openPool() });
   }
@@ -198,11 +201,7 @@ export class Session {
     const build = request.build;
     const shard = request.shard && request.shard.count > 1 ? request.shard : undefined;
     const rebuild = Boolean(request.full) || build !== undefined;
-    if (shard && rebuild && build === undefined) {
-      throw new UsageError(
-        `--full with --shard ${describeShard(shard)} needs --build ID: the shards fill one new index together, and cw publish --build ID --shards ${shard.count} makes it live once all have finished`,
-      );
-    }
+    checkShardRequest(shard, rebuild, build);
     const sharded = shard !== undefined || build !== undefined;
     const startedAt = new Date();
     const commit = sharded && !dryRun ? currentCommit(this.root, this.env) : null;
@@ -288,17 +287,13 @@ export class Session {
       this.running = run;
       this.runStarted = new Date();
       // A walk without reading, beside the real one: an early total for the progress display.
-      if (!request.files && request.precount) void this.countFiles(config, request.filter, signal).then((n) => n !== null && run.setExpectedTotal(n));
+      if (!request.files && request.precount) void countFiles(this.root, config.indexing, request.filter, signal).then((n) => n !== null && run.setExpectedTotal(n));
       const summary = await run.run();
       if (sharded && !dryRun) {
-        // How the shard ended, for `cw status` and `cw publish` (a named build is published by them, not here).
-        const record = shardRunRecord(summary, shard ?? WHOLE, build ?? null, await commit, startedAt);
-        await buildsOf(store, '--shard').recordShardRun(record).catch((err: unknown) => this.hooks.onWarning?.(`could not record this shard's run: ${messageOf(err)}`));
-        if (build !== undefined && record.outcome === 'complete') {
-          this.hooks.onInfo?.(`shard ${record.shard}/${record.shards} of build ${build} is complete — cw publish --build ${build} --shards ${record.shards} makes the build live once every shard is`);
-        }
+        // How the shard ended (a named build is published by cw publish, not here).
+        await recordShardEnd(store, summary, { shard: shard ?? WHOLE, build: build ?? null, commit: await commit, startedAt }, this.say);
       } else if (rebuild && !dryRun) {
-        await publishRebuild(store, summary, { warn: (m) => this.hooks.onWarning?.(m), info: (m) => this.hooks.onInfo?.(m) });
+        await publishRebuild(store, summary, this.say);
       }
       summary.http = perClientDelta(this.httpStats(), httpBefore);
       summary.store_requests = counterDelta(store.stats(), storeBefore);
@@ -316,30 +311,8 @@ export class Session {
   /** A request for some paths, as the file source and scope the run takes. */
   private narrowed(request: IndexRequest): RunRequest {
     if (!request.paths) return request;
-    // Canonical and inside the root before anything is opened: `./lib` and `lib/x/..` are `lib`.
-    const paths = outermostPaths(repoPaths(this.root, request.paths));
-    if (paths.includes('')) return { ...request, paths: undefined };
-    const options = walkOptionsFor(this.config.indexing, request.filter);
-    return {
-      ...request,
-      files: (signal) => walkPaths(this.root, paths, { ...options, signal }),
-      scope: { covers: (p) => paths.some((q) => p === q || p.startsWith(`${q}/`)), paths },
-    };
-  }
-
-  /** Files in scope, by a walk that stats but reads nothing; null if the walk failed or was stopped. */
-  private async countFiles(config: Config, filter: RunFilter | undefined, signal: AbortSignal): Promise<number | null> {
-    let n = 0;
-    try {
-      // A filter of its own: the run's records which globs matched, for its warnings.
-      const options = walkOptionsFor(config.indexing, filter && new RunFilter(filter.include, filter.exclude));
-      for await (const _ of walkFiles(this.root, { ...options, signal })) {
-        n++;
-      }
-      return n;
-    } catch {
-      return null;
-    }
+    const narrowed = narrowedRun(this.root, this.config.indexing, request.filter, request.paths);
+    return narrowed ? { ...request, ...narrowed } : { ...request, paths: undefined };
   }
 
   /** The partial summary of the run in progress (a forced exit prints it), or an empty interrupted one. */
@@ -419,9 +392,4 @@ export class Session {
       onRetry: (event) => this.hooks.onRetry?.(provider, event),
     });
   }
-
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
