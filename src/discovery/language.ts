@@ -33,6 +33,7 @@ const BY_EXTENSION: Record<string, string> = {
   css: 'css', scss: 'scss', sass: 'scss', less: 'less',
   md: 'markdown', markdown: 'markdown', mdx: 'markdown',
   rst: 'restructuredtext',
+  adoc: 'asciidoc', asciidoc: 'asciidoc',
   json: 'json', jsonc: 'json', json5: 'json',
   yaml: 'yaml', yml: 'yaml',
   toml: 'toml',
@@ -52,6 +53,24 @@ const BY_NAME: Record<string, string> = {
   'cmakelists.txt': 'cmake',
 };
 
+/**
+ * The languages that are prose rather than code: documentation, notes, plain text. The one
+ * list (search ranks them below code for code questions); every name is one languageForPath
+ * gives.
+ */
+export const PROSE_LANGUAGES: ReadonlySet<string> = new Set(['markdown', 'restructuredtext', 'asciidoc', 'text']);
+
+/**
+ * A language as a user names it (`--lang`, MCP `language`): its stored name (`python`,
+ * `restructuredtext`), or a file extension that stands for one (`py`, `rst`, `md`, `ts`).
+ * Anything else is returned as given (lower case), and matches nothing.
+ */
+export function languageNamed(name: string): string {
+  const lower = name.toLowerCase().replace(/^\./, '');
+  if (KNOWN_LANGUAGES.has(lower)) return lower;
+  return BY_EXTENSION[lower] ?? lower;
+}
+
 export function languageForPath(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
   const byName = BY_NAME[name];
@@ -61,3 +80,5 @@ export function languageForPath(path: string): string {
   if (dot <= 0) return 'text'; // no extension, or a dotfile such as .gitignore
   return BY_EXTENSION[name.slice(dot + 1)] ?? 'text';
 }
+
+const KNOWN_LANGUAGES: ReadonlySet<string> = new Set([...Object.values(BY_EXTENSION), ...Object.values(BY_NAME), 'text']);

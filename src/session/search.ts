@@ -8,6 +8,7 @@
  * connections, its 429 cool-down and its rate budget from one query to the next.
  */
 import type { LoadedConfig } from '../config/load.js';
+import { languageNamed } from '../discovery/language.js';
 import { repoPath } from '../discovery/repo-path.js';
 import { RunFilter } from '../discovery/run-filter.js';
 import { createEmbedder } from '../embedding/create.js';
@@ -65,7 +66,7 @@ export class SearchService {
     if (!meta) throw new UsageError(`no index at ${store.location} — run \`cw index\` first`);
     const vector = meta.dimensions === null ? null : await this.embedQuery(meta, query);
     const base = { text: query, vector, pathPrefix: under || undefined };
-    const languages = new Set((request.languages ?? []).map((l) => l.toLowerCase()));
+    const languages = new Set((request.languages ?? []).map(languageNamed));
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
     const ranked = (hits: SearchHit[]) => applyPathPriors(hits, query).slice(0, request.limit);
     const searchMode = searchModeOf(meta.dimensions);

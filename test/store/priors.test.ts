@@ -29,3 +29,42 @@ describe('path priors', () => {
     expect(applyPathPriors(hits, 'changelog for retry')).toEqual(hits);
   });
 });
+
+describe('prose and intent', () => {
+  it('ranks every prose language the detector gives below code (one list for both)', async () => {
+    const { languageForPath, PROSE_LANGUAGES } = await import('../../src/discovery/language.js');
+    for (const file of ['docs/usage.rst', 'README.md', 'guide.adoc', 'NOTES.txt']) {
+      const language = languageForPath(file);
+      expect(PROSE_LANGUAGES.has(language), `${file}: ${language}`).toBe(true);
+      expect(pathPrior(file, language), file).toBeLessThan(1);
+    }
+    // Every prose name is one the detector can give.
+    const given = new Set(['x.md', 'x.rst', 'x.adoc', 'x'].map(languageForPath));
+    for (const name of PROSE_LANGUAGES) expect(given.has(name), name).toBe(true);
+  });
+
+  it('takes a long text as about tests or docs only when its first line says so', async () => {
+    const { wantsTestsOrDocs } = await import('../../src/store/ranking/priors.js');
+    expect(wantsTestsOrDocs('router param tests')).toBe(true);
+    expect(wantsTestsOrDocs('retry after header')).toBe(false);
+    const issue = (first: string) =>
+      `${first}\n\nWhen I call session.send the redirect loses the method.\n\n$ pip list\nmock 5.1.0\nrequests 2.31\n\nThe docs say it should keep it; see the example below.\n\`\`\`\nr = s.send(p)\n\`\`\``;
+    expect(wantsTestsOrDocs(issue('Redirects drop the request method'))).toBe(false);
+    expect(wantsTestsOrDocs(issue('The docs of Session.send are wrong about redirects'))).toBe(true);
+    const hits = [hit('tests/test_sessions.py', 10, 'python'), hit('requests/sessions.py', 8, 'python')];
+    expect(applyPathPriors(hits, issue('Redirects drop the request method')).map((h) => h.path)).toEqual(['requests/sessions.py', 'tests/test_sessions.py']);
+  });
+
+  it('reads --lang as a stored name or an extension that stands for one', async () => {
+    const { languageNamed } = await import('../../src/discovery/language.js');
+    expect(['rst', 'RestructuredText', 'py', 'Python', '.md', 'ts', 'nope'].map(languageNamed)).toEqual([
+      'restructuredtext',
+      'restructuredtext',
+      'python',
+      'python',
+      'markdown',
+      'typescript',
+      'nope',
+    ]);
+  });
+});

@@ -6,12 +6,18 @@
  * hits are ranked down, not out: their score is scaled, so a test still wins when nothing in
  * the code matches. A query that asks for tests or docs gets no prior.
  */
+import { PROSE_LANGUAGES } from '../../discovery/language.js';
 import type { SearchHit } from '../vector-store.js';
 
 const TEST_PATH = /(^|\/)(tests?|__tests__|specs?|e2e|fixtures?|testdata)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb)$|(^|\/)test_[^/]+\.py$|Tests?\.(java|cs|kt)$/i;
 const CHANGELOG_PATH = /(^|\/)(CHANGELOG|CHANGES|HISTORY|NEWS|RELEASES?)(\.[a-z]+)?$/i;
-const DOC_LANGUAGES = new Set(['markdown', 'text', 'rst', 'asciidoc']);
 const WANTS_TESTS_OR_DOCS = /\b(tests?|testing|specs?|mocks?|fixtures?|docs?|documentation|readme|changelog|release notes?|examples?)\b/i;
+/**
+ * Words past which a query is a text about a problem (a pasted issue, a traceback) rather than
+ * a request: such a text mentions tests, docs or examples in passing ("the docs say…", a
+ * `pip list` with `mock`), so only its first line, its title, says what it is about.
+ */
+const SHORT_QUERY_WORDS = 12;
 
 /** Multipliers of a hit's score by where it lives. */
 export const PRIORS = { test: 0.5, changelog: 0.4, doc: 0.6 } as const;
@@ -19,15 +25,23 @@ export const PRIORS = { test: 0.5, changelog: 0.4, doc: 0.6 } as const;
 export function pathPrior(path: string, language: string): number {
   if (CHANGELOG_PATH.test(path)) return PRIORS.changelog;
   if (TEST_PATH.test(path)) return PRIORS.test;
-  if (DOC_LANGUAGES.has(language)) return PRIORS.doc;
+  if (PROSE_LANGUAGES.has(language)) return PRIORS.doc;
   return 1;
 }
 
 /** Hits re-ranked with the path priors (stable for equal scores); unchanged when the query asks for tests or docs. */
 export function applyPathPriors(hits: SearchHit[], query: string): SearchHit[] {
-  if (WANTS_TESTS_OR_DOCS.test(query)) return hits;
+  if (wantsTestsOrDocs(query)) return hits;
   return hits
     .map((h, i) => ({ h: { ...h, score: h.score * pathPrior(h.path, h.language) }, i }))
     .sort((a, b) => b.h.score - a.h.score || a.i - b.i)
     .map(({ h }) => h);
+}
+
+/** Whether the query asks for tests or docs: a short one anywhere, a long text in its first line. */
+export function wantsTestsOrDocs(query: string): boolean {
+  const text = query.trim();
+  const words = text.split(/\s+/).length;
+  const about = words <= SHORT_QUERY_WORDS ? text : (text.split('\n', 1)[0] ?? '');
+  return WANTS_TESTS_OR_DOCS.test(about);
 }
