@@ -16,6 +16,7 @@ import type { Embedder } from '../embedding/embedder.js';
 import { UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import { addSecretsFromEnv } from '../redact.js';
+import { boostNamedFiles } from '../store/ranking/named-files.js';
 import { applyPathPriors } from '../store/ranking/priors.js';
 import { searchModeOf, type IndexMeta, type SearchHit, type SearchMode, type VectorStore } from '../store/vector-store.js';
 import { queryEmbedderConfig } from './build-info.js';
@@ -68,7 +69,7 @@ export class SearchService {
     const base = { text: query, vector, pathPrefix: under || undefined };
     const languages = new Set((request.languages ?? []).map(languageNamed));
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
-    const ranked = (hits: SearchHit[]) => applyPathPriors(hits, query).slice(0, request.limit);
+    const ranked = (hits: SearchHit[]) => applyPathPriors(boostNamedFiles(hits, query), query).slice(0, request.limit);
     const searchMode = searchModeOf(meta.dimensions);
     if (languages.size === 0 && !globs) return { hits: ranked(await store.search({ ...base, limit: request.limit * PRIOR_CANDIDATES })), searchMode };
     // Filters apply to the ranked candidates; fetch more until enough pass (or none are left).
