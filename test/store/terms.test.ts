@@ -51,3 +51,13 @@ describe('codeTerms', () => {
     expect(codeTermsText('(); -')).toBe('');
   });
 });
+
+describe('searchTerms', () => {
+  it('keeps every term of a short query, and leaves prose and noise out of a long one', async () => {
+    const { searchTerms } = await import('../../src/store/ranking/terms.js');
+    expect(searchTerms('os path id v2')).toEqual(['os', 'path', 'id', 'v2']);
+    const long = searchTerms('When I call the zeros method it is not working for me: M1 = sy.Matrix.zeros(0, 0) returns 6 instead of the matrix');
+    expect(long).toEqual(expect.arrayContaining(['call', 'zeros', 'method', 'working', 'matrix', 'returns']));
+    for (const noise of ['when', 'the', 'it', 'is', 'me', 'm1', 'm', '0', '6', 'sy', 'for', 'of']) expect(long, noise).not.toContain(noise);
+  });
+});

@@ -2,16 +2,16 @@
  * The bridge between `codeTerms` and FTS5: the same function makes the indexed text and the
  * query, so `getUserName` is found by "user name" and a query can never be FTS5 syntax.
  */
-import { codeTerms, codeTermsText } from '../ranking/terms.js';
+import { codeTermsText, searchTerms } from '../ranking/terms.js';
 
 /** The text stored in the FTS table: terms joined by spaces (the tokenizer keeps `_` and `$`). */
 export function ftsText(text: string | null): string {
   return text ? codeTermsText(text) : '';
 }
 
-/** Distinct query terms, in first-seen order. */
+/** Distinct query terms, in first-seen order (a long query's noise left out: terms.ts). */
 export function queryTerms(text: string): string[] {
-  return [...new Set(codeTerms(text))];
+  return searchTerms(text);
 }
 
 /**

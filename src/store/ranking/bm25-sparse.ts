@@ -1,4 +1,4 @@
-import { codeTerms } from './terms.js';
+import { codeTerms, searchTerms } from './terms.js';
 
 /**
  * Lexical search in Qdrant: a sparse vector per chunk, weighted on our side with BM25's
@@ -40,7 +40,8 @@ export function documentSparseVector(text: string): SparseVector {
 
 /** Query side: each distinct term once; the IDF modifier weighs them. */
 export function querySparseVector(text: string): SparseVector {
-  return toVector(countById(codeTerms(text)), () => 1);
+  // The query's distinct search terms (a long query's noise left out), each counted once.
+  return toVector(countById(searchTerms(text)), () => 1);
 }
 
 function countById(terms: string[]): Map<number, number> {

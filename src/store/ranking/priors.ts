@@ -7,17 +7,13 @@
  * the code matches. A query that asks for tests or docs gets no prior.
  */
 import { PROSE_LANGUAGES } from '../../discovery/language.js';
+import { LONG_QUERY_WORDS } from './terms.js';
 import type { SearchHit } from '../vector-store.js';
 
 const TEST_PATH = /(^|\/)(tests?|__tests__|specs?|e2e|fixtures?|testdata)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb)$|(^|\/)test_[^/]+\.py$|Tests?\.(java|cs|kt)$/i;
 const CHANGELOG_PATH = /(^|\/)(CHANGELOG|CHANGES|HISTORY|NEWS|RELEASES?)(\.[a-z]+)?$/i;
 const WANTS_TESTS_OR_DOCS = /\b(tests?|testing|specs?|mocks?|fixtures?|docs?|documentation|readme|changelog|release notes?|examples?)\b/i;
-/**
- * Words past which a query is a text about a problem (a pasted issue, a traceback) rather than
- * a request: such a text mentions tests, docs or examples in passing ("the docs say…", a
- * `pip list` with `mock`), so only its first line, its title, says what it is about.
- */
-const SHORT_QUERY_WORDS = 12;
+
 
 /** Multipliers of a hit's score by where it lives. */
 export const PRIORS = { test: 0.5, changelog: 0.4, doc: 0.6 } as const;
@@ -38,10 +34,14 @@ export function applyPathPriors(hits: SearchHit[], query: string): SearchHit[] {
     .map(({ h }) => h);
 }
 
-/** Whether the query asks for tests or docs: a short one anywhere, a long text in its first line. */
+/**
+ * Whether the query asks for tests or docs: a short one anywhere in it; a long text (a pasted
+ * issue, which mentions tests, docs or examples in passing: "the docs say…", a `pip list` with
+ * `mock`) only in its first line, its title.
+ */
 export function wantsTestsOrDocs(query: string): boolean {
   const text = query.trim();
   const words = text.split(/\s+/).length;
-  const about = words <= SHORT_QUERY_WORDS ? text : (text.split('\n', 1)[0] ?? '');
+  const about = words <= LONG_QUERY_WORDS ? text : (text.split('\n', 1)[0] ?? '');
   return WANTS_TESTS_OR_DOCS.test(about);
 }

@@ -92,3 +92,31 @@ export function codeTermsText(text: string): string {
   });
   return out;
 }
+
+/**
+ * Words past which a query is a text about a problem (a pasted issue, a traceback) rather than
+ * a request for something: its prose and noise then say little about where the code is.
+ */
+export const LONG_QUERY_WORDS = 12;
+
+/** English words that carry no subject in a pasted issue. */
+const STOP_WORDS: ReadonlySet<string> = new Set(
+  ('a about above after again against all am an and any are as at be because been before being below between both but by can could did do does ' +
+    'doing down during each few for from further had has have having he her here hers herself him himself his how i if in into is it its itself ' +
+    'just me more most my myself no nor not now of off on once only or other our ours ourselves out over own same she should so some such than ' +
+    'that the their theirs them themselves then there these they this those through to too under until up very was we were what when where which ' +
+    'while who whom why will with would you your yours yourself yourselves also get got like use used using want would however instead still ' +
+    'seems seem way since thanks please hi hello').split(' '),
+);
+
+/**
+ * The terms a query searches with: its code terms, distinct, in first-seen order. A long query
+ * (a pasted issue) leaves out English stop words, terms of one or two characters and bare
+ * numbers, which match every file's prose and version strings rather than the code it is about;
+ * a short one keeps every term (`os`, `id`, `v2` may be the point of it).
+ */
+export function searchTerms(text: string): string[] {
+  const terms = [...new Set(codeTerms(text))];
+  if (text.trim().split(/\s+/).length <= LONG_QUERY_WORDS) return terms;
+  return terms.filter((t) => t.length > 2 && !/^\d+$/.test(t) && !STOP_WORDS.has(t));
+}
