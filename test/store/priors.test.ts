@@ -68,3 +68,14 @@ describe('prose and intent', () => {
     ]);
   });
 });
+
+describe('housekeeping files', () => {
+  it('rank templates, CI pipelines, dependency lists and tool configuration below code, not the code beside them', () => {
+    for (const file of ['.github/ISSUE_TEMPLATE/bug_report.md', '.github/workflows/ci.yml', 'ci/requirements/py38.yml', 'requirements-dev.txt', 'setup.cfg', 'tox.ini', 'pyproject.toml']) {
+      expect(pathPrior(file, 'text'), file).toBeLessThan(1);
+    }
+    for (const file of ['src/ci/pipeline.py', 'lib/config.py', 'setup.py', 'xarray/core/options.py']) expect(pathPrior(file, 'python'), file).toBe(1);
+    const hits = [hit('.github/ISSUE_TEMPLATE/bug_report.md', 10, 'markdown'), hit('requests/sessions.py', 7, 'python')];
+    expect(applyPathPriors(hits, 'session redirect loses method').map((h) => h.path)).toEqual(['requests/sessions.py', '.github/ISSUE_TEMPLATE/bug_report.md']);
+  });
+});

@@ -12,15 +12,23 @@ import type { SearchHit } from '../vector-store.js';
 
 const TEST_PATH = /(^|\/)(tests?|__tests__|specs?|e2e|fixtures?|testdata)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb)$|(^|\/)test_[^/]+\.py$|Tests?\.(java|cs|kt)$/i;
 const CHANGELOG_PATH = /(^|\/)(CHANGELOG|CHANGES|HISTORY|NEWS|RELEASES?)(\.[a-z]+)?$/i;
+/**
+ * The repository's housekeeping rather than its code: issue and PR templates, CI pipelines,
+ * dependency lists and tool configuration. A pasted issue *is* a filled-in template, and its
+ * version dump matches the dependency lists, so for a code question they come below code.
+ */
+const HOUSEKEEPING_PATH =
+  /^(\.github|\.gitlab|\.circleci|\.azure-pipelines|ci)\/|(^|\/)(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|setup\.cfg|tox\.ini|pyproject\.toml|Pipfile|environment[\w.-]*\.ya?ml|\.pre-commit-config\.yaml|\.travis\.yml|appveyor\.yml|azure-pipelines\.yml|codecov\.ya?ml|\.readthedocs\.ya?ml)$/i;
 const WANTS_TESTS_OR_DOCS = /\b(tests?|testing|specs?|mocks?|fixtures?|docs?|documentation|readme|changelog|release notes?|examples?)\b/i;
 
 
 /** Multipliers of a hit's score by where it lives. */
-export const PRIORS = { test: 0.5, changelog: 0.4, doc: 0.6 } as const;
+export const PRIORS = { test: 0.5, changelog: 0.4, doc: 0.6, housekeeping: 0.5 } as const;
 
 export function pathPrior(path: string, language: string): number {
   if (CHANGELOG_PATH.test(path)) return PRIORS.changelog;
   if (TEST_PATH.test(path)) return PRIORS.test;
+  if (HOUSEKEEPING_PATH.test(path)) return PRIORS.housekeeping;
   if (PROSE_LANGUAGES.has(language)) return PRIORS.doc;
   return 1;
 }
