@@ -38,7 +38,7 @@ export function namedFiles(query: string): { paths: string[]; modules: string[] 
 
 /** Whether `path` (repository-relative) is a file the query names. */
 function isNamed(path: string, named: { paths: string[]; modules: string[] }): boolean {
-  if (named.paths.some((p) => p === path || p.endsWith(`/${path}`) || path.endsWith(`/${p}`) || path === p)) return true;
+  if (named.paths.some((p) => p === path || p.endsWith(`/${path}`) || path.endsWith(`/${p}`))) return true;
   const stem = path.replace(/\.[^./]+$/, '');
   return named.modules.some((m) => stem === m || stem.endsWith(`/${m}`) || (stem.endsWith('/__init__') && stem.slice(0, -'/__init__'.length).endsWith(m)));
 }
