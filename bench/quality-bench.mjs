@@ -7,14 +7,14 @@
 // English stop words out, Porter-2 stems).
 //
 //   npm run build
-//   node bench/quality-bench.mjs --clones DIR [--data FILE] [--only REPO] [--limit N] [--keep DIR]
+//   node bench/quality-bench.mjs --clones DIR [--data FILE] [--only REPO] [--limit N] [--keep DIR] [--json]
 //
 // DIR holds one clone per repository, as `owner+name/repo` (what the search tool's fetch
 // brings: /work/.mirror), `owner+name`, or `name`: a git directory or a work tree with .git.
 // --data defaults to ../shared/quality/swebench-lite-dev.jsonl. Prints R@1/5/10, MRR and
 // found@100 overall and per repository; --json prints the per-instance ranks as well.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,9 @@ const data = flag('--data', path.join(ROOT, '..', 'shared', 'quality', 'swebench
 const only = flag('--only');
 const limit = Number(flag('--limit', Infinity));
 const asJson = args.includes('--json');
+// --keep DIR: checkouts (and their indexes) stay in DIR/<instance_id> and are reused by the
+// next run, whose `cw index` is then a rerun (only ranking changed: seconds, not minutes).
+const keep = flag('--keep');
 
 const instances = readFileSync(data, 'utf8')
   .split('\n')
@@ -55,11 +58,18 @@ function gitDirOf(repo) {
 }
 
 /** The repository's tree at `commit`, written to a new directory (no .git: nothing to walk twice). */
-function checkout(repo, commit) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `cw-quality-${repo.replace('/', '-')}-`));
+function checkout(repo, commit, id) {
+  if (keep && existsSync(path.join(keep, `${id}.done`))) return path.join(keep, id);
+  const dir = keep ? path.join(keep, id) : mkdtempSync(path.join(os.tmpdir(), `cw-quality-${repo.replace('/', '-')}-`));
+  if (keep) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
   const archive = spawnSync('git', ['--git-dir', gitDirOf(repo), 'archive', '--format=tar', commit], { maxBuffer: 1 << 30 });
   if (archive.status !== 0) throw new Error(`git archive ${repo}@${commit}: ${archive.stderr}`);
   execFileSync('tar', ['-x', '-C', dir], { input: archive.stdout, maxBuffer: 1 << 30 });
+  // The mark that the checkout is whole lives beside it, not in the tree cw indexes.
+  if (keep) writeFileSync(path.join(keep, `${id}.done`), commit);
   return dir;
 }
 
@@ -120,7 +130,7 @@ function bm25Index(dir) {
 const METHODS = ['cw whole issue', 'cw title', 'BM25 files whole issue', 'BM25 files title'];
 const results = [];
 for (const [n, d] of instances.entries()) {
-  const dir = checkout(d.repo, d.base_commit);
+  const dir = checkout(d.repo, d.base_commit, d.instance_id);
   try {
     cw(['index', dir, '--json', '--quiet']);
     const queries = { whole: d.problem_statement, title: title(d.problem_statement) };
@@ -135,7 +145,7 @@ for (const [n, d] of instances.entries()) {
     results.push({ id: d.instance_id, repo: d.repo, ranks });
     process.stderr.write(`${n + 1}/${instances.length} ${d.instance_id}: ${METHODS.map((m) => ranks[m] ?? '-').join(' ')}\n`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 

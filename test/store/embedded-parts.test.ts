@@ -45,6 +45,10 @@ describe('FTS query text', () => {
     expect(ftsMatchExpression(queryTerms('getUser("x") AND *'))).toBe('"getuser" OR "get" OR "user" OR "x" OR "and"');
     expect(ftsMatchExpression(queryTerms('(*"'))).toBeNull();
   });
+
+  it('writes a term as often as it weighs (bm25() sums over the phrases)', () => {
+    expect(ftsMatchExpression([{ term: 'parse_url', weight: 2 }, { term: 'fails', weight: 1 }])).toBe('"parse_url" OR "parse_url" OR "fails"');
+  });
 });
 
 describe('pathRange', () => {

@@ -52,12 +52,26 @@ describe('codeTerms', () => {
   });
 });
 
-describe('searchTerms', () => {
+describe('weightedSearchTerms', () => {
+  const searchTerms = async (text: string) => (await import('../../src/store/ranking/terms.js')).weightedSearchTerms(text).map((t) => t.term);
+
   it('keeps every term of a short query, and leaves prose and noise out of a long one', async () => {
-    const { searchTerms } = await import('../../src/store/ranking/terms.js');
-    expect(searchTerms('os path id v2')).toEqual(['os', 'path', 'id', 'v2']);
-    const long = searchTerms('When I call the zeros method it is not working for me: M1 = sy.Matrix.zeros(0, 0) returns 6 instead of the matrix');
+    expect(await searchTerms('os path id v2')).toEqual(['os', 'path', 'id', 'v2']);
+    const long = await searchTerms('When I call the zeros method it is not working for me: M1 = sy.Matrix.zeros(0, 0) returns 6 instead of the matrix');
     expect(long).toEqual(expect.arrayContaining(['call', 'zeros', 'method', 'working', 'matrix', 'returns']));
     for (const noise of ['when', 'the', 'it', 'is', 'me', 'm1', 'm', '0', '6', 'sy', 'for', 'of']) expect(long, noise).not.toContain(noise);
+  });
+
+  it('weighs the code names of a long query above its prose, and nothing in a short one', async () => {
+    const { weightedSearchTerms, CODE_NAME_WEIGHT } = await import('../../src/store/ranking/terms.js');
+    const issue =
+      'Calling `session.mount` twice loses the adapter. The request is sent by Session.send and parse_url() in requests.utils fails; ' +
+      'see https://docs.example.org/en/latest/advanced.html for the HTTPAdapter docs. Setting maxRetries does not help either.';
+    const weight = Object.fromEntries(weightedSearchTerms(issue).map((t) => [t.term, t.weight]));
+    // Names the code has: in backticks, dotted, called, snake_case, camelCase, two-hump Pascal.
+    for (const name of ['session', 'mount', 'send', 'parse_url', 'requests', 'utils', 'httpadapter', 'maxretries']) expect(weight[name], name).toBe(CODE_NAME_WEIGHT);
+    // Prose, a name's split parts, and a link's words weigh 1.
+    for (const word of ['calling', 'twice', 'loses', 'adapter', 'request', 'sent', 'fails', 'parse', 'url', 'docs', 'example', 'latest', 'advanced', 'html', 'max', 'retries']) expect(weight[word], word).toBe(1);
+    for (const t of weightedSearchTerms('parse_url in requests.utils')) expect(t.weight, t.term).toBe(1);
   });
 });

@@ -50,7 +50,7 @@ export class Searcher {
         .slice(0, limit)
         .map(({ key, score }) => ({ rowid: key, score }));
     }
-    const termSet = new Set(terms);
+    const termSet = new Set(terms.map((t) => t.term));
     return ranked.flatMap(({ rowid, score }) => this.hit(rowid, score, termSet) ?? []);
   }
 

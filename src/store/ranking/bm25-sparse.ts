@@ -1,4 +1,4 @@
-import { codeTerms, searchTerms } from './terms.js';
+import { codeTerms, weightedSearchTerms } from './terms.js';
 
 /**
  * Lexical search in Qdrant: a sparse vector per chunk, weighted on our side with BM25's
@@ -38,10 +38,15 @@ export function documentSparseVector(text: string): SparseVector {
   return toVector(tf, (f) => (f * (K1 + 1)) / (f + norm));
 }
 
-/** Query side: each distinct term once; the IDF modifier weighs them. */
+/** Query side: each distinct term with its weight (terms.ts); the IDF modifier weighs them too. */
 export function querySparseVector(text: string): SparseVector {
-  // The query's distinct search terms (a long query's noise left out), each counted once.
-  return toVector(countById(searchTerms(text)), () => 1);
+  // The query's distinct search terms (a long query's noise left out, its code names weighing more).
+  const weights = new Map<number, number>();
+  for (const { term, weight } of weightedSearchTerms(text)) {
+    const id = termId(term);
+    weights.set(id, (weights.get(id) ?? 0) + weight);
+  }
+  return toVector(weights, (w) => w);
 }
 
 function countById(terms: string[]): Map<number, number> {

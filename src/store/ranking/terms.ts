@@ -109,14 +109,53 @@ const STOP_WORDS: ReadonlySet<string> = new Set(
     'seems seem way since thanks please hi hello').split(' '),
 );
 
+/** How much a code name in a long query weighs against a word of its prose. */
+export const CODE_NAME_WEIGHT = 2;
+
+export interface WeightedTerm {
+  term: string;
+  /** How many times the term counts in the query's score (1, or CODE_NAME_WEIGHT). */
+  weight: number;
+}
+
+/** Links: their host and path words are addresses, not names in the code. */
+const URL = /\b(?:https?|ftp):\/\/\S+|\bwww\.\S+/gi;
+/** A name in backticks, a called name, or a dotted chain of names (`a.b.c`, `Session.send`). */
+const MARKED_NAME = /`\s*([\p{L}_$][\p{L}\p{N}_$.]*)[^`\n]*`|([\p{L}_$][\p{L}\p{N}_$]*)\s*\(|[\p{L}_$][\p{L}\p{N}_$]*(?:\.[\p{L}_$][\p{L}\p{N}_$]*)+/gu;
+/** snake_case, __dunder__, camelCase, PascalCase with two humps, HTTPAdapter: names only code has. */
+const NAME_SHAPE = /[\p{L}\p{N}]_[\p{L}\p{N}]|^__\p{L}|\p{Ll}\p{Lu}|\p{Lu}\p{Lu}\p{Ll}/u;
+
 /**
- * The terms a query searches with: its code terms, distinct, in first-seen order. A long query
- * (a pasted issue) leaves out English stop words, terms of one or two characters and bare
- * numbers, which match every file's prose and version strings rather than the code it is about;
- * a short one keeps every term (`os`, `id`, `v2` may be the point of it).
+ * The code names in a text, lower-cased: words shaped like identifiers (snake_case, camelCase,
+ * dunders), names in backticks, names called (`f(`) and every part of a dotted chain
+ * (`xarray.core.groupby`, `Session.send`). A pasted issue is mostly prose; these are the words
+ * that can only point into the code.
  */
-export function searchTerms(text: string): string[] {
+export function codeNames(text: string): Set<string> {
+  const names = new Set<string>();
+  const plain = text.replace(URL, ' ');
+  forEachWord(plain, (word) => {
+    if (NAME_SHAPE.test(word)) names.add(word.toLowerCase());
+  });
+  for (const m of plain.matchAll(MARKED_NAME)) {
+    for (const part of (m[1] ?? m[2] ?? m[0]).split('.')) if (part) names.add(part.toLowerCase());
+  }
+  return names;
+}
+
+/**
+ * The terms a query searches with, distinct, in first-seen order, with their weights. A long
+ * query (a pasted issue) leaves out English stop words, terms of one or two characters and
+ * bare numbers, which match every file's prose and version strings rather than the code it is
+ * about, and weighs its code names (codeNames) CODE_NAME_WEIGHT times a word of prose. A short
+ * query keeps every term at weight 1: each word in it was chosen (`os`, `id`, `v2` may be the
+ * point of it).
+ */
+export function weightedSearchTerms(text: string): WeightedTerm[] {
   const terms = [...new Set(codeTerms(text))];
-  if (text.trim().split(/\s+/).length <= LONG_QUERY_WORDS) return terms;
-  return terms.filter((t) => t.length > 2 && !/^\d+$/.test(t) && !STOP_WORDS.has(t));
+  if (text.trim().split(/\s+/).length <= LONG_QUERY_WORDS) return terms.map((term) => ({ term, weight: 1 }));
+  const names = codeNames(text);
+  return terms
+    .filter((t) => t.length > 2 && !/^\d+$/.test(t) && !STOP_WORDS.has(t))
+    .map((term) => ({ term, weight: names.has(term) ? CODE_NAME_WEIGHT : 1 }));
 }
