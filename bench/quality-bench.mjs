@@ -134,15 +134,21 @@ for (const [n, d] of instances.entries()) {
   try {
     cw(['index', dir, '--json', '--quiet']);
     const queries = { whole: d.problem_statement, title: title(d.problem_statement) };
-    const search = (q) => rankedFiles(cw(['search', q, '-p', dir, '--json', '--limit', '100']).results);
+    // Distinct files among the first 10 hits: how much of a page one file takes.
+    const spread = {};
+    const search = (q, method) => {
+      const { results: hits } = cw(['search', q, '-p', dir, '--json', '--limit', '100']);
+      spread[method] = new Set(hits.slice(0, 10).map((h) => h.path)).size;
+      return rankedFiles(hits);
+    };
     const baseline = bm25Index(dir);
     const ranks = {
-      'cw whole issue': rankOf(search(queries.whole), d.gold_files),
-      'cw title': rankOf(search(queries.title), d.gold_files),
+      'cw whole issue': rankOf(search(queries.whole, 'cw whole issue'), d.gold_files),
+      'cw title': rankOf(search(queries.title, 'cw title'), d.gold_files),
       'BM25 files whole issue': rankOf(baseline.search(queries.whole), d.gold_files),
       'BM25 files title': rankOf(baseline.search(queries.title), d.gold_files),
     };
-    results.push({ id: d.instance_id, repo: d.repo, ranks });
+    results.push({ id: d.instance_id, repo: d.repo, ranks, spread });
     process.stderr.write(`${n + 1}/${instances.length} ${d.instance_id}: ${METHODS.map((m) => ranks[m] ?? '-').join(' ')}\n`);
   } finally {
     if (!keep) rmSync(dir, { recursive: true, force: true });
@@ -159,21 +165,23 @@ function metrics(rows, method) {
     r10: at(10),
     mrr: ranks.reduce((s, r) => s + (r ? 1 / r : 0), 0) / ranks.length,
     found100: ranks.filter((r) => r !== null).length / ranks.length,
+    // cw only: distinct files among the first 10 hits, on average.
+    files10: rows.every((r) => r.spread?.[method] !== undefined) ? rows.reduce((s, r) => s + r.spread[method], 0) / rows.length : null,
   };
 }
 
 const table = (rows) =>
   METHODS.map((m) => {
     const x = metrics(rows, m);
-    return `| ${m} | ${x.r1.toFixed(3)} | ${x.r5.toFixed(3)} | ${x.r10.toFixed(3)} | ${x.mrr.toFixed(3)} | ${x.found100.toFixed(3)} |`;
+    return `| ${m} | ${x.r1.toFixed(3)} | ${x.r5.toFixed(3)} | ${x.r10.toFixed(3)} | ${x.mrr.toFixed(3)} | ${x.found100.toFixed(3)} | ${x.files10?.toFixed(1) ?? ''} |`;
   }).join('\n');
 
 if (asJson) {
   console.log(JSON.stringify({ results, overall: Object.fromEntries(METHODS.map((m) => [m, metrics(results, m)])) }, null, 2));
 } else {
-  console.log(`\n${results.length} instances\n\n| method | R@1 | R@5 | R@10 | MRR | found@100 |\n| --- | ---: | ---: | ---: | ---: | ---: |\n${table(results)}`);
+  console.log(`\n${results.length} instances\n\n| method | R@1 | R@5 | R@10 | MRR | found@100 | files in first 10 hits |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n${table(results)}`);
   for (const repo of [...new Set(results.map((r) => r.repo))]) {
     const rows = results.filter((r) => r.repo === repo);
-    console.log(`\n${repo} (${rows.length})\n\n| method | R@1 | R@5 | R@10 | MRR | found@100 |\n| --- | ---: | ---: | ---: | ---: | ---: |\n${table(rows)}`);
+    console.log(`\n${repo} (${rows.length})\n\n| method | R@1 | R@5 | R@10 | MRR | found@100 | files in first 10 hits |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n${table(rows)}`);
   }
 }

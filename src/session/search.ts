@@ -1,8 +1,8 @@
 /**
  * The session's search service: one query made canonical once (`under` confined to the root),
  * embedded by the model that built the index, run against the store, then ranked and filtered
- * the same way whatever the store: path priors over 3× the wanted hits, language and glob
- * filters over candidates widened until enough pass.
+ * the same way whatever the store: files the query names, path priors and per-file diversity
+ * over 3× the wanted hits, language and glob filters over candidates widened until enough pass.
  *
  * One query embedder per model for the session's life: a long-lived server (`cw mcp`) keeps its
  * connections, its 429 cool-down and its rate budget from one query to the next.
@@ -16,6 +16,7 @@ import type { Embedder } from '../embedding/embedder.js';
 import { UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import { addSecretsFromEnv } from '../redact.js';
+import { diversifyByFile } from '../store/ranking/diversity.js';
 import { boostNamedFiles } from '../store/ranking/named-files.js';
 import { applyPathPriors } from '../store/ranking/priors.js';
 import { searchModeOf, type IndexMeta, type SearchHit, type SearchMode, type VectorStore } from '../store/vector-store.js';
@@ -69,7 +70,8 @@ export class SearchService {
     const base = { text: query, vector, pathPrefix: under || undefined };
     const languages = new Set((request.languages ?? []).map(languageNamed));
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
-    const ranked = (hits: SearchHit[]) => applyPathPriors(boostNamedFiles(hits, query), query).slice(0, request.limit);
+    // Named files and path priors scale scores; diversity then decays each file's repeats.
+    const ranked = (hits: SearchHit[]) => diversifyByFile(applyPathPriors(boostNamedFiles(hits, query), query)).slice(0, request.limit);
     const searchMode = searchModeOf(meta.dimensions);
     if (languages.size === 0 && !globs) return { hits: ranked(await store.search({ ...base, limit: request.limit * PRIOR_CANDIDATES })), searchMode };
     // Filters apply to the ranked candidates; fetch more until enough pass (or none are left).
