@@ -7,7 +7,7 @@
  * the code matches. A query that asks for tests or docs gets no prior.
  */
 import { PROSE_LANGUAGES } from '../../discovery/language.js';
-import { LONG_QUERY_WORDS } from './terms.js';
+import { isLongQuery } from './terms.js';
 import type { SearchHit } from '../vector-store.js';
 
 const TEST_PATH = /(^|\/)(tests?|__tests__|specs?|e2e|fixtures?|testdata)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb)$|(^|\/)test_[^/]+\.py$|Tests?\.(java|cs|kt)$/i;
@@ -49,7 +49,6 @@ export function applyPathPriors(hits: SearchHit[], query: string): SearchHit[] {
  */
 export function wantsTestsOrDocs(query: string): boolean {
   const text = query.trim();
-  const words = text.split(/\s+/).length;
-  const about = words <= LONG_QUERY_WORDS ? text : (text.split('\n', 1)[0] ?? '');
+  const about = isLongQuery(text) ? (text.split('\n', 1)[0] ?? '') : text;
   return WANTS_TESTS_OR_DOCS.test(about);
 }

@@ -99,6 +99,11 @@ export function codeTermsText(text: string): string {
  */
 export const LONG_QUERY_WORDS = 12;
 
+/** Whether a query is a text about a problem (more than LONG_QUERY_WORDS words) rather than a request. */
+export function isLongQuery(text: string): boolean {
+  return text.trim().split(/\s+/).length > LONG_QUERY_WORDS;
+}
+
 /** English words that carry no subject in a pasted issue. */
 const STOP_WORDS: ReadonlySet<string> = new Set(
   ('a about above after again against all am an and any are as at be because been before being below between both but by can could did do does ' +
@@ -153,7 +158,7 @@ export function codeNames(text: string): Set<string> {
  */
 export function weightedSearchTerms(text: string): WeightedTerm[] {
   const terms = [...new Set(codeTerms(text))];
-  if (text.trim().split(/\s+/).length <= LONG_QUERY_WORDS) return terms.map((term) => ({ term, weight: 1 }));
+  if (!isLongQuery(text)) return terms.map((term) => ({ term, weight: 1 }));
   const names = codeNames(text);
   return terms
     .filter((t) => t.length > 2 && !/^\d+$/.test(t) && !STOP_WORDS.has(t))
