@@ -68,12 +68,15 @@ export function isSecretFileName(name: string): boolean {
   return dot > 0 && SECRET_FILE_EXTENSIONS.has(lower.slice(dot + 1));
 }
 
-/** A name-only verdict for a regular file, or null when nothing about its name rules it out. */
-export function skipByName(name: string): SkipReason | null {
+/**
+ * A name-only verdict for a regular file, or null when nothing about its name rules it out.
+ * `skipGenerated` false (indexing.skip_generated) keeps generated names.
+ */
+export function skipByName(name: string, skipGenerated = true): SkipReason | null {
   const lower = name.toLowerCase();
   if (LOCKFILES.has(lower)) return 'lockfile';
   if (MINIFIED_NAME.test(lower)) return 'minified';
-  if (GENERATED_NAME.test(lower)) return 'generated';
+  if (skipGenerated && GENERATED_NAME.test(lower)) return 'generated';
   const dot = lower.lastIndexOf('.');
   if (dot > 0 && BINARY_EXTENSIONS.has(lower.slice(dot + 1))) return 'binary';
   return null;

@@ -30,6 +30,8 @@ export interface WalkOptions {
   respectGitignore: boolean;
   /** Files whose name says they hold secrets (.env, keys, credentials) are left out unread. */
   skipSecretFiles: boolean;
+  /** Files whose name says they are generated (*.pb.go, *_pb2.py, …) are left out (indexing.skip_generated). */
+  skipGenerated: boolean;
   /** This run's --include/--exclude: narrows the walk on top of the configured scope. */
   filter?: RunFilter;
   onSkip?: (path: string, reason: SkipReason) => void;
@@ -43,7 +45,7 @@ export interface WalkOptions {
 
 /** The walk of the index's configured scope (narrowed by this run's filter, if any). */
 export function walkOptionsFor(
-  indexing: { include: string[]; exclude: string[]; max_file_size: number; respect_gitignore: boolean; skip_secret_files: boolean },
+  indexing: { include: string[]; exclude: string[]; max_file_size: number; respect_gitignore: boolean; skip_secret_files: boolean; skip_generated: boolean },
   filter?: RunFilter,
 ): WalkOptions {
   return {
@@ -52,6 +54,7 @@ export function walkOptionsFor(
     maxFileSize: indexing.max_file_size,
     respectGitignore: indexing.respect_gitignore,
     skipSecretFiles: indexing.skip_secret_files,
+    skipGenerated: indexing.skip_generated,
     filter,
   };
 }
@@ -343,7 +346,7 @@ function fileReasonByName(walk: Walk, rules: IgnoreStack, rel: string, name: str
   if (rules.ignores(rel, false) || walk.exclude?.test(rel) === 'ignored') return 'ignored';
   if (walk.include && walk.include.test(rel) !== 'ignored') return 'not_included';
   if (walk.options.skipSecretFiles && isSecretFileName(name)) return 'secret_file';
-  return skipByName(name) ?? walk.options.filter?.rejectFile(rel) ?? null;
+  return skipByName(name, walk.options.skipGenerated) ?? walk.options.filter?.rejectFile(rel) ?? null;
 }
 
 function statAll(walk: Walk, files: PendingFile[]): DiscoveredFile[] {

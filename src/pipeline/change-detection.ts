@@ -17,12 +17,22 @@ import type { DiscoveredFile } from '../discovery/walk.js';
 import type { RecordedStat, VectorStore } from '../store/vector-store.js';
 import type { Ledger } from './ledger.js';
 
-/** What content skips are recorded under: their verdicts change only with the content checks. */
-export const SKIP_SIGNATURE = `content-checks/${CONTENT_CHECKS_VERSION}`;
+/**
+ * What content skips are recorded under: their verdicts change only with the content checks,
+ * and with whether generated files are left out.
+ */
+export function skipSignatureOf(skipGenerated: boolean): string {
+  return `content-checks/${CONTENT_CHECKS_VERSION}${skipGenerated ? '' : '+generated-kept'}`;
+}
 
-/** The signature files are recorded under, for a chunker's signature and the secrets setting. */
-export function contentSignatureOf(chunkerSignature: string, redactSecrets: boolean): string {
-  return redactSecrets ? `${chunkerSignature}+secrets${SECRET_RULES_VERSION}` : chunkerSignature;
+/**
+ * The signature files are recorded under: the chunker's, the content checks' (a file they now
+ * leave out must be read again to be found), the secret rules' when they apply, and whether
+ * generated files are kept.
+ */
+export function contentSignatureOf(chunkerSignature: string, settings: { redactSecrets: boolean; skipGenerated: boolean }): string {
+  const secrets = settings.redactSecrets ? `+secrets${SECRET_RULES_VERSION}` : '';
+  return `${chunkerSignature}+checks${CONTENT_CHECKS_VERSION}${secrets}${settings.skipGenerated ? '' : '+generated-kept'}`;
 }
 
 /** A new or changed file, read: what is chunked and then recorded under `fileHash`. */
@@ -35,6 +45,8 @@ export interface ChangedRead {
 export interface ChangeDetectionDeps {
   store: VectorStore;
   contentSignature: string;
+  /** What content skips are recorded under (skipSignatureOf). */
+  skipSignature: string;
   /** --full: nothing recorded counts, every file is new. */
   full: boolean;
   ledger: Ledger;
@@ -76,7 +88,7 @@ export class ChangeDetection {
           continue;
         }
         // Left out for its content last time, and not written since: left out again, unread.
-        if (rec && rec.skipped !== null && rec.stat === statKey(file.stat!, SKIP_SIGNATURE)) {
+        if (rec && rec.skipped !== null && rec.stat === statKey(file.stat!, this.deps.skipSignature)) {
           this.deps.seenSkipped.add(file.path);
           this.deps.skip(file.path, rec.skipped as SkipReason, true);
           continue;
@@ -102,7 +114,7 @@ export class ChangeDetection {
         this.deps.skip(file.path, read.reason, true);
         if (CONTENT_VERDICTS.has(read.reason)) {
           this.deps.seenSkipped.add(file.path);
-          const stat = file.stat && recordableStatKey(file.stat, SKIP_SIGNATURE);
+          const stat = file.stat && recordableStatKey(file.stat, this.deps.skipSignature);
           if (stat) skips.push({ path: file.path, stat, reason: read.reason });
         }
         continue;

@@ -14,7 +14,7 @@ import { inShard } from '../discovery/shard.js';
 import { walkFileGroups, walkOptionsFor, type DiscoveredFile } from '../discovery/walk.js';
 import { searchModeOf, type FileWrite, type StoredChunk } from '../store/vector-store.js';
 import { Batcher } from './batcher.js';
-import { ChangeDetection, contentSignatureOf } from './change-detection.js';
+import { ChangeDetection, contentSignatureOf, skipSignatureOf } from './change-detection.js';
 import { atLeast, flatten, inGroups, mapConcurrent } from './concurrent.js';
 import { classifyFailure, isAbortError as isAbort, OUTAGE_BATCHES } from './failure-policy.js';
 import { Ledger } from './ledger.js';
@@ -112,10 +112,11 @@ export class IndexRun {
   ) {
     const { embedder } = deps;
     this.vectors = vectorSource({ store: deps.store, embedder, reuse: !options.full, ledger: this.ledger }, options.dryRun);
-    this.contentSignature = contentSignatureOf(deps.chunker.signature, options.indexing.redact_secrets);
+    this.contentSignature = contentSignatureOf(deps.chunker.signature, { redactSecrets: options.indexing.redact_secrets, skipGenerated: options.indexing.skip_generated });
     this.changes = new ChangeDetection({
       store: deps.store,
       contentSignature: this.contentSignature,
+      skipSignature: skipSignatureOf(options.indexing.skip_generated),
       full: options.full,
       ledger: this.ledger,
       seen: this.seen,
@@ -242,7 +243,7 @@ export class IndexRun {
     const realRoot = await realpath(root).catch(() => undefined);
     const reads = mapConcurrent(toRead, READ_CONCURRENCY, async (file) => {
       this.ledger.opened();
-      return { file, read: await readSourceFile(file, { maxFileSize: indexing.max_file_size, realRoot }) };
+      return { file, read: await readSourceFile(file, { maxFileSize: indexing.max_file_size, realRoot, skipGenerated: indexing.skip_generated }) };
     });
     // One group of lookahead: the next group is looked up and handed to the chunker before the
     // current one's files are admitted, so a chunker thread has work while this thread admits,
