@@ -48,7 +48,7 @@ async function startWatching(repo: string, env = cleanEnv()): Promise<CliProcess
   return cli;
 }
 
-const comparable = (s: IndexSnapshot) => ({ files: s.files, chunks: s.chunks, ids: s.ids, fts: s.ftsRows, vectors: s.vectors });
+const comparable = (s: IndexSnapshot) => ({ files: s.files, chunks: s.chunks, ids: s.ids, fts: s.ftsRows, ftsTotals: s.ftsTotals, vectors: s.vectors });
 
 let copies = 0;
 /** What a clean `cw index` of the tree as it is now holds: indexed from a copy. */

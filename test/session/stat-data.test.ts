@@ -60,7 +60,7 @@ async function open(root: string, env: NodeJS.ProcessEnv = {}): Promise<Session>
 const db = (root: string) => path.join(root, '.codeweaver', 'index.sqlite');
 const contents = (root: string) => {
   const s = snapshotEmbeddedIndex(db(root));
-  return { files: s.files, chunks: s.chunks, ids: s.ids, fts: s.ftsRows };
+  return { files: s.files, chunks: s.chunks, ids: s.ids, fts: s.ftsRows, ftsTotals: s.ftsTotals };
 };
 
 /** Waits (polling, bounded) until every file of the tree is older than the racy margin by our clock. */

@@ -8,6 +8,11 @@ export interface IndexSnapshot {
   /** chunk ids, to spot duplicates */
   ids: string[];
   ftsRows: number;
+  /**
+   * The FTS table's document count and total length per column (its 'averages' record), which
+   * BM25 reads: an index updated in place must hold the same statistics as a clean build.
+   */
+  ftsTotals: string;
   vectors: number;
 }
 
@@ -31,11 +36,13 @@ export function snapshotEmbeddedIndex(dbPath: string): IndexSnapshot {
     }>;
     const ftsTable = (db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%fts5%'").get() as { name: string } | undefined)?.name;
     const ftsRows = ftsTable ? (db.prepare(`SELECT count(*) AS n FROM "${ftsTable}"`).get() as { n: number }).n : -1;
+    const averages = ftsTable ? (db.prepare(`SELECT block FROM "${ftsTable}_data" WHERE id = 1`).get() as { block: Buffer } | undefined) : undefined;
     return {
       files,
       chunks: rows.map((r) => `${r.path}:${r.start_line}-${r.end_line}:${r.content_hash}`).sort(),
       ids: rows.map((r) => r.id).sort(),
       ftsRows,
+      ftsTotals: averages ? averages.block.toString('hex') : '',
       vectors: rows.filter((r) => r.has_vector).length,
     };
   } finally {

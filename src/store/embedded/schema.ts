@@ -5,15 +5,18 @@
  */
 import type Database from 'better-sqlite3';
 import { IndexMismatchError } from '../../errors.js';
+import { createFtsTable, FtsRows } from './fts-rows.js';
 
 type Db = Database.Database;
 
 /**
  * Column order matters for the dense scan: the small columns, norm and vector come before
  * `content`, so reading a vector never walks a long chunk text's overflow pages.
- * FTS: contentless (the chunk text lives once, in `chunks`), with contentless_delete so rows can
- * be deleted and replaced by rowid; `_` and `$` are token characters because codeTerms keeps
- * `parse_v2` as one term next to its parts.
+ * FTS: contentless (the chunk text lives once, in `chunks`); `_` and `$` are token characters
+ * because codeTerms keeps `parse_v2` as one term next to its parts. Since v6 a row is deleted with
+ * FTS5's 'delete' command and the values it was inserted with (fts-rows.ts), which keeps the
+ * table's BM25 statistics exact; v1–v5 used contentless_delete, whose deletes leave the deleted
+ * rows in the document count and total length (see v6).
  */
 const MIGRATIONS: ((db: Db) => void)[] = [
   (db) =>
@@ -53,7 +56,7 @@ const MIGRATIONS: ((db: Db) => void)[] = [
         content='', contentless_delete=1,
         tokenize="unicode61 tokenchars '_$'"
       );
-    `),
+    `), // replaced by v6
   // v2: when SQLite's own integrity check last passed (it reads every page, so it is spaced out).
   (db) => db.exec('ALTER TABLE meta ADD COLUMN last_checked_at TEXT'),
   // v3: the settings the index was built with (JSON), so that searches need no flags.
@@ -62,9 +65,35 @@ const MIGRATIONS: ((db: Db) => void)[] = [
   (db) => db.exec('ALTER TABLE files ADD COLUMN stat TEXT'),
   // v5: files left out for their content (binary, minified, …) with their stat data: not read again while unchanged.
   (db) => db.exec('CREATE TABLE skipped (path TEXT PRIMARY KEY, stat TEXT NOT NULL, reason TEXT NOT NULL)'),
+  // v6: a contentless_delete table never takes a deleted row out of the document count and total
+  // length BM25 reads (its values are not known at delete time): every rewrite of a file skewed
+  // the scores, so an index updated in place ranked differently from a clean one (SWE-bench dev
+  // split: the changed file moved from 4th to 8th on one pytest issue after one rewrite of every
+  // file). Rebuilt from the chunks as a plain contentless table, whose deletes are exact.
+  (db) => rebuildFts(db),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The FTS table made again from the chunks: what was inserted for each chunk is a function of
+ * its stored text, symbol and path (fts-rows.ts), so the rebuilt table equals a clean build's.
+ * Also the way to take a change of the terms (codeTerms): a migration that calls this.
+ */
+export function rebuildFts(db: Db): void {
+  db.exec('DROP TABLE IF EXISTS chunks_fts');
+  createFtsTable(db);
+  const fts = new FtsRows(db);
+  // In pages by rowid: a statement cannot write while another is still iterating.
+  const page = db.prepare('SELECT rowid, path, symbol, content FROM chunks WHERE rowid > ? ORDER BY rowid LIMIT 2000').raw();
+  let after = 0;
+  for (;;) {
+    const batch = page.all(after) as Array<[number, string, string | null, string]>;
+    if (batch.length === 0) break;
+    for (const [rowid, path, symbol, content] of batch) fts.insert(rowid, { path, symbol, content });
+    after = batch[batch.length - 1]![0];
+  }
+}
 
 /** Pragmas for a connection that writes: WAL for crash safety and concurrent readers. */
 export function applyWritePragmas(db: Db): void {

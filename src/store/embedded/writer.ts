@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { CodeweaverError } from '../../errors.js';
 import type { FileWrite, WriteResult } from '../vector-store.js';
+import { FtsRows } from './fts-rows.js';
 import { ftsText } from './fts-text.js';
 import { encodeVector, vectorNorm } from './vector-codec.js';
 
@@ -17,15 +18,21 @@ export interface WriteCounters {
   rows_deleted: number;
 }
 
+/** A chunk row as a rewrite of its file needs it. */
+interface StoredRow {
+  rowid: number;
+  symbol: string | null;
+}
+
 /** Thrown inside the transaction (so it rolls back) when a vector does not fit the index. */
 export class VectorShapeError extends CodeweaverError {}
 
 export class ChunkWriter {
   private readonly upsertChunk: Database.Statement;
-  private readonly upsertFts: Database.Statement;
+  private readonly fts: FtsRows;
   private readonly chunksOfPath: Database.Statement;
+  private readonly chunkText: Database.Statement;
   private readonly deleteChunk: Database.Statement;
-  private readonly deleteFts: Database.Statement;
   private readonly upsertFile: Database.Statement;
   private readonly setStat: Database.Statement;
   private readonly upsertSkip: Database.Statement;
@@ -53,10 +60,10 @@ export class ChunkWriter {
         language = excluded.language, symbol = excluded.symbol, content_hash = excluded.content_hash,
         tokens = excluded.tokens, norm = excluded.norm, vector = excluded.vector, content = excluded.content
       RETURNING rowid`).pluck(); // positional: binding by name costs 2–5 µs more per row (bench/store-micro-bench.mjs)
-    this.upsertFts = db.prepare('INSERT OR REPLACE INTO chunks_fts (rowid, terms, symbol, path) VALUES (?, ?, ?, ?)');
-    this.chunksOfPath = db.prepare('SELECT rowid, id FROM chunks WHERE path = ?').raw();
+    this.fts = new FtsRows(db);
+    this.chunksOfPath = db.prepare('SELECT rowid, id, symbol FROM chunks WHERE path = ?').raw();
+    this.chunkText = db.prepare('SELECT content FROM chunks WHERE rowid = ?').pluck();
     this.deleteChunk = db.prepare('DELETE FROM chunks WHERE rowid = ?');
-    this.deleteFts = db.prepare('DELETE FROM chunks_fts WHERE rowid = ?');
     this.upsertFile = db.prepare(
       'INSERT OR REPLACE INTO files (path, file_hash, language, chunk_count, indexed_at, stat) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -118,6 +125,9 @@ export class ChunkWriter {
     for (const file of files) {
       const keep = new Set<string>();
       const pathTerms = ftsText(file.path); // the same for every chunk of the file
+      // The file's chunks already stored, by id: an id names a path, lines and content, so a
+      // chunk stored before holds the same text and needs no new FTS row unless its symbol changed.
+      const stored = this.storedChunks(file.path);
       for (const chunk of file.chunks) {
         const vector = chunk.vector;
         this.checkVector(chunk.id, vector);
@@ -134,12 +144,18 @@ export class ChunkWriter {
           vector ? encodeVector(vector) : null,
           chunk.content,
         ) as number;
-        this.upsertFts.run(rowid, ftsText(chunk.content), ftsText(chunk.symbol), pathTerms);
+        const before = stored.get(chunk.id);
+        if (before === undefined) {
+          this.fts.insert(rowid, { path: file.path, symbol: chunk.symbol, content: chunk.content }, pathTerms);
+        } else if (before.symbol !== chunk.symbol) {
+          this.fts.delete(rowid, { path: file.path, symbol: before.symbol, content: chunk.content }, pathTerms);
+          this.fts.insert(rowid, { path: file.path, symbol: chunk.symbol, content: chunk.content }, pathTerms);
+        }
         keep.add(chunk.id);
         chunksWritten++;
         rowsWritten += 2;
       }
-      chunksDeleted += this.removeChunksOf(file.path, keep);
+      chunksDeleted += this.removeChunks(file.path, [...stored].filter(([id]) => !keep.has(id)).map(([, c]) => c));
       this.upsertFile.run(file.path, file.fileHash, file.language, file.chunks.length, now, file.stat ?? null);
       this.deleteSkip.run(file.path); // indexable now: no longer left out
       rowsWritten++;
@@ -155,7 +171,7 @@ export class ChunkWriter {
     let removed = 0;
     let filesRemoved = 0;
     for (const path of paths) {
-      removed += this.removeChunksOf(path, new Set());
+      removed += this.removeChunks(path, [...this.storedChunks(path).values()]);
       filesRemoved += this.deleteFile.run(path).changes;
     }
     this.touchMeta.run(now);
@@ -163,15 +179,21 @@ export class ChunkWriter {
     return removed;
   }
 
-  /** Deletes the chunks (and their FTS rows) of `path` whose ids are not in `keep`. */
-  private removeChunksOf(path: string, keep: ReadonlySet<string>): number {
-    // Collected first: a statement cannot write while another still iterates.
-    const stale = (this.chunksOfPath.all(path) as [number, string][]).filter(([, id]) => !keep.has(id));
-    for (const [rowid] of stale) {
+  /** The chunks of `path` in the index, by id. */
+  private storedChunks(path: string): Map<string, StoredRow> {
+    const rows = this.chunksOfPath.all(path) as [number, string, string | null][];
+    return new Map(rows.map(([rowid, id, symbol]) => [id, { rowid, symbol }]));
+  }
+
+  /** Deletes chunks of `path` and their FTS rows (with the values they were inserted from). */
+  private removeChunks(path: string, chunks: StoredRow[]): number {
+    if (chunks.length === 0) return 0;
+    const pathTerms = ftsText(path);
+    for (const { rowid, symbol } of chunks) {
+      this.fts.delete(rowid, { path, symbol, content: this.chunkText.get(rowid) as string }, pathTerms);
       this.deleteChunk.run(rowid);
-      this.deleteFts.run(rowid);
     }
-    return stale.length;
+    return chunks.length;
   }
 
   private checkVector(id: string, vector: Float32Array | null): void {
