@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PATH_PRIORS, type PathPriorKind } from './path-priors.js';
 import { embeddedFields, qdrantFields, STORE_KINDS } from './store-kinds.js';
 
 /**
@@ -190,6 +191,29 @@ export const IndexingConfigSchema = z.strictObject({
 });
 export type IndexingConfig = z.infer<typeof IndexingConfigSchema>;
 
+/** One multiplier of `search.path_priors`: 1 leaves such hits where their words put them. */
+const prior = (kind: PathPriorKind, what: string) =>
+  z
+    .number()
+    .min(0)
+    .max(1)
+    .default(DEFAULT_PATH_PRIORS[kind])
+    .meta({ description: `Score multiplier for hits in ${what}, for a question about code (not applied when the query asks for tests or docs). 1 ranks them like code.` });
+
+export const SearchConfigSchema = z.strictObject({
+  path_priors: z
+    .strictObject({
+      test: prior('test', 'tests (test/, __tests__/, *.test.ts, test_*.py, *_test.go, …)'),
+      changelog: prior('changelog', 'changelogs and release notes'),
+      doc: prior('doc', 'prose (Markdown, reStructuredText, AsciiDoc, text)'),
+      housekeeping: prior('housekeeping', 'issue and PR templates, CI pipelines, dependency lists and tool configuration'),
+      vendored: prior('vendored', "vendored code (third_party/, _vendor/, vendored/, a Python package's packages/)"),
+    })
+    .prefault({})
+    .meta({ description: 'How search ranks hits by where they live: each a multiplier of the score.' }),
+});
+export type SearchConfig = z.infer<typeof SearchConfigSchema>;
+
 export const WatchConfigSchema = z.strictObject({
   debounce_ms: z
     .number()
@@ -208,6 +232,7 @@ export const ConfigSchema = z
     store: StoreConfigSchema.prefault({}),
     indexing: IndexingConfigSchema.prefault({}),
     watch: WatchConfigSchema.prefault({}),
+    search: SearchConfigSchema.prefault({}),
   })
   .meta({ title: 'codeweaver configuration' });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -71,7 +71,7 @@ export class SearchService {
     const languages = new Set((request.languages ?? []).map(languageNamed));
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
     // Named files and path priors scale scores; diversity then decays each file's repeats.
-    const ranked = (hits: SearchHit[]) => diversifyByFile(applyPathPriors(boostNamedFiles(hits, query), query)).slice(0, request.limit);
+    const ranked = (hits: SearchHit[]) => diversifyByFile(applyPathPriors(boostNamedFiles(hits, query), query, this.deps.loaded.config.search.path_priors)).slice(0, request.limit);
     const searchMode = searchModeOf(meta.dimensions);
     if (languages.size === 0 && !globs) return { hits: ranked(await store.search({ ...base, limit: request.limit * PRIOR_CANDIDATES })), searchMode };
     // Filters apply to the ranked candidates; fetch more until enough pass (or none are left).

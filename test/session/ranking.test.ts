@@ -1,6 +1,6 @@
 // The session ranks the same way for every front end: what a search returns, end to end, from
 // a real index (lexical default) of a small repository.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -18,10 +18,10 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function open(): Promise<Session> {
+async function open(config: object = {}): Promise<Session> {
   const env = {};
   // Small chunks: each function below is a chunk of its own.
-  await writeFile(path.join(dir, 'codeweaver.config.json'), JSON.stringify({ indexing: { chunk_tokens: 64 } }));
+  await writeFile(path.join(dir, 'codeweaver.config.json'), JSON.stringify({ indexing: { chunk_tokens: 64 }, ...config }));
   const loaded = await loadConfig({ searchFrom: dir, env });
   session = new Session({ root: dir, loaded, env });
   return session;
@@ -43,5 +43,21 @@ describe('search ranking', () => {
     // With nothing else matching, one file may fill the page.
     const alone = await s.search({ query: 'retry backoff', limit: 4, include: ['backoff.py'] });
     expect(alone.hits.map((h) => h.path)).toEqual(['backoff.py', 'backoff.py', 'backoff.py', 'backoff.py']);
+  });
+
+  it('ranks tests below code by default, and like code with search.path_priors.test = 1', async () => {
+    await mkdir(path.join(dir, 'tests'));
+    await writeFile(path.join(dir, 'tests', 'test_backoff.py'), 'def test_backoff_delay():\n    # backoff delay doubles: backoff delay of attempt 2\n    assert backoff_delay(2) == 4\n');
+    await writeFile(path.join(dir, 'backoff.py'), 'def backoff_delay(attempt):\n    return 2 ** attempt\n');
+    const first = async (config: object) => {
+      const s = await open(config);
+      await s.index();
+      const { hits } = await s.search({ query: 'backoff delay', limit: 2 });
+      await s.close();
+      session = null;
+      return hits[0]!.path;
+    };
+    expect(await first({})).toBe('backoff.py');
+    expect(await first({ search: { path_priors: { test: 1 } } })).toBe('tests/test_backoff.py');
   });
 });

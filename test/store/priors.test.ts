@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_PATH_PRIORS } from '../../src/config/path-priors.js';
 import { applyPathPriors, pathPrior } from '../../src/store/ranking/priors.js';
 import type { SearchHit } from '../../src/store/vector-store.js';
 
@@ -77,5 +78,34 @@ describe('housekeeping files', () => {
     for (const file of ['src/ci/pipeline.py', 'lib/config.py', 'setup.py', 'xarray/core/options.py']) expect(pathPrior(file, 'python'), file).toBe(1);
     const hits = [hit('.github/ISSUE_TEMPLATE/bug_report.md', 10, 'markdown'), hit('requests/sessions.py', 7, 'python')];
     expect(applyPathPriors(hits, 'session redirect loses method').map((h) => h.path)).toEqual(['requests/sessions.py', '.github/ISSUE_TEMPLATE/bug_report.md']);
+  });
+});
+
+describe('vendored code', () => {
+  it("ranks code copied from other projects below the project's own", () => {
+    for (const file of ['third_party/zlib/inflate.c', 'src/third-party/lodash.js', 'pip/_vendor/requests/api.py', 'lib/vendored/six.py', 'requests/packages/urllib3/connectionpool.py', 'vendor/github.com/x/y.go']) {
+      expect(pathPrior(file, 'text'), file).toBe(DEFAULT_PATH_PRIORS.vendored);
+    }
+    // A monorepo's root packages/ is its own code, and so is a JS package's nested packages/.
+    for (const file of ['packages/core/src/index.ts', 'packages/cli/main.py', 'apps/web/packages/ui/button.tsx', 'src/vendors.py']) expect(pathPrior(file, 'python'), file).toBe(1);
+  });
+});
+
+describe('search.path_priors', () => {
+  it('sets each multiplier; 1 ranks such hits like code', () => {
+    const priors = { ...DEFAULT_PATH_PRIORS, test: 1, vendored: 0.1 };
+    expect(pathPrior('test/retry.test.ts', 'typescript', priors)).toBe(1);
+    expect(pathPrior('third_party/retry.c', 'c', priors)).toBe(0.1);
+    const hits = [hit('test/retry.test.ts', 10), hit('src/retry.ts', 8)];
+    expect(applyPathPriors(hits, 'retry after', priors).map((h) => h.path)).toEqual(['test/retry.test.ts', 'src/retry.ts']);
+    expect(applyPathPriors(hits, 'retry after').map((h) => h.path)).toEqual(['src/retry.ts', 'test/retry.test.ts']);
+  });
+
+  it('is read from the configuration, and a multiplier outside 0..1 is refused', async () => {
+    const { ConfigSchema } = await import('../../src/config/schema.js');
+    expect(ConfigSchema.parse({}).search.path_priors).toEqual(DEFAULT_PATH_PRIORS);
+    expect(ConfigSchema.parse({ search: { path_priors: { test: 1 } } }).search.path_priors.test).toBe(1);
+    expect(ConfigSchema.safeParse({ search: { path_priors: { test: 2 } } }).success).toBe(false);
+    expect(ConfigSchema.safeParse({ search: { path_priors: { tests: 1 } } }).success).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
  * hits are ranked down, not out: their score is scaled, so a test still wins when nothing in
  * the code matches. A query that asks for tests or docs gets no prior.
  */
+import { DEFAULT_PATH_PRIORS, type PathPriors } from '../../config/path-priors.js';
 import { PROSE_LANGUAGES } from '../../discovery/language.js';
 import { isLongQuery } from './terms.js';
 import type { SearchHit } from '../vector-store.js';
@@ -19,25 +20,29 @@ const CHANGELOG_PATH = /(^|\/)(CHANGELOG|CHANGES|HISTORY|NEWS|RELEASES?)(\.[a-z]
  */
 const HOUSEKEEPING_PATH =
   /^(\.github|\.gitlab|\.circleci|\.azure-pipelines|ci)\/|(^|\/)(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|setup\.cfg|tox\.ini|pyproject\.toml|Pipfile|environment[\w.-]*\.ya?ml|\.pre-commit-config\.yaml|\.travis\.yml|appveyor\.yml|azure-pipelines\.yml|codecov\.ya?ml|\.readthedocs\.ya?ml)$/i;
+/**
+ * Code another project wrote, copied in: third_party/, _vendor/ (pip, setuptools), vendored/,
+ * vendor/ (left out of the walk by default, but a user may include it), and a Python package's
+ * own packages/ (requests/packages/urllib3). A root-level packages/ is a monorepo's own code.
+ */
+const VENDORED_PATH = /(^|\/)(third[_-]party|3rd[_-]?party|_vendor|vendored|vendor)\/|^[^/]+(\/[^/]+)*\/packages\/.+\.pyi?$/i;
 const WANTS_TESTS_OR_DOCS = /\b(tests?|testing|specs?|mocks?|fixtures?|docs?|documentation|readme|changelog|release notes?|examples?)\b/i;
 
-
-/** Multipliers of a hit's score by where it lives. */
-export const PRIORS = { test: 0.5, changelog: 0.4, doc: 0.6, housekeeping: 0.5 } as const;
-
-export function pathPrior(path: string, language: string): number {
-  if (CHANGELOG_PATH.test(path)) return PRIORS.changelog;
-  if (TEST_PATH.test(path)) return PRIORS.test;
-  if (HOUSEKEEPING_PATH.test(path)) return PRIORS.housekeeping;
-  if (PROSE_LANGUAGES.has(language)) return PRIORS.doc;
+/** The multiplier of a hit's score by where it lives (search.path_priors; the defaults in config/path-priors.ts). */
+export function pathPrior(path: string, language: string, priors: PathPriors = DEFAULT_PATH_PRIORS): number {
+  if (CHANGELOG_PATH.test(path)) return priors.changelog;
+  if (TEST_PATH.test(path)) return priors.test;
+  if (VENDORED_PATH.test(path)) return priors.vendored;
+  if (HOUSEKEEPING_PATH.test(path)) return priors.housekeeping;
+  if (PROSE_LANGUAGES.has(language)) return priors.doc;
   return 1;
 }
 
 /** Hits re-ranked with the path priors (stable for equal scores); unchanged when the query asks for tests or docs. */
-export function applyPathPriors(hits: SearchHit[], query: string): SearchHit[] {
+export function applyPathPriors(hits: SearchHit[], query: string, priors: PathPriors = DEFAULT_PATH_PRIORS): SearchHit[] {
   if (wantsTestsOrDocs(query)) return hits;
   return hits
-    .map((h, i) => ({ h: { ...h, score: h.score * pathPrior(h.path, h.language) }, i }))
+    .map((h, i) => ({ h: { ...h, score: h.score * pathPrior(h.path, h.language, priors) }, i }))
     .sort((a, b) => b.h.score - a.h.score || a.i - b.i)
     .map(({ h }) => h);
 }
