@@ -51,8 +51,11 @@ export function astUnits(
         open.unit.last = seg.last;
         open.unit.symbol ??= symbol.name;
         open.ownDefinition ||= symbol.isDefinition;
+        if (symbol.isDefinition) (open.unit.definitions ??= []).push({ first: seg.first, last: seg.last, symbol: symbol.name! });
       } else {
-        open = { unit: { first: seg.first, last: seg.last, symbol: symbol.name }, ownDefinition: symbol.isDefinition };
+        const unit: Unit = { first: seg.first, last: seg.last, symbol: symbol.name };
+        if (symbol.isDefinition) unit.definitions = [{ first: seg.first, last: seg.last, symbol: symbol.name! }];
+        open = { unit, ownDefinition: symbol.isDefinition };
         out.push(open.unit);
       }
       tail = null;
@@ -63,14 +66,16 @@ export function astUnits(
     // standing alone. At the top level, a preceding sibling is not carried into a class.
     const carried = open && !open.ownDefinition && scope !== null ? open.unit : null;
     open = null;
-    if (seg.first === seg.last || seg.nodes.every((n) => n.childCount === 0)) {
-      // One line (minified code) or only leaves left (a huge string or comment): nothing
-      // structural to split on; children would all share the same line anyway.
+    if (seg.first === seg.last || seg.nodes.every((n) => n.childCount === 0 || annotatesNext(n))) {
+      // One line (minified code), or only leaves and comments left (a huge string or comment, a
+      // long doc comment over a definition's first line): nothing structural to split on.
       lineWindows(lines, seg.first, seg.last, { ...limits, symbol: segmentSymbol(seg.nodes, scope).name }, out);
       tail = null;
       continue;
     }
-    const children = seg.nodes.flatMap((n) => (n.childCount > 0 ? (n.children as Node[]) : [n]));
+    // Comments and attributes stay whole (a Rust doc comment has children of its own), so that
+    // they still join the first piece of the definition after them.
+    const children = seg.nodes.flatMap((n) => (n.childCount > 0 && !annotatesNext(n) ? (n.children as Node[]) : [n]));
     astUnits(lines, children, seg.first, seg.last, innerScope(seg.nodes, scope), limits, out, carried);
     const lastOut = out[out.length - 1];
     tail = lastOut && !lastOut.slice ? lastOut : null;
@@ -91,9 +96,10 @@ function segments(nodes: Node[], first: number, last: number): Segment[] {
       segs.push({ first: start, last: end, nodes: [node] });
     }
   }
-  // Comment-only segments join the segment after them (doc comments belong to what they document).
+  // Segments of only comments and attributes join the segment after them: doc comments (JSDoc,
+  // Rust `///`, Javadoc, Go) and attributes (`#[inline]`) belong to the definition they precede.
   for (let i = segs.length - 2; i >= 0; i--) {
-    if (segs[i]!.nodes.every(isComment)) {
+    if (segs[i]!.nodes.every(annotatesNext)) {
       const next = segs[i + 1]!;
       segs.splice(i, 2, { first: segs[i]!.first, last: next.last, nodes: [...segs[i]!.nodes, ...next.nodes] });
     }
@@ -114,6 +120,14 @@ function endRow(node: Node): number {
 
 function isComment(node: Node): boolean {
   return node.type.includes('comment');
+}
+
+/**
+ * A node that belongs to the definition after it: a comment, or an outer attribute (Rust
+ * `#[…]`; decorators and annotations of other languages are already inside their definition).
+ */
+function annotatesNext(node: Node): boolean {
+  return isComment(node) || node.type === 'attribute_item';
 }
 
 /** The first definition's qualified name, else the enclosing scope. */

@@ -17,12 +17,23 @@ export interface Chunk {
   content: string;
   /** sha256 hex of `content`: the key for chunk-level vector reuse. */
   contentHash: string;
-  /** Function/class/method name where the AST gives one. */
+  /** Function/class/method name where the AST gives one: the first definition the chunk holds, or the one it is a piece of. */
   symbol: string | null;
+  /**
+   * Every definition the chunk holds, when it holds more than one (small neighbours merged): a
+   * search hit is labelled with the one its best-matching line is in, not always the first.
+   */
+  definitions?: Definition[];
   /** Estimated tokens (src/chunking/tokens.ts), the same estimate used for batching. */
   tokens: number;
 }
 
+/** A definition inside a chunk: its qualified name and lines (1-based, inclusive, within the chunk's). */
+export interface Definition {
+  symbol: string;
+  startLine: number;
+  endLine: number;
+}
 
 /**
  * A chunk's id: a UUID (version 8 layout, RFC 9562) derived from path, line span and content hash.

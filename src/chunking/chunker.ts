@@ -123,5 +123,9 @@ function toChunk(file: { path: string; language: string }, lines: LineIndex, u: 
     contentHash,
     symbol: u.symbol,
     tokens: u.slice ? estimateTokens(content) : lines.tokens(u.first, u.last),
+    // Kept only when there is a choice: one definition is the chunk's symbol already.
+    ...(u.definitions && u.definitions.length > 1
+      ? { definitions: u.definitions.map((d) => ({ symbol: d.symbol, startLine: d.first + 1, endLine: d.last + 1 })) }
+      : {}),
   };
 }

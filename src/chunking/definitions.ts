@@ -59,6 +59,20 @@ function rawName(node: Node): string | null {
         if (value && FUNCTION_VALUES.has(value.type)) return d.childForFieldName('name')?.text ?? null;
       }
       return null;
+    case 'expression_statement': {
+      // JS/TS: `proto.param = function param(…) {…}`, `Foo.prototype.bar = () => …`,
+      // `module.exports.parse = function (…)`: a function given a name by assignment.
+      const assignment = node.namedChildren[0];
+      if (assignment?.type !== 'assignment_expression') return null;
+      const value = assignment.childForFieldName('right');
+      return value && FUNCTION_VALUES.has(value.type) ? (assignment.childForFieldName('left')?.text ?? null) : null;
+    }
+    case 'field_definition': // JS class field: `handleClick = () => {…}`
+    case 'public_field_definition': { // TS
+      const value = node.childForFieldName('value');
+      if (!value || !FUNCTION_VALUES.has(value.type)) return null;
+      return (node.childForFieldName('name') ?? node.childForFieldName('property'))?.text ?? null;
+    }
     case 'impl_item':
       return node.childForFieldName('type')?.text ?? null;
     case 'type_declaration': // Go: type X struct {…}

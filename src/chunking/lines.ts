@@ -56,6 +56,8 @@ export interface Unit {
   first: number;
   last: number;
   symbol: string | null;
+  /** The definitions merged into the unit (0-based lines), when there are any. */
+  definitions?: Array<{ first: number; last: number; symbol: string }>;
   /** Set when the unit is part of one over-long line: [from, to) character offsets. Never merged. */
   slice?: { from: number; to: number };
 }

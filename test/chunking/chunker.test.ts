@@ -120,6 +120,64 @@ describe.each(['auto', 'wasm'] as const)('%s parser', (parser) => {
     });
   });
 
+  describe('doc comments, attributes and functions named by assignment', () => {
+    const body = (n: number) => Array.from({ length: n }, (_, i) => `  total = total + step(${i}, total);`).join('\n');
+    const js = `var proto = module.exports = {};\n\n/**\n * Map the given param placeholder to the given callback.\n * @param {String} name\n */\nproto.param = function param(name, fn) {\n  var total = 0;\n${body(30)}\n  return total;\n};\n\nFoo.prototype.reset = () => {\n  this.count = 0;\n};\n`;
+    const ts = `export class Widget {\n  handleClick = (event: Event) => {\n    this.clicked = true;\n  };\n}\n`;
+    const rust = `use std::fmt;\n\n/// Parses a header value into its parts.\n///\n/// Returns None when the value is empty.\n#[inline]\n#[must_use]\npub fn parse_header(value: &str) -> Option<Vec<String>> {\n    let mut total = 0;\n${body(30).replaceAll('  total', '    total')}\n    None\n}\n`;
+
+    it('JS/TS: a function assigned to a property, a prototype or a class field carries that name, with its JSDoc', async () => {
+      const whole = await createChunker({ parser, targetTokens: 1, maxTokens: 10_000 });
+      const chunks = await whole.chunkFile({ path: 'router.js', language: 'javascript', text: js });
+      expect(chunks.map((c) => [c.symbol, c.startLine])).toEqual(expect.arrayContaining([['proto.param', lineOf(js, '/**')], ['Foo.prototype.reset', lineOf(js, 'Foo.prototype.reset')]]));
+      const fields = await whole.chunkFile({ path: 'widget.ts', language: 'typescript', text: ts });
+      const split = await (await createChunker({ parser, targetTokens: 1, maxTokens: 12 })).chunkFile({ path: 'widget.ts', language: 'typescript', text: ts });
+      expect(fields.map((c) => c.symbol)).toContain('Widget');
+      expect(split.map((c) => c.symbol)).toContain('Widget.handleClick');
+    });
+
+    it('JS: a function too big for one chunk keeps its JSDoc with its head, and every piece its name', async () => {
+      const small = await createChunker({ parser, targetTokens: 100, maxTokens: 100 });
+      const chunks = await small.chunkFile({ path: 'router.js', language: 'javascript', text: js });
+      expectValidChunks(js, chunks, 100);
+      const head = chunks.find((c) => c.content.includes('proto.param = function param'))!;
+      expect(head.startLine).toBe(lineOf(js, '/**'));
+      const pieces = chunks.filter((c) => c.startLine >= lineOf(js, '/**') && c.endLine <= lineOf(js, '};'));
+      expect(pieces.length).toBeGreaterThan(1);
+      for (const c of pieces) expect(c.symbol, `${c.startLine}-${c.endLine}`).toBe('proto.param');
+    });
+
+    it('Rust: `///` doc comments and `#[…]` attributes stay with the function, whole or split', async () => {
+      const whole = await createChunker({ parser, targetTokens: 1, maxTokens: 10_000 });
+      const top = await whole.chunkFile({ path: 'lib.rs', language: 'rust', text: rust });
+      expect(top.map((c) => [c.symbol, c.startLine])).toContainEqual(['parse_header', lineOf(rust, '/// Parses')]);
+      const small = await createChunker({ parser, targetTokens: 100, maxTokens: 100 });
+      const chunks = await small.chunkFile({ path: 'lib.rs', language: 'rust', text: rust });
+      expectValidChunks(rust, chunks, 100);
+      const head = chunks.find((c) => c.content.includes('pub fn parse_header'))!;
+      expect(head.startLine).toBe(lineOf(rust, '/// Parses'));
+      for (const c of chunks.filter((c) => c.startLine >= lineOf(rust, '/// Parses'))) expect(c.symbol).toBe('parse_header');
+    });
+  });
+
+  describe('definitions merged into one chunk', () => {
+    it('are listed with their lines when a chunk holds more than one', async () => {
+      const text = 'class InvalidHeader(ValueError):\n    """The header is invalid."""\n\n\nclass RetryError(Exception):\n    """Retries ran out."""\n\n\ndef urldefragauth(url):\n    return url\n';
+      const chunker = await createChunker({ parser, targetTokens: 512, maxTokens: 512 });
+      const chunks = await chunker.chunkFile({ path: 'exceptions.py', language: 'python', text });
+      expect(chunks).toHaveLength(1);
+      expect(chunks[0]!.symbol).toBe('InvalidHeader');
+      expect(chunks[0]!.definitions).toEqual([
+        { symbol: 'InvalidHeader', startLine: 1, endLine: 4 },
+        { symbol: 'RetryError', startLine: 5, endLine: 8 },
+        { symbol: 'urldefragauth', startLine: 9, endLine: 10 },
+      ]);
+      // One definition is the chunk's symbol already: nothing more is stored.
+      const one = await chunker.chunkFile({ path: 'one.py', language: 'python', text: 'def only():\n    return 1\n' });
+      expect(one[0]!.definitions).toBeUndefined();
+    });
+  });
+
   describe('every line is covered (real files)', () => {
     const files = [
       'undici/lib/dispatcher/client-h1.js',

@@ -72,6 +72,7 @@ describe('EmbeddedStore: BM25 statistics', () => {
       db.prepare('DELETE FROM chunks_fts WHERE rowid = ?').run(r.rowid + 1000);
       insert.run(r.rowid, ftsText(r.content), ftsText(r.symbol), ftsText(r.path));
     }
+    db.exec('ALTER TABLE chunks DROP COLUMN definitions'); // added by v7
     db.pragma('user_version = 5');
     db.close();
     const skewed = snapshotEmbeddedIndex(t.path);

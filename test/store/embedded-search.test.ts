@@ -66,6 +66,19 @@ describe('EmbeddedStore: lexical search', () => {
     expect(hit.snippet).toBe(hit.snippet.trim());
   });
 
+  it('labels a hit with the definition its best line is in, in a chunk that merged several', async () => {
+    const content = 'class InvalidHeader(ValueError):\n    """The header is invalid."""\n\n\nclass RetryError(Exception):\n    """Retries ran out: the retry budget is spent."""\n';
+    const merged = { ...chunk('src/exceptions.py', 140, content, null, 'InvalidHeader'), definitions: [
+      { symbol: 'InvalidHeader', startLine: 140, endLine: 143 },
+      { symbol: 'RetryError', startLine: 144, endLine: 145 },
+    ] };
+    await store.writeFiles([file('src/exceptions.py', [merged])]);
+    const [hit] = await store.search({ text: 'retry budget spent', vector: null, limit: 1 });
+    expect(hit).toMatchObject({ path: 'src/exceptions.py', startLine: 140, symbol: 'RetryError' });
+    const [header] = await store.search({ text: 'header invalid', vector: null, limit: 1 });
+    expect(header!.symbol).toBe('InvalidHeader');
+  });
+
   it('limit bounds the hits', async () => {
     expect(await store.search({ text: 'user name cart', vector: null, limit: 1 })).toHaveLength(1);
   });

@@ -154,6 +154,19 @@ describe('QdrantStore against the OpenAPI-validating double', () => {
     expect(q.counts().query).toBeGreaterThanOrEqual(3);
   });
 
+  it('labels a hit with the definition its best line is in, from the definitions in the payload', async () => {
+    const s = store();
+    await s.open(META, { rebuild: false });
+    const content = 'function acquireConnection() { return pool.take(); }\nfunction releaseConnection(c) { pool.put(c); }';
+    const merged = { ...chunk('src/http/pool.ts', 1, content, [1, 0, 0, 0]), definitions: [
+      { symbol: 'acquireConnection', startLine: 1, endLine: 1 },
+      { symbol: 'releaseConnection', startLine: 2, endLine: 2 },
+    ] };
+    await s.writeFiles([file('src/http/pool.ts', [merged])]);
+    const [hit] = await s.search({ text: 'release put', vector: null, limit: 1 });
+    expect(hit).toMatchObject({ path: 'src/http/pool.ts', startLine: 1, symbol: 'releaseConnection' });
+  });
+
   it('two runners creating the collection at once both succeed (the second joins it)', async () => {
     const a = store();
     const b = store();

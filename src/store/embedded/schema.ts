@@ -71,6 +71,9 @@ const MIGRATIONS: ((db: Db) => void)[] = [
   // split: the changed file moved from 4th to 8th on one pytest issue after one rewrite of every
   // file). Rebuilt from the chunks as a plain contentless table, whose deletes are exact.
   (db) => rebuildFts(db),
+  // v7: the definitions a chunk merged from small neighbours holds (JSON), so a hit is labelled
+  // with the one its best line is in. null for chunks written before (and for most chunks).
+  (db) => db.exec('ALTER TABLE chunks ADD COLUMN definitions TEXT'),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,6 +7,7 @@ import type { SearchHit, SearchQuery } from '../vector-store.js';
 import { ftsMatchExpression, queryTerms } from './fts-text.js';
 import { pathCondition, pathParams, pathRange, type PathRange } from './path-filter.js';
 import { reciprocalRankFusion, type RankedList } from '../ranking/rank-fusion.js';
+import { hitSymbol, parseDefinitions } from '../ranking/hit-symbol.js';
 import { snippetOf } from '../ranking/snippet.js';
 import { TopK } from './top-k.js';
 import { decodeVector, dot, vectorNorm } from './vector-codec.js';
@@ -23,6 +24,7 @@ interface HitRow {
   start_line: number;
   end_line: number;
   symbol: string | null;
+  definitions: string | null;
   language: string;
   content: string;
 }
@@ -103,10 +105,11 @@ export class Searcher {
   /** The chunk behind a ranked row; null for none (never expected: see lexical()). */
   private hit(rowid: number, score: number, terms: ReadonlySet<string>): SearchHit | null {
     const row = this.statement(
-      'SELECT path, start_line, end_line, symbol, language, content FROM chunks WHERE rowid = ?',
+      'SELECT path, start_line, end_line, symbol, definitions, language, content FROM chunks WHERE rowid = ?',
     ).get(rowid) as HitRow | undefined;
     if (!row) return null;
     const snippet = snippetOf(row.content, terms);
+    const bestLine = snippet.best < 0 ? null : row.start_line + snippet.best;
     return {
       path: row.path,
       startLine: row.start_line,
@@ -115,7 +118,7 @@ export class Searcher {
       snippet: snippet.text,
       snippetStartLine: row.start_line + snippet.offset,
       content: row.content,
-      symbol: row.symbol,
+      symbol: hitSymbol(row.symbol, parseDefinitions(row.definitions), bestLine),
       language: row.language,
     };
   }

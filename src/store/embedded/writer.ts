@@ -53,12 +53,13 @@ export class ChunkWriter {
     // ON CONFLICT DO UPDATE keeps the rowid (REPLACE would allocate a new one), so the FTS row
     // keyed by that rowid is replaced in place and never duplicated.
     this.upsertChunk = db.prepare(`
-      INSERT INTO chunks (id, path, start_line, end_line, language, symbol, content_hash, tokens, norm, vector, content)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO chunks (id, path, start_line, end_line, language, symbol, content_hash, tokens, norm, vector, content, definitions)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET
         path = excluded.path, start_line = excluded.start_line, end_line = excluded.end_line,
         language = excluded.language, symbol = excluded.symbol, content_hash = excluded.content_hash,
-        tokens = excluded.tokens, norm = excluded.norm, vector = excluded.vector, content = excluded.content
+        tokens = excluded.tokens, norm = excluded.norm, vector = excluded.vector, content = excluded.content,
+        definitions = excluded.definitions
       RETURNING rowid`).pluck(); // positional: binding by name costs 2–5 µs more per row (bench/store-micro-bench.mjs)
     this.fts = new FtsRows(db);
     this.chunksOfPath = db.prepare('SELECT rowid, id, symbol FROM chunks WHERE path = ?').raw();
@@ -143,6 +144,7 @@ export class ChunkWriter {
           vector ? vectorNorm(vector) : null,
           vector ? encodeVector(vector) : null,
           chunk.content,
+          chunk.definitions ? JSON.stringify(chunk.definitions) : null,
         ) as number;
         const before = stored.get(chunk.id);
         if (before === undefined) {

@@ -89,6 +89,7 @@ export function chunkPoint(file: FileWrite, c: FileWrite['chunks'][number]): Poi
       dirs: directoryPrefixes(file.path),
       language: c.language,
       symbol: c.symbol,
+      ...(c.definitions ? { definitions: c.definitions } : {}),
       start_line: c.startLine,
       end_line: c.endLine,
       content_hash: c.contentHash,

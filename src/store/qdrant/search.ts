@@ -5,6 +5,7 @@
  */
 import { canonicalPrefix } from '../path-prefix.js';
 import { querySparseVector } from '../ranking/bm25-sparse.js';
+import { hitSymbol, parseDefinitions } from '../ranking/hit-symbol.js';
 import { snippetOf } from '../ranking/snippet.js';
 import { codeTerms } from '../ranking/terms.js';
 import type { SearchHit, SearchQuery } from '../vector-store.js';
@@ -41,6 +42,8 @@ export async function searchCollection(caller: QdrantCaller, collection: string,
     const payload = (p.payload ?? {}) as Payload;
     const content = String(payload.content ?? '');
     const snippet = snippetOf(content, terms);
+    const startLine = Number(payload.start_line);
+    const bestLine = snippet.best < 0 ? null : startLine + snippet.best;
     return {
       path: String(payload.path),
       startLine: Number(payload.start_line),
@@ -49,7 +52,7 @@ export async function searchCollection(caller: QdrantCaller, collection: string,
       content,
       snippet: snippet.text,
       snippetStartLine: Number(payload.start_line) + snippet.offset,
-      symbol: typeof payload.symbol === 'string' ? payload.symbol : null,
+      symbol: hitSymbol(typeof payload.symbol === 'string' ? payload.symbol : null, parseDefinitions(payload.definitions), bestLine),
       language: String(payload.language ?? 'text'),
     };
   });

@@ -9,8 +9,11 @@ const LINES_BEFORE = 1;
 const LINES_AFTER = 3;
 const MAX_LINE_LENGTH = 160;
 
-/** The excerpt and its first line's offset within the chunk (0 = the chunk's first line). */
-export function snippetOf(content: string, terms: ReadonlySet<string>): { text: string; offset: number } {
+/**
+ * The excerpt, its first line's offset within the chunk (0 = the chunk's first line), and the
+ * offset of the line that matches most query terms (-1 when none does).
+ */
+export function snippetOf(content: string, terms: ReadonlySet<string>): { text: string; offset: number; best: number } {
   const lines = content.split(/\r?\n/);
   const best = bestLine(lines, terms);
   let start = best < 0 ? 0 : Math.max(0, best - LINES_BEFORE);
@@ -21,7 +24,7 @@ export function snippetOf(content: string, terms: ReadonlySet<string>): { text: 
     start++;
   }
   while (window.length > 0 && window[window.length - 1].trim() === '') window.pop();
-  return { text: dedent(window).join('\n'), offset: start };
+  return { text: dedent(window).join('\n'), offset: start, best };
 }
 
 function bestLine(lines: string[], terms: ReadonlySet<string>): number {

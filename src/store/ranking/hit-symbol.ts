@@ -1,0 +1,31 @@
+/**
+ * The name a hit is shown with. A chunk that merged several small definitions is stored with the
+ * first one's name; a hit whose best-matching line lies in a later one (`class RetryError` in a
+ * chunk that starts with `InvalidHeader`) is labelled with that one. The one rule for both stores.
+ */
+import type { Definition } from '../../chunking/chunk.js';
+
+/**
+ * The definition of `definitions` whose lines hold `line` (1-based, in the file), or the chunk's
+ * own symbol when none does or no line matched.
+ */
+export function hitSymbol(chunkSymbol: string | null, definitions: readonly Definition[] | null | undefined, line: number | null): string | null {
+  if (!definitions || line === null) return chunkSymbol;
+  return definitions.find((d) => d.startLine <= line && line <= d.endLine)?.symbol ?? chunkSymbol;
+}
+
+/** Definitions read back from storage (JSON), or null for none or anything malformed. */
+export function parseDefinitions(stored: unknown): Definition[] | null {
+  const value = typeof stored === 'string' ? safeJson(stored) : stored;
+  if (!Array.isArray(value)) return null;
+  const ok = value.every((d) => d && typeof d.symbol === 'string' && Number.isInteger(d.startLine) && Number.isInteger(d.endLine));
+  return ok ? (value as Definition[]) : null;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
