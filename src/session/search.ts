@@ -7,6 +7,7 @@
  * One query embedder per model for the session's life: a long-lived server (`cw mcp`) keeps its
  * connections, its 429 cool-down and its rate budget from one query to the next.
  */
+import { estimateTokens } from '../chunking/tokens.js';
 import type { LoadedConfig } from '../config/load.js';
 import { languageNamed } from '../discovery/language.js';
 import { repoPath } from '../discovery/repo-path.js';
@@ -105,7 +106,36 @@ export class SearchService {
       embedder.catch(() => this.embedders.delete(key));
       this.embedders.set(key, embedder);
     }
-    const [vector] = await (await embedder).embed([query], 'query');
+    const model = await embedder;
+    const [vector] = await model.embed([queryWithin(query, model.limits.maxInputTokens)], 'query');
     return vector!;
   }
+}
+
+/**
+ * The part of a query a model can embed: all of it when it fits, else whole lines from the top
+ * while they fit (a pasted issue's title and description come first; its lexical search still
+ * reads every word), else the start of its one long line. Without this, a whole issue sent as a
+ * query fails on a model with a small input (512 tokens for many).
+ */
+export function queryWithin(text: string, maxTokens: number): string {
+  if (estimateTokens(text) <= maxTokens) return text;
+  const lines = text.split('\n');
+  let used = 0;
+  let end = 0;
+  // The estimate is additive over lines: a line costs its own tokens plus one for its newline.
+  while (end < lines.length && used + estimateTokens(lines[end]!) + (end > 0 ? 1 : 0) <= maxTokens) {
+    used += estimateTokens(lines[end]!) + (end > 0 ? 1 : 0);
+    end++;
+  }
+  if (end > 0) return lines.slice(0, end).join('\n');
+  const first = lines[0]!;
+  let lo = 0;
+  let hi = first.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (estimateTokens(first.slice(0, mid)) <= maxTokens) lo = mid;
+    else hi = mid - 1;
+  }
+  return first.slice(0, lo);
 }

@@ -74,6 +74,23 @@ async function connect(args: string[], env = cleanEnv()): Promise<Connected> {
 const structured = (r: any) => r.structuredContent as any;
 
 describe('cw mcp', () => {
+  const WHOLE_ISSUE = [
+    'RetryHandler gives up after the first 503 although maxRetries is 5',
+    '',
+    'When the server answers 503 with a Retry-After header, `RetryHandler` in lib/handler/retry-handler.js does not wait and retry;',
+    'onResponseStart rejects at once. I expected retryAfter to be honoured as the docs say. Steps to reproduce:',
+    '',
+    '```js',
+    "const { Agent, RetryAgent } = require('undici')",
+    'const agent = new RetryAgent(new Agent(), { maxRetries: 5, statusCodes: [503] })',
+    '```',
+    '',
+    'Traceback-ish output from our logger:',
+    ...Array.from({ length: 40 }, (_, i) => `    at RetryHandler.onResponseError (node_modules/undici/lib/handler/retry-handler.js:${100 + i}:17) attempt ${i}`),
+    '',
+    'Environment: node v20.11.1, undici 7.0.0, linux x64. Versions of everything else: ' + 'pkg@1.0.0 '.repeat(40),
+  ].join('\n');
+
   it('serves search_code, index_status and refresh_index over stdio, and ends when the client closes stdin', async () => {
     const repo = await makeRepo(work.dir, CORPORA.small);
     expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
@@ -94,10 +111,13 @@ describe('cw mcp', () => {
     expect(search.inputSchema.required).toEqual(['query']);
 
     // The same answers as cw search --json on the same index.
+    expect(WHOLE_ISSUE.length).toBeGreaterThan(2000);
     for (const [args, flags] of [
       [{ query: 'retry handler', limit: 5 }, ['-n', '5']],
       [{ query: 'redirect location', limit: 4, path: 'lib/handler' }, ['-n', '4', '--under', 'lib/handler']],
       [{ query: 'request', limit: 6, language: 'javascript', exclude: ['lib/interceptor/'] }, ['-n', '6', '--lang', 'javascript', '--exclude', 'lib/interceptor/']],
+      // A whole issue, as agents pass it: longer than the 2,000 characters once allowed.
+      [{ query: WHOLE_ISSUE, limit: 5 }, ['-n', '5']],
     ] as const) {
       const result = await client.callTool({ name: 'search_code', arguments: args });
       expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
