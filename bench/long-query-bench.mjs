@@ -30,7 +30,8 @@ const builds = { baseline: path.resolve(baseline), current: path.join(ROOT, 'bin
 const instances = readFileSync(data, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)).filter((d) => d.repo === repo);
 if (instances.length === 0) throw new Error(`no instance of ${repo} in ${data}`);
 const [owner, name] = repo.split('/');
-const gitDir = [path.join(clones, `${owner}+${name}`, 'repo', '.git'), path.join(clones, `${owner}+${name}`, '.git'), path.join(clones, name, '.git')].find((d) => {
+// A clone as `owner+name/repo` (what the search tool's fetch brings: a bare git directory), `owner+name` or `name`.
+const gitDir = [`${owner}+${name}/repo`, `${owner}+${name}`, name].flatMap((c) => [path.join(clones, c, '.git'), path.join(clones, c)]).find((d) => {
   try {
     return readFileSync(path.join(d, 'HEAD'), 'utf8').length > 0;
   } catch {

@@ -147,3 +147,25 @@ describe('EmbeddedStore: search without an index', () => {
     expect((await store.status()).files).toBe(0);
   });
 });
+
+describe('EmbeddedStore: searching an index an older cw wrote', () => {
+  it('answers from a schema v6 index (no definitions column) without migrating it', async () => {
+    const writer = t.make();
+    await writer.open(LEXICAL, { rebuild: false });
+    await writer.writeFiles([file('src/user.ts', [chunk('src/user.ts', 1, 'export function getUserName(id: string) {\n  return id;\n}', null, 'getUserName')])]);
+    await writer.close();
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(t.path);
+    db.exec('ALTER TABLE chunks DROP COLUMN definitions');
+    db.pragma('user_version = 6');
+    db.close();
+
+    const reader = t.make();
+    const hits = await reader.search({ text: 'user name', vector: null, limit: 5 });
+    expect(hits[0]).toMatchObject({ path: 'src/user.ts', symbol: 'getUserName' });
+    await reader.close();
+    const after = new Database(t.path, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(6);
+    after.close();
+  });
+});

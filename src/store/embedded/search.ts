@@ -32,7 +32,16 @@ interface HitRow {
 export class Searcher {
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Db) {}
+  /**
+   * Whether chunks have their `definitions` column (schema v7). A search only reads: an index
+   * written by an older cw is searched as it is until the next `cw index` migrates it.
+   */
+  private readonly definitionsColumn: string;
+
+  constructor(private readonly db: Db) {
+    const has = db.prepare("SELECT 1 FROM pragma_table_info('chunks') WHERE name = 'definitions'").get() !== undefined;
+    this.definitionsColumn = has ? 'definitions' : 'NULL AS definitions';
+  }
 
   search(query: SearchQuery): SearchHit[] {
     const limit = Math.max(0, Math.floor(query.limit));
@@ -105,7 +114,7 @@ export class Searcher {
   /** The chunk behind a ranked row; null for none (never expected: see lexical()). */
   private hit(rowid: number, score: number, terms: ReadonlySet<string>): SearchHit | null {
     const row = this.statement(
-      'SELECT path, start_line, end_line, symbol, definitions, language, content FROM chunks WHERE rowid = ?',
+      `SELECT path, start_line, end_line, symbol, ${this.definitionsColumn}, language, content FROM chunks WHERE rowid = ?`,
     ).get(rowid) as HitRow | undefined;
     if (!row) return null;
     const snippet = snippetOf(row.content, terms);
