@@ -109,3 +109,10 @@ describe('search.path_priors', () => {
     expect(ConfigSchema.safeParse({ search: { path_priors: { tests: 1 } } }).success).toBe(false);
   });
 });
+
+describe('a top-level testing/ directory', () => {
+  it("holds tests (pytest keeps its own there); a package's testing module is code", () => {
+    expect(pathPrior('testing/python/fixtures.py', 'python')).toBe(DEFAULT_PATH_PRIORS.test);
+    for (const file of ['numpy/testing/_private/utils.py', 'lib/matplotlib/testing/decorators.py']) expect(pathPrior(file, 'python'), file).toBe(1);
+  });
+});

@@ -11,7 +11,9 @@ import { PROSE_LANGUAGES } from '../../discovery/language.js';
 import { isLongQuery } from './terms.js';
 import type { SearchHit } from '../vector-store.js';
 
-const TEST_PATH = /(^|\/)(tests?|__tests__|specs?|e2e|fixtures?|testdata)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb)$|(^|\/)test_[^/]+\.py$|Tests?\.(java|cs|kt)$/i;
+// A top-level testing/ holds tests (pytest's own); a nested one is often a package's public test
+// helpers (numpy.testing), which is code.
+const TEST_PATH = /^testing\/|(^|\/)(tests?|__tests__|specs?|e2e|fixtures?|testdata)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb)$|(^|\/)test_[^/]+\.py$|Tests?\.(java|cs|kt)$/i;
 const CHANGELOG_PATH = /(^|\/)(CHANGELOG|CHANGES|HISTORY|NEWS|RELEASES?)(\.[a-z]+)?$/i;
 /**
  * The repository's housekeeping rather than its code: issue and PR templates, CI pipelines,
