@@ -24,10 +24,11 @@ describe('path priors', () => {
     expect(ranked.map((h) => h.path)).toEqual(['test/only.test.ts', 'src/retry.ts', 'test/retry.test.ts', 'CHANGELOG.md']);
   });
 
-  it('leave the order alone when the query asks for tests or docs', () => {
-    const hits = [hit('test/retry.test.ts', 10), hit('src/retry.ts', 8)];
-    expect(applyPathPriors(hits, 'retry tests')).toEqual(hits);
-    expect(applyPathPriors(hits, 'changelog for retry')).toEqual(hits);
+  it('leave tests alone when the query asks for tests, and docs when it asks for docs: not both', () => {
+    const hits = [hit('test/retry.test.ts', 10), hit('CHANGELOG.md', 9, 'markdown'), hit('src/retry.ts', 8)];
+    expect(applyPathPriors(hits, 'retry tests').map((h) => h.path)).toEqual(['test/retry.test.ts', 'src/retry.ts', 'CHANGELOG.md']);
+    expect(applyPathPriors(hits, 'changelog for retry').map((h) => h.path)).toEqual(['CHANGELOG.md', 'src/retry.ts', 'test/retry.test.ts']);
+    expect(applyPathPriors(hits, 'retry tests and their docs')).toEqual(hits);
   });
 });
 
@@ -45,13 +46,14 @@ describe('prose and intent', () => {
   });
 
   it('takes a long text as about tests or docs only when its first line says so', async () => {
-    const { wantsTestsOrDocs } = await import('../../src/store/ranking/priors.js');
-    expect(wantsTestsOrDocs('router param tests')).toBe(true);
-    expect(wantsTestsOrDocs('retry after header')).toBe(false);
+    const { queryWants } = await import('../../src/store/ranking/priors.js');
+    expect(queryWants('router param tests')).toEqual({ tests: true, docs: false });
+    expect(queryWants('router param docs')).toEqual({ tests: false, docs: true });
+    expect(queryWants('retry after header')).toEqual({ tests: false, docs: false });
     const issue = (first: string) =>
       `${first}\n\nWhen I call session.send the redirect loses the method.\n\n$ pip list\nmock 5.1.0\nrequests 2.31\n\nThe docs say it should keep it; see the example below.\n\`\`\`\nr = s.send(p)\n\`\`\``;
-    expect(wantsTestsOrDocs(issue('Redirects drop the request method'))).toBe(false);
-    expect(wantsTestsOrDocs(issue('The docs of Session.send are wrong about redirects'))).toBe(true);
+    expect(queryWants(issue('Redirects drop the request method'))).toEqual({ tests: false, docs: false });
+    expect(queryWants(issue('The docs of Session.send are wrong about redirects'))).toEqual({ tests: false, docs: true });
     const hits = [hit('tests/test_sessions.py', 10, 'python'), hit('requests/sessions.py', 8, 'python')];
     expect(applyPathPriors(hits, issue('Redirects drop the request method')).map((h) => h.path)).toEqual(['requests/sessions.py', 'tests/test_sessions.py']);
   });

@@ -28,23 +28,36 @@ const HOUSEKEEPING_PATH =
  * own packages/ (requests/packages/urllib3). A root-level packages/ is a monorepo's own code.
  */
 const VENDORED_PATH = /(^|\/)(third[_-]party|3rd[_-]?party|_vendor|vendored|vendor)\/|^[^/]+(\/[^/]+)*\/packages\/.+\.pyi?$/i;
-const WANTS_TESTS_OR_DOCS = /\b(tests?|testing|specs?|mocks?|fixtures?|docs?|documentation|readme|changelog|release notes?|examples?)\b/i;
+const WANTS_TESTS = /\b(tests?|testing|specs?|mocks?|fixtures?)\b/i;
+const WANTS_DOCS = /\b(docs?|documentation|readme|changelog|release notes?|examples?)\b/i;
+
+/** What a query asks to see besides code. */
+export interface QueryWants {
+  tests: boolean;
+  /** Prose and changelogs. */
+  docs: boolean;
+}
 
 /** The multiplier of a hit's score by where it lives (search.path_priors; the defaults in config/path-priors.ts). */
-export function pathPrior(path: string, language: string, priors: PathPriors = DEFAULT_PATH_PRIORS): number {
-  if (CHANGELOG_PATH.test(path)) return priors.changelog;
-  if (TEST_PATH.test(path)) return priors.test;
+export function pathPrior(path: string, language: string, priors: PathPriors = DEFAULT_PATH_PRIORS, wants: QueryWants = { tests: false, docs: false }): number {
+  if (CHANGELOG_PATH.test(path)) return wants.docs ? 1 : priors.changelog;
+  if (TEST_PATH.test(path)) return wants.tests ? 1 : priors.test;
   if (VENDORED_PATH.test(path)) return priors.vendored;
-  if (HOUSEKEEPING_PATH.test(path)) return priors.housekeeping;
-  if (PROSE_LANGUAGES.has(language)) return priors.doc;
+  if (HOUSEKEEPING_PATH.test(path)) return wants.tests || wants.docs ? 1 : priors.housekeeping;
+  if (PROSE_LANGUAGES.has(language)) return wants.docs ? 1 : priors.doc;
   return 1;
 }
 
-/** Hits re-ranked with the path priors (stable for equal scores); unchanged when the query asks for tests or docs. */
+/**
+ * Hits re-ranked with the path priors (stable for equal scores). A query that asks for tests
+ * keeps tests at full weight, and one that asks for docs keeps prose and changelogs: asking for
+ * one is not asking for the other ("xfail marker in test no longer ignores failure" is no
+ * reason to put the changelog first).
+ */
 export function applyPathPriors(hits: SearchHit[], query: string, priors: PathPriors = DEFAULT_PATH_PRIORS): SearchHit[] {
-  if (wantsTestsOrDocs(query)) return hits;
+  const wants = queryWants(query);
   return hits
-    .map((h, i) => ({ h: { ...h, score: h.score * pathPrior(h.path, h.language, priors) }, i }))
+    .map((h, i) => ({ h: { ...h, score: h.score * pathPrior(h.path, h.language, priors, wants) }, i }))
     .sort((a, b) => b.h.score - a.h.score || a.i - b.i)
     .map(({ h }) => h);
 }
@@ -54,8 +67,8 @@ export function applyPathPriors(hits: SearchHit[], query: string, priors: PathPr
  * issue, which mentions tests, docs or examples in passing: "the docs say…", a `pip list` with
  * `mock`) only in its first line, its title.
  */
-export function wantsTestsOrDocs(query: string): boolean {
+export function queryWants(query: string): QueryWants {
   const text = query.trim();
   const about = isLongQuery(text) ? (text.split('\n', 1)[0] ?? '') : text;
-  return WANTS_TESTS_OR_DOCS.test(about);
+  return { tests: WANTS_TESTS.test(about), docs: WANTS_DOCS.test(about) };
 }
