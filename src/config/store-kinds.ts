@@ -42,6 +42,13 @@ export const qdrantFields = {
     .optional()
     .meta({ description: 'Qdrant collection; defaults to a name derived from the repository.' }),
   upsert_batch_size: z.number().int().min(1).max(10_000).default(256).meta({ description: 'Points per Qdrant upsert.' }),
+  quantization: z
+    .enum(['none', 'int8'])
+    .default('none')
+    .meta({
+      description:
+        "Qdrant: 'int8' keeps a quarter-size scalar-quantized copy of every dense vector in RAM for the search pass and rescores the best candidates (2x the hits) with the full vectors: for collections too large for their float vectors to fit in memory. Applied to the collection on the next cw index. 'none' (the default) searches the float vectors.",
+    }),
 };
 
 /** Flags of every kind, for commands that take store options. */

@@ -23,6 +23,7 @@ import {
   type Point,
 } from './qdrant/points.js';
 import { searchCollection } from './qdrant/search.js';
+import type { QuantizationSetting } from './qdrant/quantization.js';
 import { scrollPoints, type ScrolledPoint } from './qdrant/scroll.js';
 import type { Shard } from '../discovery/shard.js';
 import type {
@@ -49,6 +50,8 @@ export interface QdrantStoreOptions {
   /** The name users and searches use: an alias of the live collection (or, for indexes made by an older cw, the collection itself). */
   collection: string;
   upsertBatchSize: number;
+  /** store.quantization: int8 for the search pass over dense vectors, rescored (qdrant/quantization.ts); default none. */
+  quantization?: QuantizationSetting;
   /** Sizes the client's own undici Agent: it accepts no injected dispatcher. */
   maxConnections: number;
   timeoutMs: number;
@@ -130,6 +133,7 @@ export class QdrantStore implements VectorStore {
     }
     // A shard lists its own files by their key: a collection made before shards needs the index.
     if (shard && shard.count > 1) await this.collections.ensureIndex(this.target, 'path_key', 'integer');
+    if (meta.dimensions) await this.collections.alignQuantization(this.target, this.options.quantization ?? 'none');
   }
 
   async openReadOnly(): Promise<IndexMeta | null> {
@@ -284,7 +288,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
-    return searchCollection(this.caller, this.target, this.meta?.dimensions ?? null, query);
+    return searchCollection(this.caller, this.target, this.meta?.dimensions ?? null, query, this.options.quantization ?? 'none');
   }
 
   async status(): Promise<StoreStatus> {

@@ -167,6 +167,34 @@ describe('QdrantStore against the OpenAPI-validating double', () => {
     expect(hit).toMatchObject({ path: 'src/http/pool.ts', startLine: 1, symbol: 'releaseConnection' });
   });
 
+  it('store.quantization int8: the collection gets an int8 copy, dense queries rescore oversampled candidates, and none takes it away', async () => {
+    const live = () => q.collection(q.aliases().get('repo')!)!;
+    const denseQueries = () =>
+      q.requests.filter((r) => r.path.endsWith('/points/query')).flatMap((r) => ((r.body as any).prefetch ?? []).filter((p: any) => p.using === 'dense'));
+
+    const s = store({ quantization: 'int8' });
+    await s.open(META, { rebuild: false });
+    expect(live().config.quantization_config).toEqual({ scalar: { type: 'int8', quantile: 0.99, always_ram: true } });
+    await s.writeFiles([file('src/http/pool.ts', [chunk('src/http/pool.ts', 1, 'function acquireConnection() { return pool.take(); }', [1, 0, 0, 0])])]);
+    const hits = await s.search({ text: 'acquire', vector: Float32Array.from([1, 0, 0, 0]), limit: 3 });
+    expect(hits[0]!.path).toBe('src/http/pool.ts');
+    expect(denseQueries().at(-1).params).toEqual({ quantization: { ignore: false, rescore: true, oversampling: 2 } });
+
+    // The default: the next run takes the copy away, and queries carry no quantization params.
+    const plain = store();
+    await plain.open(META, { rebuild: false });
+    expect(live().config.quantization_config).toBeUndefined();
+    await plain.search({ text: 'acquire', vector: Float32Array.from([1, 0, 0, 0]), limit: 3 });
+    expect(denseQueries().at(-1).params).toBeUndefined();
+    // And a run with int8 adds it to an existing collection; a second one changes nothing.
+    await store({ quantization: 'int8' }).open(META, { rebuild: false });
+    const updates = () => q.requests.filter((r) => r.method === 'PATCH').length;
+    const before = updates();
+    await store({ quantization: 'int8' }).open(META, { rebuild: false });
+    expect(updates()).toBe(before);
+    expect(live().config.quantization_config).toEqual({ scalar: { type: 'int8', quantile: 0.99, always_ram: true } });
+  });
+
   it('two runners creating the collection at once both succeed (the second joins it)', async () => {
     const a = store();
     const b = store();

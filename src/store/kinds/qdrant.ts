@@ -3,6 +3,7 @@
  * variables: config/store-kinds.ts).
  */
 import { DEFAULT_QDRANT_URL } from '../../config/store-kinds.js';
+import type { QuantizationSetting } from '../qdrant/quantization.js';
 import type { StoreKindModule } from './kind.js';
 
 export interface QdrantSettings {
@@ -11,6 +12,7 @@ export interface QdrantSettings {
   apiKeyEnv: string;
   collection: string;
   upsertBatchSize: number;
+  quantization: QuantizationSetting;
   maxConnections: number;
   timeoutMs: number;
 }
@@ -27,6 +29,7 @@ export const qdrantKind: StoreKindModule<QdrantSettings> = {
       apiKeyEnv: store.api_key_env,
       collection: store.collection ?? (await defaultCollectionName(root)),
       upsertBatchSize: store.upsert_batch_size,
+      quantization: store.quantization,
       maxConnections: pool.max_connections,
       timeoutMs: pool.read_timeout * 1000,
     };
@@ -40,6 +43,7 @@ export const qdrantKind: StoreKindModule<QdrantSettings> = {
       apiKeyEnv: settings.apiKeyEnv,
       collection: settings.collection,
       upsertBatchSize: settings.upsertBatchSize,
+      quantization: settings.quantization,
       maxConnections: settings.maxConnections,
       timeoutMs: settings.timeoutMs,
       onWarning: deps.onWarning,

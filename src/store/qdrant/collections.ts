@@ -11,6 +11,7 @@ import type { BuildSettings, IndexMeta } from '../vector-store.js';
 import type { QdrantCaller } from './caller.js';
 import { isConflict, isNotFound } from './errors.js';
 import { DENSE, LAYOUT_VERSION, LEXICAL, META_ID, type Payload } from './points.js';
+import { quantizationChange, type QuantizationSetting } from './quantization.js';
 
 /** The meta point as read: what the index was built with, when, and whether it is a rebuild not yet published. */
 export type StoredMeta = IndexMeta & { created_at: string; last_indexed_at: string | null; building: boolean };
@@ -117,6 +118,17 @@ export class Collections {
       removed.push(`collection ${name}`);
     }
     return removed;
+  }
+
+  /**
+   * Brings the collection's quantization to the setting (store.quantization): Qdrant builds or
+   * drops the int8 copy in the background, and searches stay exact meanwhile.
+   */
+  async alignQuantization(name: string, setting: QuantizationSetting): Promise<void> {
+    const info = await this.caller.call('get_collection', (c) => c.getCollection(name));
+    const change = quantizationChange(setting, info.config.quantization_config);
+    if (change === null) return;
+    await this.caller.call('update_collection', (c) => c.updateCollection(name, { quantization_config: change as never }));
   }
 
   /** A new collection with our vectors, payload indexes and meta point. */

@@ -6,13 +6,20 @@
 import { canonicalPrefix } from '../path-prefix.js';
 import { querySparseVector } from '../ranking/bm25-sparse.js';
 import { hitSymbol, parseDefinitions } from '../ranking/hit-symbol.js';
+import { quantizedSearchParams, type QuantizationSetting } from './quantization.js';
 import { snippetOf } from '../ranking/snippet.js';
 import { codeTerms } from '../ranking/terms.js';
 import type { SearchHit, SearchQuery } from '../vector-store.js';
 import type { QdrantCaller } from './caller.js';
 import { DENSE, LEXICAL, match, type Payload } from './points.js';
 
-export async function searchCollection(caller: QdrantCaller, collection: string, dimensions: number | null, query: SearchQuery): Promise<SearchHit[]> {
+export async function searchCollection(
+  caller: QdrantCaller,
+  collection: string,
+  dimensions: number | null,
+  query: SearchQuery,
+  quantization: QuantizationSetting = 'none',
+): Promise<SearchHit[]> {
   const must: unknown[] = [match('kind', 'chunk')];
   const prefix = canonicalPrefix(query.pathPrefix);
   // A directory (any file below it) or a single file.
@@ -26,7 +33,7 @@ export async function searchCollection(caller: QdrantCaller, collection: string,
     vector
       ? c.query(collection, {
           prefetch: [
-            { query: Array.from(vector), using: DENSE, limit: candidates, filter },
+            { query: Array.from(vector), using: DENSE, limit: candidates, filter, ...withParams(quantizedSearchParams(quantization)) },
             ...(sparse.indices.length ? [{ query: sparse, using: LEXICAL, limit: candidates, filter }] : []),
           ],
           query: { fusion: 'rrf' },
@@ -56,4 +63,9 @@ export async function searchCollection(caller: QdrantCaller, collection: string,
       language: String(payload.language ?? 'text'),
     };
   });
+}
+
+/** `{ params }` when there are any: a plain query carries none. */
+function withParams(params: Record<string, unknown> | undefined): { params?: Record<string, unknown> } {
+  return params ? { params } : {};
 }

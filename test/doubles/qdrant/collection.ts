@@ -45,9 +45,20 @@ export class Collection {
 
   constructor(
     readonly name: string,
-    /** The create-collection body, as sent. */
+    /** The create-collection body, as sent (and as updated since). */
     readonly config: Json,
   ) {}
+
+  /**
+   * PATCH /collections/{name}: the parts of the configuration the double keeps. Quantization
+   * changes only how Qdrant searches (candidates from int8, rescored with the full vectors), not
+   * the answers of its exact scoring here; "Disabled" removes it.
+   */
+  update(body: Json): true {
+    if (body.quantization_config === 'Disabled') delete this.config.quantization_config;
+    else if (body.quantization_config !== undefined) this.config.quantization_config = structuredClone(body.quantization_config);
+    return true;
+  }
 
   private get namedDense(): boolean {
     const v = this.config.vectors;
@@ -292,7 +303,7 @@ export class Collection {
         hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10000, max_indexing_threads: 0, on_disk: false, ...(this.config.hnsw_config ?? {}) },
         optimizer_config: { deleted_threshold: 0.2, vacuum_min_vector_number: 1000, default_segment_number: 0, max_segment_size: null, memmap_threshold: null, indexing_threshold: 10000, flush_interval_sec: 5, max_optimization_threads: null },
         wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0, wal_retain_closed: 1 },
-        quantization_config: null,
+        quantization_config: this.config.quantization_config ?? null,
       },
       payload_schema: payloadSchema,
     };

@@ -23,6 +23,7 @@ export const OPERATION_KIND: Record<string, string> = {
   get_collections: 'get_collections',
   get_collection: 'get_collection',
   create_collection: 'create_collection',
+  update_collection: 'update_collection',
   delete_collection: 'delete_collection',
   collection_exists: 'collection_exists',
   create_field_index: 'create_index',
@@ -62,6 +63,7 @@ export function createHandlers(collections: Map<string, Collection>, aliases: Al
     get_collections: () => ({ collections: [...collections.keys()].map((name) => ({ name })) }),
     get_collection: ({ params }) => existing(params.collection_name).info(),
     collection_exists: ({ params }) => ({ exists: collections.has(params.collection_name) }),
+    update_collection: ({ params, body }) => existing(params.collection_name).update(body),
     create_collection: ({ params, body }) => {
       const name = params.collection_name;
       if (collections.has(name)) throw new QdrantHttpError(409, `Wrong input: Collection \`${name}\` already exists!`, false);
