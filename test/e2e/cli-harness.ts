@@ -51,13 +51,13 @@ export interface CliProcess {
   done: Promise<CliResult>;
 }
 
-export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliProcess {
+export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Buffer } = {}): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
     env: options.env ?? cleanEnv(),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  child.stdin.end();
+  child.stdin.end(options.input ?? '');
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -69,7 +69,7 @@ export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.P
   return { child, stdout: () => stdout, stderr: () => stderr, done };
 }
 
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Buffer } = {}): Promise<CliResult> {
   return spawnCli(args, options).done;
 }
 

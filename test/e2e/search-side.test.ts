@@ -101,6 +101,27 @@ describe('results a person can use', () => {
   });
 });
 
+describe('cw search -', () => {
+  it('reads a whole issue from standard input, as the same words given as arguments; refuses too much and an empty one', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small);
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const issue = 'RetryHandler ignores `Retry-After`\n\nWith maxRetries: 3 the "retry-after" header is not honoured:\n```js\nnew RetryHandler({ retryAfter: true })\n```\n';
+    const piped = await runCli(['search', '-', '-p', repo, '--json'], { env: cleanEnv(), input: issue });
+    expect(piped.code, piped.stderr).toBe(0);
+    const asArgs = await runCli(['search', issue, '-p', repo, '--json'], { env: cleanEnv() });
+    expect(onlyOneJson(piped.stdout).results.length).toBeGreaterThan(0);
+    expect(onlyOneJson(piped.stdout)).toEqual(onlyOneJson(asArgs.stdout));
+
+    const huge = await runCli(['search', '-', '-p', repo], { env: cleanEnv(), input: Buffer.alloc(1024 * 1024 + 1, 'a') });
+    expect(huge.code).toBe(2);
+    expect(huge.stderr.trim().split('\n')).toHaveLength(1);
+    expect(huge.stderr).toMatch(/over 1 MiB/);
+    const empty = await runCli(['search', '-', '-p', repo], { env: cleanEnv(), input: '  \n' });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/query is empty/);
+  });
+});
+
 describe('cw clean', () => {
   it('removes the embedded index, so the next cw index starts over; a Qdrant collection needs --yes off a terminal', async () => {
     const repo = await makeRepo(work.dir, CORPORA.small);

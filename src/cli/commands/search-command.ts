@@ -3,6 +3,7 @@ import { formatHits } from '../format.js';
 import { addCommonOptions, addStoreOptions, configFlags, parsePositiveInt, type OverrideOptions } from '../options.js';
 import { locateRepositoryRoot } from '../../session/locate.js';
 import { withSession } from '../runtime.js';
+import { UsageError } from '../../errors.js';
 
 interface SearchOptions extends OverrideOptions {
   path?: string;
@@ -16,7 +17,7 @@ interface SearchOptions extends OverrideOptions {
 export function searchCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('search')
     .description('search the index (hybrid dense + BM25, or BM25 for a lexical index)')
-    .argument('<query...>', 'what to look for: words, identifiers, a description (quotes optional)')
+    .argument('<query...>', 'what to look for: words, identifiers, a description (quotes optional); - reads it from standard input (a whole issue: gh issue view 12 | cw search -)')
     .option('-p, --path <dir>', 'repository whose index to search (default: the one around the working directory)')
     .option('-n, --limit <n>', 'most results', '10')
     .option('--under <dir>', 'only results below this directory of the repository (e.g. src/http)')
@@ -27,11 +28,11 @@ export function searchCommand(setExit: (code: number) => void): Command {
   addCommonOptions(cmd);
   return cmd.action(async (words: string[], opts: SearchOptions) => {
     const limit = parsePositiveInt('--limit', opts.limit);
-    // An unquoted multi-word query is one query.
-    const query = words.join(' ');
     setExit(
       // A search is about the repository around the path, wherever inside it the path is.
       await withSession(locateRepositoryRoot(opts.path ?? '.'), opts, configFlags(opts), async ({ out, session }) => {
+        // An unquoted multi-word query is one query; `-` alone is the text on standard input.
+        const query = words.length === 1 && words[0] === '-' ? await queryFromStdin() : words.join(' ');
         const { hits, searchMode } = await session.search({
           query,
           limit,
@@ -59,4 +60,25 @@ export function searchCommand(setExit: (code: number) => void): Command {
       }),
     );
   });
+}
+
+/** The most a query read from standard input may be: an issue with its logs, not a file dump. */
+const MAX_STDIN_QUERY_BYTES = 1024 * 1024;
+
+/**
+ * The query on standard input (`cw search -`): a whole issue or traceback, which a shell makes
+ * hard to quote (backticks, quotes, several lines).
+ */
+async function queryFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) {
+    throw new UsageError('cw search -: reads the query from standard input — pipe it in (gh issue view 12 | cw search -) or give the words as arguments');
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of process.stdin as AsyncIterable<Buffer>) {
+    size += part.length;
+    if (size > MAX_STDIN_QUERY_BYTES) throw new UsageError('cw search -: the query on standard input is over 1 MiB — pass the issue text, not a whole file');
+    parts.push(part);
+  }
+  return Buffer.concat(parts).toString('utf8');
 }
