@@ -21,6 +21,7 @@ const outdir = `${root}dist/bundle`;
 
 const external = [
   'better-sqlite3',
+  'sqlite-vec', // finds its prebuilt extension beside itself (import.meta.resolve)
   'web-tree-sitter',
   'tree-sitter-wasms',
   '@parcel/watcher',

@@ -124,6 +124,7 @@ export function formatStatus(doc: Record<string, unknown>): string {
     `index: ${doc.store} ${doc.location}`,
     `  model: ${doc.provider}/${doc.model}${lexical ? ' (lexical: BM25 only)' : ` (${doc.dimensions} dimensions, hybrid search)`}`,
     `  ${count(doc.files as number, 'file')}, ${count(doc.chunks as number, 'chunk')}${lexical ? '' : `, ${count(doc.vectors as number, 'vector')}`}`,
+    ...(doc.dense_engine === 'sqlite-vec' ? ['  dense search: sqlite-vec (bit-quantized candidates, rescored exactly)'] : doc.dense_engine === 'scan' ? ['  dense search: a scan of every vector (sqlite-vec not in use)'] : []),
     `  created ${doc.created_at ?? 'unknown'}, last indexed ${doc.last_indexed_at ?? 'never'}`,
     ...(doc.shards ? shardLines('shards', doc.shards as ShardSet) : []),
     ...((doc.pending_builds as Array<ShardSet & { build: string }> | undefined) ?? []).flatMap((b) => shardLines(`build ${b.build} (not live)`, b)),

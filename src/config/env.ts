@@ -19,6 +19,8 @@ export interface EnvKnobs {
   progressSeconds: number | null;
   /** CODEWEAVER_DEBUG: any non-empty value prints the stack of an unexpected error. */
   debug: boolean;
+  /** CODEWEAVER_SQLITE_VEC: off never loads sqlite-vec (dense search scans every vector); on (the default); 1 and 0 too. */
+  sqliteVec: boolean;
 }
 
 /** The knobs `env` sets, validated; every bad one is a line of the ConfigError thrown. */
@@ -52,7 +54,15 @@ export function readEnvKnobs(env: NodeJS.ProcessEnv): EnvKnobs {
     problems.push(`CODEWEAVER_WRITE_THREAD: expected on, off or auto, got "${env.CODEWEAVER_WRITE_THREAD}"`);
     return 'auto';
   })();
+  const sqliteVec = ((): boolean => {
+    const raw = set('CODEWEAVER_SQLITE_VEC');
+    if (raw === undefined || raw === 'on' || raw === '1') return true;
+    if (raw === 'off' || raw === '0') return false;
+    problems.push(`CODEWEAVER_SQLITE_VEC: expected on or off, got "${env.CODEWEAVER_SQLITE_VEC}"`);
+    return true;
+  })();
   const knobs: EnvKnobs = {
+    sqliteVec,
     chunkThreads: wholeNumber('CODEWEAVER_CHUNK_THREADS', 0, 64, 0),
     writeThread,
     graceSeconds: seconds('CODEWEAVER_GRACE_SECONDS'),

@@ -167,7 +167,7 @@ export class Session {
 
   private newStore(): Promise<VectorStore> {
     if (this.closing) throw new CodeweaverError('the session is closed');
-    return createStore(this.config, this.root, { env: this.env, writeThread: this.knobs.writeThread, onWarning: (m) => this.hooks.onWarning?.(m) });
+    return createStore(this.config, this.root, { env: this.env, writeThread: this.knobs.writeThread, sqliteVec: this.knobs.sqliteVec, onWarning: (m) => this.hooks.onWarning?.(m) });
   }
 
   /**

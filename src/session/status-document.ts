@@ -16,6 +16,8 @@ export interface IndexedFields {
   files: number;
   chunks: number;
   vectors: number;
+  /** How dense queries are answered: sqlite-vec, scan or qdrant; null for a lexical index. */
+  dense_engine: 'sqlite-vec' | 'scan' | 'qdrant' | null;
   created_at: string | null;
   last_indexed_at: string | null;
 }
@@ -34,6 +36,7 @@ export function indexedFields(status: StoreStatus | null): IndexedFields | null 
     files: status.files,
     chunks: status.chunks,
     vectors: status.vectors,
+    dense_engine: status.denseEngine ?? null,
     created_at: status.createdAt,
     last_indexed_at: status.lastIndexedAt,
   };

@@ -38,6 +38,7 @@ import { ChunkWriter } from './embedded/writer.js';
 import type { StoreWriteCounters, WriteThread } from './embedded/write-thread.js';
 import { WriteHandoff } from './embedded/write-handoff.js';
 import type { WriteOp } from './embedded/write-protocol.js';
+import { bitsFit, bitsReady, loadVectorExtension, syncBits } from './embedded/vector-index.js';
 
 type Db = Database.Database;
 
@@ -53,6 +54,10 @@ export interface EmbeddedStoreOptions {
    * is missing (as when running from the TypeScript sources) writes stay on the calling thread.
    */
   writeThread?: { after: number; script?: URL } | null;
+  /** false: never load sqlite-vec (CODEWEAVER_SQLITE_VEC=off); dense search scans. Default true. */
+  vectorExtension?: boolean;
+  /** One line for the user (the extension did not load). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -88,12 +93,23 @@ export class EmbeddedStore implements VectorStore {
   /** When the open run's writes move to their own thread; until then they go to `writer`. */
   private readonly handoff: WriteHandoff;
   private dimensions: number | null = null;
+  /** Whether the writing connection keeps the sqlite-vec bit table (vector-index.ts). */
+  private keepsBits = false;
+  /** CODEWEAVER_SQLITE_VEC: false never loads the extension (the scan is used). */
+  private readonly vectorExtension: boolean;
+  private readonly onWarning: ((message: string) => void) | undefined;
+  /** Whether the extension's failure to load was said (once per store). */
+  private extensionNoted = false;
+  /** Whether sqlite-vec is loaded into the connection in use. */
+  private extensionLoaded = false;
 
   constructor(options: EmbeddedStoreOptions) {
     this.location = options.path;
     this.localFiles = [options.path];
     this.lock = new RunLock(`${options.path}.lock`, displayPath(options.path));
     this.now = options.now ?? (() => new Date());
+    this.vectorExtension = options.vectorExtension ?? true;
+    this.onWarning = options.onWarning;
     const chosen = options.writeThread === undefined ? { after: WRITE_THREAD_AFTER } : options.writeThread;
     this.handoff = new WriteHandoff(chosen && { script: chosen.script ?? new URL('./embedded/write-worker.js', import.meta.url), after: chosen.after }, this.counters);
   }
@@ -121,8 +137,13 @@ export class EmbeddedStore implements VectorStore {
       if (!this.reservedAs) this.lock.release();
       throw this.explain(err);
     }
-    this.attach(db);
-    this.writer = new ChunkWriter(db, meta.dimensions, this.counters);
+    try {
+      this.startWriting(db, meta.dimensions);
+    } catch (err) {
+      db.close();
+      if (!this.reservedAs) this.lock.release();
+      throw this.explain(err);
+    }
     this.dimensions = meta.dimensions;
     this.handoff.reset();
   }
@@ -211,8 +232,24 @@ export class EmbeddedStore implements VectorStore {
     syncDirectory(dirname(this.location));
     this.buildPath = null;
     const db = this.openWritable(this.location);
-    this.attach(db);
-    this.writer = new ChunkWriter(db, meta.dimensions, this.counters);
+    try {
+      this.startWriting(db, meta.dimensions);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Makes a writable connection the store's: the dense index kept in sqlite-vec where it loads
+   * (built from the stored vectors when missing, marked stale where it cannot be kept), and a
+   * writer that keeps it.
+   */
+  private startWriting(db: Db, dimensions: number | null): void {
+    const loaded = this.loadExtension(db, dimensions) === null;
+    this.keepsBits = syncBits(db, dimensions, loaded);
+    this.attach(db, loaded);
+    this.writer = new ChunkWriter(db, dimensions, this.counters, this.keepsBits);
   }
 
   async openReadOnly(): Promise<IndexMeta | null> {
@@ -259,7 +296,7 @@ export class EmbeddedStore implements VectorStore {
     const now = this.timestamp();
     if (this.writer) {
       const chunks = files.reduce((n, f) => n + f.chunks.length, 0);
-      this.handoff.wrote(chunks, { file: this.buildPath ?? this.location, dimensions: this.dimensions }, () => this.writer !== null);
+      this.handoff.wrote(chunks, { file: this.buildPath ?? this.location, dimensions: this.dimensions, bits: this.keepsBits }, () => this.writer !== null);
     }
     if (await this.threadReady()) return this.onThread({ op: 'write', files, now });
     return this.guard(() => this.writable().write(files, now));
@@ -315,6 +352,7 @@ export class EmbeddedStore implements VectorStore {
       ...(reads ? reads.counts(meta?.dimensions === null) : { files: 0, chunks: 0, vectors: 0 }),
       createdAt: meta?.createdAt ?? null,
       lastIndexedAt: meta?.lastIndexedAt ?? null,
+      ...(reads && meta && meta.dimensions !== null ? { denseEngine: this.extensionLoaded && bitsReady(reads.db) ? 'sqlite-vec' : 'scan' } : {}),
     };
   }
 
@@ -449,15 +487,38 @@ export class EmbeddedStore implements VectorStore {
       db.close();
       throw err;
     }
-    this.attach(db);
+    let loaded = false;
+    try {
+      const meta = readMeta(db);
+      loaded = meta !== null && this.loadExtension(db, meta.dimensions) === null;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.attach(db, loaded);
     this.readIdentity = identity;
     return db;
   }
 
-  private attach(db: Db): void {
+  private attach(db: Db, vectorExtension: boolean): void {
     this.db = db;
+    this.extensionLoaded = vectorExtension;
     this.queries = new IndexReads(db);
-    this.searcher = new Searcher(db);
+    this.searcher = new Searcher(db, vectorExtension);
+  }
+
+  /**
+   * Loads sqlite-vec into a connection of a dense index; null when loaded, else why not, said
+   * once per store in one line (searches then scan every vector, as before it existed).
+   */
+  private loadExtension(db: Db, dimensions: number | null): string | null {
+    if (!bitsFit(dimensions)) return 'no dense vectors to index';
+    const why = loadVectorExtension(db, this.vectorExtension);
+    if (why !== null && !this.extensionNoted) {
+      this.extensionNoted = true;
+      this.onWarning?.(`sqlite-vec: ${why} — dense search scans every stored vector instead (slower on a large index)`);
+    }
+    return why;
   }
 
   /**

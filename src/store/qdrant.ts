@@ -310,6 +310,7 @@ export class QdrantStore implements VectorStore {
       files,
       chunks,
       vectors: meta.dimensions ? chunks : 0,
+      ...(meta.dimensions ? { denseEngine: 'qdrant' as const } : {}),
       createdAt: meta.created_at,
       lastIndexedAt: meta.last_indexed_at,
       shardRuns,

@@ -137,6 +137,12 @@ export interface StoreStatus {
   vectors: number;
   createdAt: string | null;
   lastIndexedAt: string | null;
+  /**
+   * How dense queries are answered: 'sqlite-vec' (bit candidates rescored exactly), 'scan' (every
+   * stored vector: the extension did not load, or its table is being rebuilt), 'qdrant'; absent
+   * for a lexical index.
+   */
+  denseEngine?: 'sqlite-vec' | 'scan' | 'qdrant';
   /** Runs of sharded indexing recorded in the live index (none when it was never sharded). */
   shardRuns?: ShardRun[];
   /** Builds started (`--build`) and not yet published, with their shards' runs. */

@@ -53,6 +53,7 @@ describe('cw index against a loopback Voyage server', () => {
     const snap = snapshotEmbeddedIndex(dbOf(repo));
     expect(snap.chunks.length).toBe(summary.chunks.written);
     expect(snap.vectors).toBe(snap.chunks.length);
+    expect(snap.bitRows).toBe(snap.vectors); // the sqlite-vec bits, one per vector
     expect(summary.chunks.embedded).toBeGreaterThan(0);
 
     // Every request the server saw is in the summary, and no more; connections stay within the pool.
@@ -133,6 +134,7 @@ describe('cw index against a loopback Voyage server', () => {
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
     const snap = snapshotEmbeddedIndex(dbOf(repo));
     expect(snap.vectors).toBe(snap.chunks.length);
+    expect(snap.bitRows).toBe(snap.vectors); // the sqlite-vec bits, one per vector
   });
 });
 
@@ -173,6 +175,7 @@ describe('Ctrl-C during a run', () => {
     const partial = snapshotEmbeddedIndex(dbOf(repo));
     // Recorded files are complete: every chunk of a recorded file is present with its vector.
     expect(partial.vectors).toBe(partial.chunks.length);
+    expect(partial.bitRows).toBe(partial.vectors); // an interrupted run leaves the bits in step
     // No embedding work is thrown away: every text the provider embedded is in the store.
     const sent = voyageTexts(server);
     expect(sent.length).toBe(summary.chunks.embedded);

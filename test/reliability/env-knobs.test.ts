@@ -38,10 +38,10 @@ describe('CODEWEAVER_* knobs', () => {
   });
 
   it('reads good values, the documented spellings, and unset or blank as the defaults', () => {
-    expect(readEnvKnobs({})).toEqual({ chunkThreads: 0, writeThread: 'auto', graceSeconds: null, progressSeconds: null, debug: false });
+    expect(readEnvKnobs({})).toEqual({ chunkThreads: 0, writeThread: 'auto', graceSeconds: null, progressSeconds: null, debug: false, sqliteVec: true });
     expect(
       readEnvKnobs({ CODEWEAVER_CHUNK_THREADS: '3', CODEWEAVER_WRITE_THREAD: '1', CODEWEAVER_GRACE_SECONDS: '2.5', CODEWEAVER_PROGRESS_SECONDS: ' ', CODEWEAVER_DEBUG: 'yes' }),
-    ).toEqual({ chunkThreads: 3, writeThread: 'on', graceSeconds: 2.5, progressSeconds: null, debug: true });
+    ).toEqual({ chunkThreads: 3, writeThread: 'on', graceSeconds: 2.5, progressSeconds: null, debug: true, sqliteVec: true });
     expect(readEnvKnobs({ CODEWEAVER_WRITE_THREAD: '0' }).writeThread).toBe('off');
     // Every bad knob is named, one line each.
     try {

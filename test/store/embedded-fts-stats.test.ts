@@ -73,6 +73,7 @@ describe('EmbeddedStore: BM25 statistics', () => {
       insert.run(r.rowid, ftsText(r.content), ftsText(r.symbol), ftsText(r.path));
     }
     db.exec('ALTER TABLE chunks DROP COLUMN definitions'); // added by v7
+    db.exec('ALTER TABLE meta DROP COLUMN vector_index'); // added by v8
     db.pragma('user_version = 5');
     db.close();
     const skewed = snapshotEmbeddedIndex(t.path);

@@ -157,6 +157,7 @@ describe('EmbeddedStore: searching an index an older cw wrote', () => {
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(t.path);
     db.exec('ALTER TABLE chunks DROP COLUMN definitions');
+    db.exec('ALTER TABLE meta DROP COLUMN vector_index'); // added by v8
     db.pragma('user_version = 6');
     db.close();
 

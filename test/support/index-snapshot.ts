@@ -14,6 +14,11 @@ export interface IndexSnapshot {
    */
   ftsTotals: string;
   vectors: number;
+  /**
+   * Rows of the sqlite-vec bit table (read from its plain `_rowids` shadow table, so no extension
+   * is needed here): one per stored vector where the index keeps the table, else -1.
+   */
+  bitRows: number;
 }
 
 /** Everything an embedded index holds that a rerun must reproduce, read straight from SQLite. */
@@ -43,9 +48,15 @@ export function snapshotEmbeddedIndex(dbPath: string): IndexSnapshot {
       ids: rows.map((r) => r.id).sort(),
       ftsRows,
       ftsTotals: averages ? averages.block.toString('hex') : '',
+      bitRows: bitRowsOf(db),
       vectors: rows.filter((r) => r.has_vector).length,
     };
   } finally {
     db.close();
   }
+}
+
+function bitRowsOf(db: Database.Database): number {
+  const kept = (db.prepare('SELECT * FROM meta WHERE id = 1').get() as { vector_index?: string | null } | undefined)?.vector_index === 'bits';
+  return kept ? (db.prepare('SELECT count(*) AS n FROM chunk_bits_rowids').get() as { n: number }).n : -1;
 }

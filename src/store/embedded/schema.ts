@@ -74,6 +74,8 @@ const MIGRATIONS: ((db: Db) => void)[] = [
   // v7: the definitions a chunk merged from small neighbours holds (JSON), so a hit is labelled
   // with the one its best line is in. null for chunks written before (and for most chunks).
   (db) => db.exec('ALTER TABLE chunks ADD COLUMN definitions TEXT'),
+  // v8: whether the sqlite-vec bit table (vector-index.ts) is complete and kept: 'bits', or null.
+  (db) => db.exec('ALTER TABLE meta ADD COLUMN vector_index TEXT'),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { WriteThread, type StoreWriteCounters } from './write-thread.js';
+import type { WriteThreadData } from './write-protocol.js';
 
 export interface HandoffPlan {
   /** The built worker script (absent when running from the TypeScript sources: no thread). */
@@ -35,7 +36,7 @@ export class WriteHandoff {
    * Counts chunks the open run writes, and starts the thread once there are enough. `open`
    * says, when the thread is up, whether the run that asked for it is still open.
    */
-  wrote(chunks: number, target: { file: string; dimensions: number | null }, open: () => boolean): void {
+  wrote(chunks: number, target: WriteThreadData, open: () => boolean): void {
     this.chunks += chunks;
     const plan = this.plan;
     if (!plan || this.starting || this.chunks < plan.after || !existsSync(plan.script)) return;

@@ -11,6 +11,8 @@ import { VectorShapeError } from './writer.js';
 export interface WriteThreadData {
   file: string;
   dimensions: number | null;
+  /** Whether the writer keeps the sqlite-vec bit table (the thread loads the extension too). */
+  bits: boolean;
 }
 
 /** One ChunkWriter call. */

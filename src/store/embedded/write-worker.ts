@@ -5,11 +5,12 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { applyWritePragmas } from './schema.js';
+import { loadVectorExtension } from './vector-index.js';
 import { ChunkWriter, type WriteCounters } from './writer.js';
 import { serializeError, type WriteRequest, type WriteThreadData } from './write-protocol.js';
 
 const port = parentPort!;
-const { file, dimensions } = workerData as WriteThreadData;
+const { file, dimensions, bits } = workerData as WriteThreadData;
 const counters: WriteCounters = { transactions: 0, rows_written: 0, rows_deleted: 0 };
 let opened: { db: Database.Database; writer: ChunkWriter };
 try {
@@ -22,7 +23,11 @@ try {
   // 32 MiB the thread cost 30-35 MB more at the peak of a dense run and 21-24 MB of a lexical
   // one; with 8, no time measurably (bench/README.md).
   db.pragma('cache_size = -8192');
-  opened = { db, writer: new ChunkWriter(db, dimensions, counters) };
+  // The main thread keeps the sqlite-vec bit table: so must this connection, or not start (the
+  // main thread then goes on writing itself).
+  const why = bits ? loadVectorExtension(db, true) : null;
+  if (why !== null) throw new Error(`the write thread could not load sqlite-vec: ${why}`);
+  opened = { db, writer: new ChunkWriter(db, dimensions, counters, bits) };
 } catch (err) {
   port.postMessage({ ready: false, error: serializeError(err) });
   port.close();

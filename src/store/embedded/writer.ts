@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import { CodeweaverError } from '../../errors.js';
 import type { FileWrite, WriteResult } from '../vector-store.js';
 import { FtsRows } from './fts-rows.js';
+import { BITS_TABLE } from './vector-index.js';
 import { ftsText } from './fts-text.js';
 import { encodeVector, vectorNorm } from './vector-codec.js';
 
@@ -30,6 +31,7 @@ export class VectorShapeError extends CodeweaverError {}
 export class ChunkWriter {
   private readonly upsertChunk: Database.Statement;
   private readonly fts: FtsRows;
+  private readonly bits: { insert: Database.Statement; delete: Database.Statement } | null;
   private readonly chunksOfPath: Database.Statement;
   private readonly chunkText: Database.Statement;
   private readonly deleteChunk: Database.Statement;
@@ -49,7 +51,15 @@ export class ChunkWriter {
     db: Db,
     private readonly dimensions: number | null,
     private readonly counters: WriteCounters,
+    /** Whether this connection keeps the sqlite-vec bit table (vector-index.ts syncBits). */
+    bits = false,
   ) {
+    this.bits = bits
+      ? {
+          insert: db.prepare(`INSERT INTO ${BITS_TABLE} (rowid, embedding) VALUES (?, vec_quantize_binary(?))`),
+          delete: db.prepare(`DELETE FROM ${BITS_TABLE} WHERE rowid = ?`),
+        }
+      : null;
     // ON CONFLICT DO UPDATE keeps the rowid (REPLACE would allocate a new one), so the FTS row
     // keyed by that rowid is replaced in place and never duplicated.
     this.upsertChunk = db.prepare(`
@@ -149,6 +159,8 @@ export class ChunkWriter {
         const before = stored.get(chunk.id);
         if (before === undefined) {
           this.fts.insert(rowid, { path: file.path, symbol: chunk.symbol, content: chunk.content }, pathTerms);
+          // A chunk stored before has its bits already: the same text under the same model.
+          if (vector && this.bits) this.bits.insert.run(BigInt(rowid), encodeVector(vector));
         } else if (before.symbol !== chunk.symbol) {
           this.fts.delete(rowid, { path: file.path, symbol: before.symbol, content: chunk.content }, pathTerms);
           this.fts.insert(rowid, { path: file.path, symbol: chunk.symbol, content: chunk.content }, pathTerms);
@@ -193,6 +205,7 @@ export class ChunkWriter {
     const pathTerms = ftsText(path);
     for (const { rowid, symbol } of chunks) {
       this.fts.delete(rowid, { path, symbol, content: this.chunkText.get(rowid) as string }, pathTerms);
+      this.bits?.delete.run(BigInt(rowid));
       this.deleteChunk.run(rowid);
     }
     return chunks.length;

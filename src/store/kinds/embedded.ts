@@ -31,6 +31,6 @@ export const embeddedKind: StoreKindModule<EmbeddedSettings> = {
     const thread = writeThread(deps.writeThread);
     // Loaded when used: a Qdrant run never pays for SQLite's startup, nor the reverse.
     const { EmbeddedStore } = await import('../embedded.js');
-    return new EmbeddedStore({ path: settings.file, writeThread: thread });
+    return new EmbeddedStore({ path: settings.file, writeThread: thread, vectorExtension: deps.sqliteVec ?? true, onWarning: deps.onWarning });
   },
 };

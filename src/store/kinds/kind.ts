@@ -7,6 +7,8 @@ export interface StoreDeps {
   env: NodeJS.ProcessEnv;
   /** CODEWEAVER_WRITE_THREAD, validated (config/env.ts); the embedded store's alone. */
   writeThread?: WriteThreadKnob;
+  /** CODEWEAVER_SQLITE_VEC, validated: false never loads sqlite-vec (the embedded store's alone). */
+  sqliteVec?: boolean;
   onWarning?: (message: string) => void;
 }
 
