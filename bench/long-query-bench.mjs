@@ -8,10 +8,11 @@
 //
 // The baseline build: `git worktree add /tmp/cw-base <commit>`, link node_modules, `npx tsc && node scripts/bundle.mjs`.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEV_SPLIT, gitDirOf, readInstances } from './swebench-lite.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -24,21 +25,12 @@ const baseline = flag('--baseline');
 if (!clones || !baseline) throw new Error('--clones DIR and --baseline PATH/TO/bin/cw.js are required');
 const repo = flag('--repo', 'pytest-dev/pytest');
 const rounds = Number(flag('--rounds', 3));
-const data = flag('--data', path.join(ROOT, '..', 'shared', 'quality', 'swebench-lite-dev.jsonl'));
+const data = flag('--data', DEV_SPLIT);
 const builds = { baseline: path.resolve(baseline), current: path.join(ROOT, 'bin', 'cw.js') };
 
-const instances = readFileSync(data, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)).filter((d) => d.repo === repo);
+const instances = readInstances(data).filter((d) => d.repo === repo);
 if (instances.length === 0) throw new Error(`no instance of ${repo} in ${data}`);
-const [owner, name] = repo.split('/');
-// A clone as `owner+name/repo` (what the search tool's fetch brings: a bare git directory), `owner+name` or `name`.
-const gitDir = [`${owner}+${name}/repo`, `${owner}+${name}`, name].flatMap((c) => [path.join(clones, c, '.git'), path.join(clones, c)]).find((d) => {
-  try {
-    return readFileSync(path.join(d, 'HEAD'), 'utf8').length > 0;
-  } catch {
-    return false;
-  }
-});
-if (!gitDir) throw new Error(`no clone of ${repo} under ${clones}`);
+const gitDir = gitDirOf(clones, repo);
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'cw-long-query-'));
 try {

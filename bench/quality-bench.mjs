@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import bm25 from 'wink-bm25-text-search';
 import nlp from 'wink-nlp-utils';
+import { DEV_SPLIT, gitDirOf, readInstances } from './swebench-lite.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CW = path.join(ROOT, 'bin', 'cw.js');
@@ -31,7 +32,7 @@ const flag = (name, fallback) => {
 };
 const clones = flag('--clones');
 if (!clones) throw new Error('--clones DIR is required: the directory that holds a clone of each repository');
-const data = flag('--data', path.join(ROOT, '..', 'shared', 'quality', 'swebench-lite-dev.jsonl'));
+const data = flag('--data', DEV_SPLIT);
 const only = flag('--only');
 const limit = Number(flag('--limit', Infinity));
 const asJson = args.includes('--json');
@@ -39,23 +40,9 @@ const asJson = args.includes('--json');
 // next run, whose `cw index` is then a rerun (only ranking changed: seconds, not minutes).
 const keep = flag('--keep');
 
-const instances = readFileSync(data, 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l))
+const instances = readInstances(data)
   .filter((d) => !only || d.repo === only || d.repo.endsWith(`/${only}`))
   .slice(0, limit);
-
-/** The git directory of a repository's clone under `clones`. */
-function gitDirOf(repo) {
-  const [owner, name] = repo.split('/');
-  for (const candidate of [`${owner}+${name}/repo`, `${owner}+${name}`, name]) {
-    const dir = path.join(clones, candidate);
-    if (existsSync(path.join(dir, '.git'))) return path.join(dir, '.git');
-    if (existsSync(path.join(dir, 'HEAD')) && existsSync(path.join(dir, 'objects'))) return dir;
-  }
-  throw new Error(`no clone of ${repo} under ${clones}`);
-}
 
 /** The repository's tree at `commit`, written to a new directory (no .git: nothing to walk twice). */
 function checkout(repo, commit, id) {
@@ -65,7 +52,7 @@ function checkout(repo, commit, id) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
   }
-  const archive = spawnSync('git', ['--git-dir', gitDirOf(repo), 'archive', '--format=tar', commit], { maxBuffer: 1 << 30 });
+  const archive = spawnSync('git', ['--git-dir', gitDirOf(clones, repo), 'archive', '--format=tar', commit], { maxBuffer: 1 << 30 });
   if (archive.status !== 0) throw new Error(`git archive ${repo}@${commit}: ${archive.stderr}`);
   execFileSync('tar', ['-x', '-C', dir], { input: archive.stdout, maxBuffer: 1 << 30 });
   // The mark that the checkout is whole lives beside it, not in the tree cw indexes.
