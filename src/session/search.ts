@@ -124,9 +124,10 @@ export function queryWithin(text: string, maxTokens: number): string {
   let used = 0;
   let end = 0;
   // The estimate is additive over lines: a line costs its own tokens plus one for its newline.
-  while (end < lines.length && used + estimateTokens(lines[end]!) + (end > 0 ? 1 : 0) <= maxTokens) {
-    used += estimateTokens(lines[end]!) + (end > 0 ? 1 : 0);
-    end++;
+  for (; end < lines.length; end++) {
+    const cost = estimateTokens(lines[end]!) + (end > 0 ? 1 : 0);
+    if (used + cost > maxTokens) break;
+    used += cost;
   }
   if (end > 0) return lines.slice(0, end).join('\n');
   const first = lines[0]!;

@@ -52,9 +52,9 @@ export class ChunkWriter {
     private readonly dimensions: number | null,
     private readonly counters: WriteCounters,
     /** Whether this connection keeps the sqlite-vec bit table (vector-index.ts syncBits). */
-    bits = false,
+    keepsBits = false,
   ) {
-    this.bits = bits
+    this.bits = keepsBits
       ? {
           insert: db.prepare(`INSERT INTO ${BITS_TABLE} (rowid, embedding) VALUES (?, vec_quantize_binary(?))`),
           delete: db.prepare(`DELETE FROM ${BITS_TABLE} WHERE rowid = ?`),
