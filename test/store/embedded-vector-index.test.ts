@@ -88,6 +88,9 @@ describe('EmbeddedStore: the dense index in sqlite-vec', () => {
     await s.close();
     const withBits = store(true);
     const scan = store(false);
+    // Each answers its own way: the bit table, and every vector.
+    expect((await withBits.status()).denseEngine).toBe('sqlite-vec');
+    expect((await scan.status()).denseEngine).toBe('scan');
     for (let q = 0; q < 10; q++) {
       const query = { text: '', vector: Float32Array.from(near()), limit: 8 };
       const a = await withBits.search(query);
@@ -103,6 +106,7 @@ describe('EmbeddedStore: the dense index in sqlite-vec', () => {
     await s.close();
     const withBits = store(true);
     const scan = store(false);
+    expect((await withBits.status()).denseEngine).toBe('sqlite-vec');
     let found = 0;
     const queries = 20;
     for (let q = 0; q < queries; q++) {
@@ -138,6 +142,7 @@ describe('EmbeddedStore: the dense index in sqlite-vec', () => {
     expect(now.bits).not.toEqual(now.vectors);
     // A reader does not use a stale table: the scan answers.
     const reader = store(true);
+    expect((await reader.status()).denseEngine).toBe('scan');
     const query = { text: '', vector: Float32Array.from(near()), limit: 5 };
     expect((await reader.search(query)).map(key)).toEqual((await store(false).search(query)).map(key));
 
