@@ -110,6 +110,10 @@ export function statusDocument(status: StoreStatus | null, location: string, kin
   return {
     ...indexed,
     // Present once the index was written by shards (cw index --shard): each shard's last run.
+    // Present once the index went through a migration (embedded store): newest first.
+    ...(status.migrations?.length
+      ? { migrations: status.migrations.map((m) => ({ at: m.at, from_schema: m.fromSchema, to_schema: m.toSchema, vectors_indexed: m.vectorsIndexed })) }
+      : {}),
     ...(status.shardRuns?.length ? { shards: shardSet(status.shardRuns) } : {}),
     ...(status.pendingBuilds?.length
       ? { pending_builds: status.pendingBuilds.map((b) => ({ build: b.build, ...(shardSet(b.runs) ?? { shards: 0, complete: false, runs: [] }) })) }
@@ -126,9 +130,27 @@ export function formatStatus(doc: Record<string, unknown>): string {
     `  ${count(doc.files as number, 'file')}, ${count(doc.chunks as number, 'chunk')}${lexical ? '' : `, ${count(doc.vectors as number, 'vector')}`}`,
     ...(doc.dense_engine === 'sqlite-vec' ? ['  dense search: sqlite-vec (bit-quantized candidates, rescored exactly)'] : doc.dense_engine === 'scan' ? ['  dense search: a scan of every vector (sqlite-vec not in use)'] : []),
     `  created ${doc.created_at ?? 'unknown'}, last indexed ${doc.last_indexed_at ?? 'never'}`,
+    ...migrationLines(doc.migrations as MigrationEntry[] | undefined),
     ...(doc.shards ? shardLines('shards', doc.shards as ShardSet) : []),
     ...((doc.pending_builds as Array<ShardSet & { build: string }> | undefined) ?? []).flatMap((b) => shardLines(`build ${b.build} (not live)`, b)),
   ].join('\n');
+}
+
+interface MigrationEntry {
+  at: string;
+  from_schema: number;
+  to_schema: number;
+  vectors_indexed: number | null;
+}
+
+/** The latest schema upgrade and the latest dense-index build, when there were any. */
+function migrationLines(migrations: MigrationEntry[] | undefined): string[] {
+  const schema = migrations?.find((m) => m.from_schema !== m.to_schema);
+  const dense = migrations?.find((m) => m.vectors_indexed !== null);
+  return [
+    ...(schema ? [`  migrated ${schema.at}: index format v${schema.from_schema} → v${schema.to_schema}`] : []),
+    ...(dense ? [`  dense index built ${dense.at} from ${count(dense.vectors_indexed!, 'stored vector')} (none embedded again)`] : []),
+  ];
 }
 
 /** A shard set: a head line saying whether it adds up, then a line per shard's last run. */

@@ -23,6 +23,7 @@ import type {
 import { IndexReads } from './embedded/reads.js';
 import { sameMeta } from './compatibility.js';
 import { mismatchError, readMeta, updateBuild, writeMeta, type MetaRow } from './embedded/meta.js';
+import { readMigrations } from './embedded/migrations.js';
 import { corruptIndexError, explainIndexError, fileSystemError, isCorrupt, isHotJournal, isNotADatabase, QUICK_CHECK_INTERVAL_MS } from './embedded/damage.js';
 import {
   applyReadPragmas,
@@ -353,6 +354,7 @@ export class EmbeddedStore implements VectorStore {
       createdAt: meta?.createdAt ?? null,
       lastIndexedAt: meta?.lastIndexedAt ?? null,
       ...(reads && meta && meta.dimensions !== null ? { denseEngine: this.extensionLoaded && bitsReady(reads.db) ? 'sqlite-vec' : 'scan' } : {}),
+      ...(reads ? { migrations: readMigrations(reads.db) } : {}),
     };
   }
 

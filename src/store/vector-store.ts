@@ -143,6 +143,11 @@ export interface StoreStatus {
    * for a lexical index.
    */
   denseEngine?: 'sqlite-vec' | 'scan' | 'qdrant';
+  /**
+   * The index's latest migrations, newest first (embedded store): a schema upgrade by a newer cw,
+   * or a dense index built from the vectors already stored (`vectorsIndexed`, none embedded again).
+   */
+  migrations?: Array<{ at: string; fromSchema: number; toSchema: number; vectorsIndexed: number | null }>;
   /** Runs of sharded indexing recorded in the live index (none when it was never sharded). */
   shardRuns?: ShardRun[];
   /** Builds started (`--build`) and not yet published, with their shards' runs. */

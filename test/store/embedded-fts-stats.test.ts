@@ -74,6 +74,7 @@ describe('EmbeddedStore: BM25 statistics', () => {
     }
     db.exec('ALTER TABLE chunks DROP COLUMN definitions'); // added by v7
     db.exec('ALTER TABLE meta DROP COLUMN vector_index'); // added by v8
+    db.exec('DROP TABLE migrations'); // added by v9
     db.pragma('user_version = 5');
     db.close();
     const skewed = snapshotEmbeddedIndex(t.path);

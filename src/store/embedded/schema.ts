@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { IndexMismatchError } from '../../errors.js';
 import { createFtsTable, FtsRows } from './fts-rows.js';
+import { MIGRATIONS_TABLE_SQL, recordMigration } from './migrations.js';
 
 type Db = Database.Database;
 
@@ -76,6 +77,8 @@ const MIGRATIONS: ((db: Db) => void)[] = [
   (db) => db.exec('ALTER TABLE chunks ADD COLUMN definitions TEXT'),
   // v8: whether the sqlite-vec bit table (vector-index.ts) is complete and kept: 'bits', or null.
   (db) => db.exec('ALTER TABLE meta ADD COLUMN vector_index TEXT'),
+  // v9: the migrations the index went through (migrations.ts), for `cw status`.
+  (db) => db.exec(MIGRATIONS_TABLE_SQL),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -122,12 +125,16 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-/** Brings the schema to SCHEMA_VERSION; refuses a file written by a newer codeweaver. */
-export function migrate(db: Db, location: string): void {
+/**
+ * Brings the schema to SCHEMA_VERSION; refuses a file written by a newer codeweaver. An upgrade
+ * of an existing index (not the creation of a new one) is recorded with the upgrade.
+ */
+export function migrate(db: Db, location: string, now: () => string = () => new Date().toISOString()): void {
   const current = schemaVersion(db);
   assertKnownVersion(current, location);
   db.transaction(() => {
     for (let v = current; v < SCHEMA_VERSION; v++) MIGRATIONS[v](db);
+    if (current > 0) recordMigration(db, { at: now(), fromSchema: current, toSchema: SCHEMA_VERSION, vectorsIndexed: null });
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -11,6 +11,8 @@
  */
 import type Database from 'better-sqlite3';
 import { getLoadablePath } from 'sqlite-vec';
+import { recordMigration } from './migrations.js';
+import { SCHEMA_VERSION } from './schema.js';
 
 type Db = Database.Database;
 
@@ -47,9 +49,10 @@ export function bitsReady(db: Db): boolean {
  * At a write open: with the extension loaded, makes the bit table complete (built from the
  * stored vectors in one transaction, so an interrupted build leaves the index as it was and the
  * next open builds it again); without it, marks a table it cannot keep stale. Returns whether
- * this connection keeps the table from now on.
+ * this connection keeps the table from now on. A build from vectors already stored (an index an
+ * older cw wrote, or one a writer without the extension left stale) is recorded as a migration.
  */
-export function syncBits(db: Db, dimensions: number | null, loaded: boolean): boolean {
+export function syncBits(db: Db, dimensions: number | null, loaded: boolean, now: () => string = () => new Date().toISOString()): boolean {
   if (!bitsFit(dimensions)) return false;
   const ready = bitsReady(db);
   if (!loaded) {
@@ -60,7 +63,8 @@ export function syncBits(db: Db, dimensions: number | null, loaded: boolean): bo
   db.transaction(() => {
     db.exec(`DROP TABLE IF EXISTS ${BITS_TABLE}`);
     db.exec(`CREATE VIRTUAL TABLE ${BITS_TABLE} USING vec0(embedding bit[${dimensions}])`);
-    db.exec(`INSERT INTO ${BITS_TABLE} (rowid, embedding) SELECT rowid, vec_quantize_binary(vector) FROM chunks WHERE vector IS NOT NULL`);
+    const copied = db.prepare(`INSERT INTO ${BITS_TABLE} (rowid, embedding) SELECT rowid, vec_quantize_binary(vector) FROM chunks WHERE vector IS NOT NULL`).run().changes;
+    if (copied > 0) recordMigration(db, { at: now(), fromSchema: SCHEMA_VERSION, toSchema: SCHEMA_VERSION, vectorsIndexed: copied });
     db.prepare("UPDATE meta SET vector_index = 'bits' WHERE id = 1").run();
   }).immediate();
   return true;
