@@ -37,6 +37,21 @@ function vectorOf(dims) {
   return v;
 }
 
+/** A deterministic pseudo-random vector for a text (FNV-1a seeds an xorshift generator). */
+function variedVector(text, dims) {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  let x = h || 1;
+  const floats = new Float32Array(dims);
+  for (let i = 0; i < dims; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    floats[i] = (x >>> 0) / 4294967296 - 0.5;
+  }
+  return { floats: Array.from(floats), packed: Buffer.from(floats.buffer).toString('base64') };
+}
+
 function serve(latencyMs) {
   const key = readFileSync(new URL('key.pem', TLS));
   let connections = 0;
@@ -53,8 +68,14 @@ function serve(latencyMs) {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       // Packed when asked (as the APIs do), unless HTTP_EMBED_BENCH_FLOATS pins the float answer.
       const packed = body.encoding_format === 'base64' && !process.env.HTTP_EMBED_BENCH_FLOATS;
-      const vector = vectorOf(body.dimensions ?? body.output_dimension ?? 256);
-      const data = body.input.map((_, index) => ({ object: 'embedding', index, embedding: packed ? vector.packed : vector.floats }));
+      const dims = body.dimensions ?? body.output_dimension ?? 256;
+      const vector = vectorOf(dims);
+      // HTTP_EMBED_BENCH_VARIED: a vector of its own per text (a dense index whose vectors all
+      // match measures nothing of a nearest-neighbour search).
+      const data = body.input.map((text, index) => {
+        const v = process.env.HTTP_EMBED_BENCH_VARIED ? variedVector(text, dims) : vector;
+        return { object: 'embedding', index, embedding: packed ? v.packed : v.floats };
+      });
       const payload = JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 1, total_tokens: 1 } });
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
