@@ -73,6 +73,9 @@ export function isSecretFileName(name: string): boolean {
  * `skipGenerated` false (indexing.skip_generated) keeps generated names.
  */
 export function skipByName(name: string, skipGenerated = true): SkipReason | null {
+  // A git worktree's or submodule's `.git` is a file naming the real repository's path: VCS
+  // metadata like the `.git` directory, and a local path no index should hold.
+  if (name === '.git') return 'default_excluded_dir';
   const lower = name.toLowerCase();
   if (LOCKFILES.has(lower)) return 'lockfile';
   if (MINIFIED_NAME.test(lower)) return 'minified';

@@ -152,6 +152,7 @@ describe('walkFiles: default skips', () => {
     }
     for (const l of lockfiles) spec[l] = '{}';
     spec['.codeweaver/index.sqlite'] = 'our own index';
+    spec['packages/worktree/.git'] = 'gitdir: /home/someone/repo/.git/worktrees/x\n'; // a worktree's gitfile
     tree = makeTree(spec);
   });
   afterAll(() => tree.cleanup());
@@ -163,6 +164,7 @@ describe('walkFiles: default skips', () => {
     // The tool's own index directory is pruned silently: it is not the user's content.
     expect(skipped.has('.codeweaver')).toBe(false);
     expect(skipped.get('packages/app/node_modules')).toBe('default_excluded_dir');
+    expect(skipped.get('packages/worktree/.git')).toBe('default_excluded_dir');
     for (const l of lockfiles) expect(skipped.get(l), l).toBe('lockfile');
     expect(skipped.get('app.min.js')).toBe('minified');
     expect(skipped.get('style.min.css')).toBe('minified');
