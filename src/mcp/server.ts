@@ -19,8 +19,8 @@ import { indexedFields } from '../session/status-document.js';
 export interface McpServerOptions {
   session: Session;
   version: string;
-  /** Whether a watcher keeps the index fresh (`cw mcp --watch`), for index_status. */
-  watching: () => boolean;
+  /** Whether a watcher keeps the index fresh (`cw mcp --watch`), for index_status: starting, watching or off. */
+  watchState: () => 'starting' | 'watching' | 'off';
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -95,7 +95,10 @@ const STATUS_OUTPUT = {
     })
     .nullable()
     .describe('The index run in progress, if any.'),
-  watching: z.boolean().describe('A watcher indexes file changes as they happen.'),
+  watching: z.boolean().describe('A watcher indexes file changes as they happen (true only once it receives them).'),
+  watch: z
+    .enum(['starting', 'watching', 'off'])
+    .describe('The watcher (cw mcp --watch): starting (subscribing to the tree; searches answer from the index as it is), watching, or off.'),
 };
 
 const REFRESH_INPUT = {
@@ -210,10 +213,11 @@ export function createMcpServer(options: McpServerOptions): McpServer {
                 files_done: activity.progress?.filesDone ?? null,
               }
             : null,
-          watching: options.watching(),
+          watching: options.watchState() === 'watching',
+          watch: options.watchState(),
         };
         const text = doc.indexed
-          ? `${doc.files} files, ${doc.chunks} chunks indexed with ${doc.provider}/${doc.model} (${doc.search_mode}); last indexed ${doc.last_indexed_at ?? 'unknown'}${doc.run_in_progress ? '; an index run is in progress' : ''}${doc.watching ? '; kept up to date by a watcher' : ''}`
+          ? `${doc.files} files, ${doc.chunks} chunks indexed with ${doc.provider}/${doc.model} (${doc.search_mode}); last indexed ${doc.last_indexed_at ?? 'unknown'}${doc.run_in_progress ? '; an index run is in progress' : ''}${doc.watch === 'watching' ? '; kept up to date by a watcher' : doc.watch === 'starting' ? '; a watcher is starting (changes are picked up once it watches)' : ''}`
           : `not indexed yet${doc.run_in_progress ? ' (an index run is in progress)' : ' — call refresh_index to index it'}`;
         return { structured: doc, text };
       }),

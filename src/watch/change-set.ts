@@ -4,6 +4,15 @@ import { outermostPaths } from '../discovery/walk.js';
 const RULE_FILES = new Set(['.gitignore', '.cwignore']);
 
 /**
+ * Files inside .git whose change asks for a look at the whole tree: ignore rules for all of it,
+ * and HEAD, which a checkout, rebase or reset rewrites after changing any number of files. Such
+ * a burst can outrun the backend's event queue (inotify's holds 16,384 by default and drops the
+ * rest silently): a walk of the whole tree, cheap where nothing changed (the stat data), makes
+ * the index converge whatever was missed.
+ */
+export const TREE_WIDE_FILES: ReadonlySet<string> = new Set(['.git/info/exclude', '.git/HEAD']);
+
+/**
  * Most paths one batch names before they are collapsed into their parent directories: a
  * checkout of another branch touching 20,000 files becomes one run over a few directories,
  * not a list of 20,000 paths (each walked, and each a range the store is asked about).
@@ -23,10 +32,10 @@ export class ChangeSet {
 
   /**
    * Records a changed path as what a run must look at: an ignore file stands for its whole
-   * directory (its rules changed for everything below), `.git/info/exclude` for the whole tree.
+   * directory (its rules changed for everything below), TREE_WIDE_FILES for the whole tree.
    */
   add(path: string): void {
-    if (path === '.git/info/exclude') {
+    if (TREE_WIDE_FILES.has(path)) {
       this.paths.add('');
       return;
     }

@@ -1,9 +1,11 @@
 import { lstat, readdir } from 'node:fs/promises';
+import { setTimeout } from 'node:timers/promises';
 import path from 'node:path';
 import { mayBeLossy } from '../discovery/fs-names.js';
 import watcher from '@parcel/watcher';
 import { DEFAULT_EXCLUDED_DIRS } from '../discovery/default-rules.js';
-import { CodeweaverError} from '../errors.js';
+import { CodeweaverError } from '../errors.js';
+import { TREE_WIDE_FILES } from './change-set.js';
 
 /**
  * File events under a directory, from @parcel/watcher (inotify, FSEvents, ReadDirectoryChangesW),
@@ -34,11 +36,56 @@ export interface TreeEvents {
 /** Subscriptions for directories created with subdirectories before more are renewed as one. */
 export const MAX_PATCHES = 256;
 
-/** Native ignores: directories no index ever holds are not even watched (fewer watches, fewer events). */
-function nativeIgnores(): string[] {
-  const names = [...DEFAULT_EXCLUDED_DIRS].filter((n) => n !== '.git');
-  // .git is ignored but for .git/info/exclude, which is ignore rules for the whole tree.
-  return ['.git/objects', '.git/refs', '.git/logs', '.git/hooks', '.git/modules', '.git/lfs', ...names.flatMap((n) => [`**/${n}`, `**/${n}/**`])];
+/** Inside .git, only these hold nothing a run reads (.git/info/exclude and .git/HEAD are watched). */
+const GIT_INTERNALS = ['.git/objects', '.git/refs', '.git/logs', '.git/hooks', '.git/modules', '.git/lfs'];
+
+/**
+ * Native ignores, as plain paths: the directories no index ever holds (node_modules, build
+ * output, …, found by a walk of directories only) and git's internals, so they are not even
+ * watched (fewer watches, fewer events). Never as globs: @parcel/watcher tests every path
+ * against every glob with std::regex, and the ~90 globs this was once given made subscribing to a
+ * 28 k-file tree take 24 s instead of 0.3 s (bench/watch-scale-bench.mjs). What else the walk
+ * ignores (.gitignore, .cwignore, the config's exclude) is left to the runs, whose rules change
+ * while watching: a path they ignore costs a look, never a missed file.
+ */
+export async function nativeIgnores(root: string): Promise<string[]> {
+  const ignored = GIT_INTERNALS.map((p) => path.join(root, p));
+  let level = [root];
+  while (level.length > 0) {
+    const next: string[] = [];
+    // One level at a time, its directories read together (the thread pool overlaps them).
+    await Promise.all(
+      level.map(async (dir) => {
+        // A directory gone or unreadable meanwhile is passed over: the subscription meets it as it is.
+        const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+        for (const e of entries) {
+          if (!e.isDirectory()) continue; // symlinks are not followed: the watcher does not either
+          const abs = path.join(dir, e.name);
+          if (e.name === '.git') continue; // its internals are listed above
+          if (DEFAULT_EXCLUDED_DIRS.has(e.name)) ignored.push(abs);
+          else next.push(abs);
+        }
+      }),
+    );
+    level = next;
+  }
+  return ignored;
+}
+
+/**
+ * Errors of a tree that changed under the watcher (a directory gone or replaced while it was
+ * walked, as during a checkout): the subscription is made again, never given up.
+ */
+export function isTreeRace(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /no such file or directory|ENOENT|not a directory|ENOTDIR/i.test(message);
+}
+
+/** The longest pause between attempts at a subscription that meets a changing tree. */
+const SUBSCRIBE_RETRY_MAX_MS = 1000;
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return (await lstat(dir).catch(() => null))?.isDirectory() ?? false;
 }
 
 export class WatchError extends CodeweaverError {
@@ -60,7 +107,7 @@ export function explainWatchError(err: unknown, root: string): WatchError {
 }
 
 export async function watchTree(root: string, options: TreeEventsOptions): Promise<TreeEvents> {
-  const ignore = nativeIgnores();
+  let ignore = await nativeIgnores(root);
   const dropped = options.ignorePrefixes ?? [];
   const patches = new Map<string, watcher.AsyncSubscription>();
   let rootSubscription: watcher.AsyncSubscription | null = null;
@@ -73,9 +120,9 @@ export async function watchTree(root: string, options: TreeEventsOptions): Promi
     const parts = rel.split(path.sep);
     const posix = parts.join('/');
     // Inside a directory no index holds (.git, node_modules, our own .codeweaver, at any depth),
-    // but for .git/info/exclude: ignore rules for the whole tree. (The last part may be a file
-    // named like such a directory, a `build` script say: the run's walk judges that one.)
-    if (posix !== '.git/info/exclude' && parts.slice(0, -1).some((p) => DEFAULT_EXCLUDED_DIRS.has(p))) return null;
+    // but for the files of .git that concern the whole tree (change-set.ts). (The last part may
+    // be a file named like such a directory, a `build` script say: the run's walk judges that one.)
+    if (!TREE_WIDE_FILES.has(posix) && parts.slice(0, -1).some((p) => DEFAULT_EXCLUDED_DIRS.has(p))) return null;
     // A name that is not UTF-8 arrives with U+FFFD in it, which names no file: its directory is
     // walked instead, and the walk reads the name as it is (discovery/fs-names.ts).
     const lossy = parts.findIndex((p) => mayBeLossy(p));
@@ -85,7 +132,9 @@ export async function watchTree(root: string, options: TreeEventsOptions): Promi
   const onEvents = (err: Error | null, events: watcher.Event[]): void => {
     if (closed) return;
     if (err) {
-      options.onError(explainWatchError(err, root));
+      // A tree that changed under the backend: watch it afresh and walk it (a renewal).
+      if (isTreeRace(err)) void renew();
+      else options.onError(explainWatchError(err, root));
       return;
     }
     const paths: string[] = [];
@@ -99,13 +148,27 @@ export async function watchTree(root: string, options: TreeEventsOptions): Promi
     if (paths.length > 0) options.onPaths(paths);
   };
 
-  const subscribe = (dir: string) => watcher.subscribe(dir, onEvents, { ignore });
+  /**
+   * Subscribes, again while the tree changes under the walk the backend makes of it (a
+   * directory that vanished midway is an ordinary change: the run after looks at what is there).
+   */
+  const subscribe = async (dir: string): Promise<watcher.AsyncSubscription> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await watcher.subscribe(dir, onEvents, { ignore });
+      } catch (err) {
+        // For as long as the tree keeps changing (a checkout ends; a directory that is itself
+        // gone is not retried), with a pause that grows to a second.
+        if (closed || !isTreeRace(err) || !(await isDirectory(dir))) throw err;
+        await setTimeout(Math.min(SUBSCRIBE_RETRY_MAX_MS, 25 * attempt));
+      }
+    }
+  };
 
   /** A directory that arrived with subdirectories gets a subscription of its own (see above). */
   const patchIfNested = async (abs: string): Promise<void> => {
     if (patches.has(abs) || [...patches.keys()].some((p) => abs.startsWith(p + path.sep))) return;
-    const info = await lstat(abs).catch(() => null);
-    if (!info?.isDirectory()) return;
+    if (!(await isDirectory(abs))) return;
     const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
     if (!entries.some((e) => e.isDirectory() && !DEFAULT_EXCLUDED_DIRS.has(e.name))) return;
     if (patches.size >= MAX_PATCHES) {
@@ -139,10 +202,13 @@ export async function watchTree(root: string, options: TreeEventsOptions): Promi
     await Promise.all(subs.map((s) => s?.unsubscribe().catch(() => {})));
   };
 
-  const renew = async (): Promise<void> => {
+  let renewing: Promise<void> | null = null;
+  const renew = (): Promise<void> => (renewing ??= renewOnce().finally(() => (renewing = null)));
+  const renewOnce = async (): Promise<void> => {
     await unsubscribeAll();
     if (closed) return;
     try {
+      ignore = await nativeIgnores(root); // directories no index holds may have come or gone
       rootSubscription = await subscribe(root);
       options.onReset();
     } catch (err) {

@@ -15,7 +15,7 @@ import { quotePath } from '../quote-path.js';
 import { isFatal } from '../errors.js';
 import type { IndexRequest, Session } from '../session/session.js';
 import type { RunSummary } from '../pipeline/summary.js';
-import { ChangeSet } from './change-set.js';
+import { ChangeSet, MAX_BATCH_PATHS } from './change-set.js';
 import { watchTree, type TreeEvents } from './tree-events.js';
 
 /** `catch_up`: the first run, over the whole tree (changes made while nothing watched); `changes`: a batch of events. */
@@ -42,6 +42,13 @@ export interface WatcherOptions {
   backoff?: { initialMs: number; maxMs: number };
 }
 
+/**
+ * Where a watcher is: `starting` until the file events of the tree are being received (its
+ * subscription made: seconds on a large tree, longer while a checkout shakes it), `watching`
+ * from then on, `off` once it ended.
+ */
+export type WatchState = 'starting' | 'watching' | 'off';
+
 /** A batch waits at most this many quiet periods (events that never stop do not starve the index). */
 const MAX_WAIT_PERIODS = 8;
 /** Runs in a row that fail only some files, before those files wait for their next change. */
@@ -55,16 +62,32 @@ export class Watcher {
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
   private configWarned = false;
+  private current: WatchState = 'starting';
   private readonly wakeOnStop = (): void => this.wake?.();
 
   constructor(private readonly options: WatcherOptions) {}
 
+  /** Whether file events are being received yet (for MCP index_status). */
+  get state(): WatchState {
+    return this.current;
+  }
+
   /** Watches until `signal` aborts (resolves) or an error no retry mends (rejects). */
   async run(): Promise<void> {
+    try {
+      await this.watch();
+    } finally {
+      this.current = 'off';
+    }
+  }
+
+  private async watch(): Promise<void> {
     const { session, signal } = this.options;
     // The only writer for as long as it watches: a `cw index` beside it is refused, and told why.
     await session.reserveWriter('watch');
     const events = await this.subscribe();
+    // From here no change is missed: what changes during the catch-up is its next batch.
+    this.current = 'watching';
     try {
       await this.runBatch('catch_up', ['']);
       if (!signal.aborted) this.options.onEvent({ type: 'watching', root: session.root });
@@ -72,7 +95,16 @@ export class Watcher {
         await this.nextBatch();
         if (this.failure) throw this.failure;
         if (signal.aborted) break;
+        // A burst too large to name path by path (a checkout, an unpacked archive) can outrun the
+        // backend's event queue, whose overflow loses events silently (inotify's holds 16,384 by
+        // default; @parcel/watcher does not report it): once it settles, the whole tree is walked
+        // as well, which the stat data make cheap where nothing changed.
+        const burst = this.changes.size > MAX_BATCH_PATHS;
         await this.runBatch('changes', this.changes.take());
+        if (burst && !signal.aborted) {
+          this.changes.add('');
+          this.poke();
+        }
       }
     } finally {
       await events.close();

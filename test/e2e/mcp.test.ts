@@ -135,7 +135,7 @@ describe('cw mcp', () => {
 
     const status = structured(await client.callTool({ name: 'index_status', arguments: {} }));
     const cliStatus = JSON.parse((await runCli(['status', repo, '--json'], { env: cleanEnv() })).stdout);
-    expect(status).toMatchObject({ indexed: true, files: cliStatus.files, chunks: cliStatus.chunks, provider: 'local', search_mode: 'lexical', run_in_progress: false, run: null, watching: false });
+    expect(status).toMatchObject({ indexed: true, files: cliStatus.files, chunks: cliStatus.chunks, provider: 'local', search_mode: 'lexical', run_in_progress: false, run: null, watching: false, watch: 'off' });
 
     // An edit, a refresh with progress, and the new code is found.
     await writeFile(path.join(repo, 'lib', 'handler', 'added-by-agent.js'), 'function zebraCrossingSignal () { return "stop" }\n');
@@ -237,8 +237,19 @@ describe('cw mcp', () => {
   it('--watch keeps the index fresh while serving: an edit becomes searchable without refresh_index', async () => {
     const repo = await makeRepo(work.dir, [CORPORA.small[0]!], { watch: { debounce_ms: 40 } });
     const { client } = await connect([repo, '--watch']);
-    await waitFor(async () => structured(await client.callTool({ name: 'index_status', arguments: {} })).indexed, 30_000, 'caught up');
-    expect(structured(await client.callTool({ name: 'index_status', arguments: {} })).watching).toBe(true);
+    // starting (subscribing), then watching, never back; `watching` true only once watching.
+    const seen: string[] = [];
+    await waitFor(
+      async () => {
+        const doc = structured(await client.callTool({ name: 'index_status', arguments: {} }));
+        expect(doc.watching).toBe(doc.watch === 'watching');
+        if (seen.at(-1) !== doc.watch) seen.push(doc.watch);
+        return doc.indexed && doc.watch === 'watching';
+      },
+      30_000,
+      'caught up',
+    );
+    expect(['starting,watching', 'watching']).toContain(seen.join(','));
     await writeFile(path.join(repo, 'lib', 'handler', 'watched.js'), 'function platypusDetector () { return true }\n');
     await waitFor(
       async () => structured(await client.callTool({ name: 'search_code', arguments: { query: 'platypusDetector', limit: 1 } })).results[0]?.path === 'lib/handler/watched.js',

@@ -3,7 +3,7 @@
  * by waiting (bounded, polling the index) until the watched index equals a fresh `cw index`
  * of the same tree — same files, same chunks, nothing twice, nothing left behind.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, rename, rm, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
 import { snapshotEmbeddedIndex, type IndexSnapshot } from '../support/index-snapshot.js';
 import { CORPORA, makeRepo, waitFor, workDir } from '../reliability/harness.js';
-import { assertBuilt, cleanEnv, runCli, spawnCli, type CliProcess } from './cli-harness.js';
+import { assertBuilt, cleanEnv, PROJECT_ROOT, runCli, spawnCli, type CliProcess } from './cli-harness.js';
 
 const dbOf = (repo: string) => path.join(repo, '.codeweaver', 'index.sqlite');
 
@@ -171,6 +171,37 @@ describe('cw watch keeps the index equal to a fresh index of the tree', () => {
     expect(after.code, after.stderr).toBe(0);
     expect(JSON.parse(after.stdout).files.indexed).toBe(0);
   }, 240_000);
+
+  it('started while directories come and go (a checkout under way): it does not exit, and converges once they settle', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small, { watch: { debounce_ms: 40 } });
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const churn = fork(path.join(PROJECT_ROOT, 'test', 'fixtures', 'watch', 'churn.mjs'), [repo], { stdio: 'ignore' as never });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        churn.once('message', () => resolve());
+        churn.once('exit', (code) => reject(new Error(`the churn exited (${code})`)));
+      });
+      // Several starts, each subscribing while the tree changes under it.
+      for (let i = 0; i < 3; i++) {
+        const cli = spawnCli(['watch', repo, '--json'], { env: cleanEnv() });
+        watching = cli;
+        await waitFor(() => events(cli).some((e) => e.type === 'watching') || cli.child.exitCode !== null, 60_000, 'watching');
+        expect(cli.child.exitCode, cli.stderr()).toBeNull();
+        if (i < 2) {
+          cli.child.kill('SIGINT');
+          await cli.done;
+        }
+      }
+    } finally {
+      const exited = new Promise((r) => churn.once('exit', r));
+      if (churn.exitCode === null) churn.send('stop');
+      await exited;
+    }
+    await writeFile(path.join(repo, 'lib', 'after-churn.js'), 'export function afterChurn() { return 1 }\n');
+    await converges(repo, 'after the churn settles');
+    expect(watching!.child.exitCode, watching!.stderr()).toBeNull();
+    expect(watching!.stderr()).not.toMatch(/error/i);
+  });
 
   it('with every write on the index\'s own thread (CODEWEAVER_WRITE_THREAD=on): edits, renames and deletes converge, and no thread is left behind by its runs', async () => {
     const repo = await makeRepo(work.dir, CORPORA.small, { watch: { debounce_ms: 40 } });

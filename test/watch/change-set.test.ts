@@ -9,7 +9,7 @@ describe('ChangeSet', () => {
     expect(c.size).toBe(0);
   });
 
-  it('an ignore file stands for its directory, .git/info/exclude for the whole tree', () => {
+  it('an ignore file stands for its directory, .git/info/exclude and .git/HEAD (a checkout) for the whole tree', () => {
     const c = new ChangeSet();
     c.add('src/deep/.gitignore');
     c.add('src/deep/file.ts');
@@ -19,6 +19,9 @@ describe('ChangeSet', () => {
     c.add('other.ts');
     expect(c.take()).toEqual(['other.ts', 'pkg']);
     c.add('.git/info/exclude');
+    expect(c.take()).toEqual(['']);
+    c.add('src/a.ts');
+    c.add('.git/HEAD');
     expect(c.take()).toEqual(['']);
   });
 

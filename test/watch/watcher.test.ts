@@ -2,7 +2,8 @@
  * The watcher's policy, with a scripted session over a real directory: what is retried, how
  * long, and what ends it. (test/e2e/watch.test.ts runs the real thing end to end.)
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -52,10 +53,10 @@ async function until(condition: () => boolean, what: string, ms = 60_000): Promi
   }
 }
 
-function start(session: Session) {
+function start(session: Session, debounceMs = 20) {
   const stop = new AbortController();
   const events: WatchEvent[] = [];
-  const watcher = new Watcher({ session, debounceMs: 20, signal: stop.signal, onEvent: (e) => events.push(e), backoff: { initialMs: 5, maxMs: 20 } });
+  const watcher = new Watcher({ session, debounceMs, signal: stop.signal, onEvent: (e) => events.push(e), backoff: { initialMs: 5, maxMs: 20 } });
   const done = watcher.run();
   return { stop, events, done };
 }
@@ -106,6 +107,64 @@ describe('Watcher', () => {
     // Its next change is a new batch.
     await writeFile(path.join(dir, 'huge.ts'), 'y\n');
     await until(() => requests.length === 5, 'tried again after a change');
+    w.stop.abort();
+    await w.done;
+  });
+
+  it('says starting until it receives the tree\'s events, watching from then on, off once stopped', async () => {
+    const { session } = scriptedSession(() => summary());
+    let admit = (): void => {};
+    (session as unknown as { reserveWriter: () => Promise<void> }).reserveWriter = () => new Promise<void>((resolve) => (admit = resolve));
+    const stop = new AbortController();
+    const events: WatchEvent[] = [];
+    const watcher = new Watcher({ session, debounceMs: 20, signal: stop.signal, onEvent: (e) => events.push(e) });
+    const done = watcher.run();
+    expect(watcher.state).toBe('starting');
+    await new Promise((r) => setImmediate(r));
+    expect(watcher.state).toBe('starting'); // not subscribed while it waits to be the writer
+    admit();
+    await until(() => watcher.state === 'watching', 'watching');
+    // Subscribed: a change made now is seen, though the catch-up may not have finished.
+    await until(() => events.some((e) => e.type === 'watching'), 'caught up');
+    stop.abort();
+    await done;
+    expect(watcher.state).toBe('off');
+  });
+
+  it('a burst too large to name path by path is followed by a walk of the whole tree (events it overflowed are lost silently)', async () => {
+    const { session, requests } = scriptedSession(() => summary());
+    const w = start(session, 300); // a quiet period long enough that the burst is one batch on a loaded machine
+    await until(() => w.events.some((e) => e.type === 'watching'), 'watching');
+    // 1,500 files in one synchronous burst.
+    for (let d = 0; d < 30; d++) {
+      mkdirSync(path.join(dir, `d${d}`));
+      for (let f = 0; f < 50; f++) writeFileSync(path.join(dir, `d${d}`, `f${f}.ts`), `export const x${f} = ${d}\n`);
+    }
+    await until(() => requests.length >= 3 && requests.at(-1)!.paths?.[0] === '', 'the walk after the burst');
+    // The catch-up, the burst (as directories), then the whole tree.
+    expect(requests[0]!.paths).toEqual(['']);
+    expect(requests[1]!.paths!.length).toBeGreaterThan(0);
+    expect(requests[1]!.paths).not.toEqual(['']);
+    expect(requests.at(-1)!.paths).toEqual(['']);
+    // A small batch is not followed by one.
+    const before = requests.length;
+    await writeFile(path.join(dir, 'small.ts'), 'x\n');
+    await until(() => requests.length > before, 'the small batch');
+    expect(requests.at(-1)!.paths).toEqual(['small.ts']);
+    w.stop.abort();
+    await w.done;
+  });
+
+  it('a change of .git/HEAD (a checkout, rebase or reset) asks for a walk of the whole tree', async () => {
+    await mkdir(path.join(dir, '.git', 'objects'), { recursive: true });
+    await writeFile(path.join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    const { session, requests } = scriptedSession(() => summary());
+    const w = start(session);
+    await until(() => w.events.some((e) => e.type === 'watching'), 'watching');
+    await writeFile(path.join(dir, '.git', 'objects', 'ab'), 'x'); // git's internals: not watched
+    await writeFile(path.join(dir, '.git', 'HEAD'), 'ref: refs/heads/other\n');
+    await until(() => requests.length >= 2, 'a batch');
+    expect(requests[1]!.paths).toEqual(['']);
     w.stop.abort();
     await w.done;
   });

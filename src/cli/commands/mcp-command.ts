@@ -9,6 +9,7 @@ import { refuseBroadRoot, withSession } from '../runtime.js';
 import type { Session } from '../../session/session.js';
 import { version } from '../../version.js';
 import { reportWatchEvent } from './watch-report.js';
+import type { WatchState } from '../../watch/watcher.js';
 
 interface McpOptions extends OverrideOptions {
   watch?: boolean;
@@ -47,7 +48,7 @@ export function mcpCommand(setExit: (code: number) => void): Command {
         refuseBroadRoot('mcp', session.root);
         const stop = new AbortController();
         const watch = opts.watch ? await startWatching(out, session, stop.signal) : null;
-        const serverOptions = { session, version: version(), watching: () => watch?.active() ?? false };
+        const serverOptions = { session, version: version(), watchState: () => watch?.state() ?? ('off' as const) };
         try {
           return port === null ? await serveStdio(out, serverOptions) : await serveHttp(out, { ...serverOptions, ...limits }, opts.host ?? '127.0.0.1', port);
         } finally {
@@ -62,17 +63,11 @@ export function mcpCommand(setExit: (code: number) => void): Command {
 type ServerOptions = import('../../mcp/server.js').McpServerOptions;
 
 /** The watcher beside the server; one that cannot go on (a refused key) ends watching, not serving. */
-async function startWatching(out: Output, session: Session, signal: AbortSignal): Promise<{ active(): boolean; done: Promise<void> }> {
+async function startWatching(out: Output, session: Session, signal: AbortSignal): Promise<{ state(): WatchState; done: Promise<void> }> {
   const { Watcher } = await import('../../watch/watcher.js');
-  let active = true;
   const watcher = new Watcher({ session, signal, onEvent: (e) => reportWatchEvent(out, e) });
-  const done = watcher
-    .run()
-    .catch((err: unknown) => out.error(`watching stopped: ${err instanceof Error ? err.message : String(err)}`))
-    .finally(() => {
-      active = false;
-    });
-  return { active: () => active, done };
+  const done = watcher.run().catch((err: unknown) => out.error(`watching stopped: ${err instanceof Error ? err.message : String(err)}`));
+  return { state: () => watcher.state, done };
 }
 
 /** stdio: ends when the client closes stdin (exit 0) or on a signal (130). */
