@@ -52,6 +52,7 @@ export async function createRuntime(out: Output, rootArg: string | undefined, op
   const session = new Session({
     root,
     loaded,
+    reload: () => loadConfig({ searchFrom: root, configFile: opts.config, flags, env }),
     env,
     knobs,
     hooks: {

@@ -47,7 +47,8 @@ export interface SearchResult {
 
 export interface SearchServiceDeps {
   root: string;
-  loaded: LoadedConfig;
+  /** The configuration in use (a watcher's session may take an edited one). */
+  loaded: () => LoadedConfig;
   env: NodeJS.ProcessEnv;
   /** The store searches read (its own connection: never waits on a run's writes). */
   reader: () => Promise<VectorStore>;
@@ -72,7 +73,7 @@ export class SearchService {
     const languages = new Set((request.languages ?? []).map(languageNamed));
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
     // Named files and path priors scale scores; diversity then decays each file's repeats.
-    const ranked = (hits: SearchHit[]) => diversifyByFile(applyPathPriors(boostNamedFiles(hits, query), query, this.deps.loaded.config.search.path_priors)).slice(0, request.limit);
+    const ranked = (hits: SearchHit[]) => diversifyByFile(applyPathPriors(boostNamedFiles(hits, query), query, this.deps.loaded().config.search.path_priors)).slice(0, request.limit);
     const searchMode = searchModeOf(meta.dimensions);
     if (languages.size === 0 && !globs) return { hits: ranked(await store.search({ ...base, limit: request.limit * PRIOR_CANDIDATES })), searchMode };
     // Filters apply to the ranked candidates; fetch more until enough pass (or none are left).
@@ -96,7 +97,7 @@ export class SearchService {
 
   /** The query's vector, by the model that built the index. */
   private async embedQuery(meta: IndexMeta, query: string): Promise<Float32Array> {
-    const embedding = queryEmbedderConfig(this.deps.loaded, meta);
+    const embedding = queryEmbedderConfig(this.deps.loaded(), meta);
     const key = JSON.stringify(embedding);
     let embedder = this.embedders.get(key);
     if (!embedder) {

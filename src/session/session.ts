@@ -11,6 +11,7 @@
 import type { ChunkerOptions } from '../chunking/chunker.js';
 import { readEnvKnobs, type EnvKnobs } from '../config/env.js';
 import type { LoadedConfig } from '../config/load.js';
+import { configChange, liveConfig, type ConfigChange } from '../config/live.js';
 import type { Config } from '../config/schema.js';
 import { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
@@ -51,6 +52,8 @@ export interface SessionHooks {
 export interface SessionOptions {
   root: string;
   loaded: LoadedConfig;
+  /** Loads the configuration again as it was loaded (same file, flags and environment), for `reconfigure`. */
+  reload?: () => Promise<LoadedConfig>;
   env: NodeJS.ProcessEnv;
   /** The CODEWEAVER_* knobs; read from `env` (and validated) when not given. */
   knobs?: EnvKnobs;
@@ -118,8 +121,9 @@ export type { SearchRequest, SearchResult } from './search.js';
 
 export class Session {
   readonly root: string;
-  readonly config: Config;
-  readonly loaded: LoadedConfig;
+  /** The settings in use: replaced by `reconfigure` where they apply live. */
+  config: Config;
+  loaded: LoadedConfig;
   readonly env: NodeJS.ProcessEnv;
   readonly knobs: EnvKnobs;
   /** Created at the first remote request (a lexical session never loads undici). */
@@ -139,6 +143,7 @@ export class Session {
   private readonly closeController = new AbortController();
   private closing: Promise<void> | null = null;
   private lexicalNoted = false;
+  private readonly reload: (() => Promise<LoadedConfig>) | null;
   private readonly searches: SearchService;
   /** Lines for the user, as the front end's hooks print them. */
   private readonly say: { warn: (message: string) => void; info: (message: string) => void };
@@ -152,7 +157,25 @@ export class Session {
     this.hooks = options.hooks ?? {};
     this.say = { warn: (m) => this.hooks.onWarning?.(m), info: (m) => this.hooks.onInfo?.(m) };
     this.chunkers = new Chunkers(this.knobs.chunkThreads);
-    this.searches = new SearchService({ root: this.root, loaded: this.loaded, env: this.env, reader: () => this.openReader(), pool: () => this.openPool() });
+    this.reload = options.reload ?? null;
+    this.searches = new SearchService({ root: this.root, loaded: () => this.loaded, env: this.env, reader: () => this.openReader(), pool: () => this.openPool() });
+  }
+
+  /**
+   * Takes an edited configuration while the session lives (cw watch, cw mcp --watch): the
+   * settings a run or a search reads afresh apply from the next one; those the session built its
+   * parts from (provider, store, pool, chunking) are left as they are and named, for the user
+   * to restart. A configuration that no longer loads changes nothing (the error is thrown).
+   */
+  async reconfigure(): Promise<ConfigChange> {
+    if (!this.reload) return { live: [], restart: [] };
+    const next = await this.reload();
+    const change = configChange(this.config, next.config);
+    if (change.live.length > 0) {
+      this.config = liveConfig(this.config, next.config);
+      this.loaded = { ...this.loaded, config: this.config };
+    }
+    return change;
   }
 
   /** The store, created on first use and kept for the session's life. */

@@ -27,6 +27,8 @@ export type WatchEvent =
   | { type: 'indexed'; kind: BatchKind; paths: number | null; summary: RunSummary }
   | { type: 'watching'; root: string }
   | { type: 'retrying'; kind: BatchKind; paths: number | null; attempt: number; retry_in_ms: number; reason: string }
+  /** The configuration file was edited: settings now in use (`applied`), and those that need a restart. */
+  | { type: 'config'; file: string; applied: string[]; restart: string[] }
   | { type: 'warning'; message: string };
 
 export interface WatcherOptions {
@@ -61,7 +63,8 @@ export class Watcher {
   private lastEventAt = 0;
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
-  private configWarned = false;
+  /** Edits of the configuration file, taken one after another. */
+  private configQueue: Promise<void> = Promise.resolve();
   private current: WatchState = 'starting';
   private readonly wakeOnStop = (): void => this.wake?.();
 
@@ -122,10 +125,7 @@ export class Watcher {
       onPaths: (paths) => {
         for (const p of paths) {
           this.changes.add(p);
-          if (p === configFile && !this.configWarned) {
-            this.configWarned = true;
-            this.options.onEvent({ type: 'warning', message: `${p} changed: restart cw watch to apply the new configuration` });
-          }
+          if (p === configFile) this.configEdited(p);
         }
         this.poke();
       },
@@ -137,6 +137,28 @@ export class Watcher {
         this.failure = err;
         this.poke();
       },
+    });
+  }
+
+  /**
+   * The configuration file changed: the session takes what applies live (a changed scope walks
+   * the whole tree in the next batch); what needs a restart is named. A file that no longer
+   * loads changes nothing, and says why.
+   */
+  private configEdited(file: string): void {
+    this.configQueue = this.configQueue.then(async () => {
+      try {
+        const change = await this.options.session.reconfigure();
+        if (change.live.length === 0 && change.restart.length === 0) return;
+        this.options.onEvent({ type: 'config', file, applied: change.live, restart: change.restart });
+        if (change.live.some((key) => key.startsWith('indexing.'))) {
+          this.changes.add('');
+          this.poke();
+        }
+      } catch (err) {
+        const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+        this.options.onEvent({ type: 'warning', message: `${file}: ${message} — the settings in use are kept` });
+      }
     });
   }
 

@@ -203,6 +203,30 @@ describe('cw watch keeps the index equal to a fresh index of the tree', () => {
     expect(watching!.stderr()).not.toMatch(/error/i);
   });
 
+  it('an edited configuration: the scope applies live (files now excluded leave the index), a new provider asks for a restart, a broken file changes nothing', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small, { watch: { debounce_ms: 40 } });
+    const cli = await startWatching(repo);
+    const config = path.join(repo, 'codeweaver.config.json');
+    await writeFile(config, JSON.stringify({ watch: { debounce_ms: 40 }, indexing: { exclude: ['lib/interceptor/'] } }));
+    await waitFor(() => events(cli).some((e) => e.type === 'config'), 30_000, 'the edit taken');
+    expect(events(cli).find((e) => e.type === 'config')).toMatchObject({ file: 'codeweaver.config.json', applied: ['indexing.exclude'], restart: [] });
+    await converges(repo, 'the new exclude applied');
+    expect(Object.keys(snapshotEmbeddedIndex(dbOf(repo)).files).some((f) => f.startsWith('lib/interceptor/'))).toBe(false);
+
+    await writeFile(config, JSON.stringify({ watch: { debounce_ms: 40 }, indexing: { exclude: ['lib/interceptor/'] }, embedding: { provider: 'voyage' } }));
+    await waitFor(() => events(cli).filter((e) => e.type === 'config').length >= 2, 30_000, 'the second edit taken');
+    expect(events(cli).filter((e) => e.type === 'config')[1]).toMatchObject({ applied: [], restart: ['embedding.provider'] });
+
+    await writeFile(config, '{ "indexing": ');
+    await waitFor(() => events(cli).some((e) => e.type === 'warning' && /the settings in use are kept/.test(e.message)), 30_000, 'the broken file refused');
+    // Still the same scope, still watching.
+    await writeFile(path.join(repo, 'lib', 'interceptor', 'still-out.js'), 'export const x = 1\n');
+    await writeFile(path.join(repo, 'lib', 'still-in.js'), 'export const y = 2\n');
+    await waitFor(() => 'lib/still-in.js' in snapshotEmbeddedIndex(dbOf(repo)).files, 30_000, 'a later edit indexed');
+    expect('lib/interceptor/still-out.js' in snapshotEmbeddedIndex(dbOf(repo)).files).toBe(false);
+    expect(cli.child.exitCode).toBeNull();
+  });
+
   it('with every write on the index\'s own thread (CODEWEAVER_WRITE_THREAD=on): edits, renames and deletes converge, and no thread is left behind by its runs', async () => {
     const repo = await makeRepo(work.dir, CORPORA.small, { watch: { debounce_ms: 40 } });
     const env = cleanEnv({ CODEWEAVER_WRITE_THREAD: 'on' });

@@ -12,7 +12,7 @@ export function watchCommand(setExit: (code: number) => void): Command {
   addEmbeddingOptions(cmd);
   addStoreOptions(cmd);
   addCommonOptions(cmd);
-  cmd.addHelpText('after', '\n--json prints one JSON document per line: {"type":"indexed"|"retrying"|"watching"|"warning"|"indexing", …}.');
+  cmd.addHelpText('after', '\n--json prints one JSON document per line: {"type":"indexed"|"retrying"|"watching"|"warning"|"indexing"|"config", …}.');
   return cmd.action(async (rootArg: string | undefined, opts: OverrideOptions) =>
     setExit(
       await withSession(rootArg, opts, configFlags(opts), async ({ out, session, graceMs }) => {

@@ -29,6 +29,10 @@ export function reportWatchEvent(out: Output, event: WatchEvent): void {
     case 'warning':
       out.warn(event.message);
       return;
+    case 'config':
+      if (event.applied.length > 0) out.info(`${event.file}: now using ${event.applied.join(', ')}`);
+      if (event.restart.length > 0) out.warn(`${event.file}: ${event.restart.join(', ')} changed — restart to apply ${event.restart.length === 1 ? 'it' : 'them'}`);
+      return;
   }
 }
 
