@@ -1,4 +1,4 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { setTimeout } from 'node:timers/promises';
 import path from 'node:path';
 import { mayBeLossy } from '../discovery/fs-names.js';
@@ -40,16 +40,27 @@ export const MAX_PATCHES = 256;
 const GIT_INTERNALS = ['.git/objects', '.git/refs', '.git/logs', '.git/hooks', '.git/modules', '.git/lfs'];
 
 /**
- * Native ignores, as plain paths: the directories no index ever holds (node_modules, build
- * output, …, found by a walk of directories only) and git's internals, so they are not even
- * watched (fewer watches, fewer events). Never as globs: @parcel/watcher tests every path
- * against every glob with std::regex, and the ~90 globs this was once given made subscribing to a
- * 28 k-file tree take 24 s instead of 0.3 s (bench/watch-scale-bench.mjs). What else the walk
- * ignores (.gitignore, .cwignore, the config's exclude) is left to the runs, whose rules change
- * while watching: a path they ignore costs a look, never a missed file.
+ * What the watch of a tree is set up from, found by one walk of its directories:
+ *
+ * - `ignore`: native ignores, as plain paths: the directories no index ever holds (node_modules,
+ *   build output, …) and git's internals, so they are not even watched (fewer watches, fewer
+ *   events). Never as globs: @parcel/watcher tests every path against every glob with
+ *   std::regex, and the ~90 globs this was once given made subscribing to a 28 k-file tree take
+ *   24 s instead of 0.3 s (bench/watch-scale-bench.mjs). What else the walk ignores (.gitignore,
+ *   .cwignore, the config's exclude) is left to the runs, whose rules change while watching: a
+ *   path they ignore costs a look, never a missed file.
+ * - `links`: symbolic links to directories inside the tree (link → the directory's real path).
+ *   The index holds their files under the link's path too (the walk follows them), but the
+ *   backend reports a change only under the real path: each is reported under both.
  */
-export async function nativeIgnores(root: string): Promise<string[]> {
-  const ignored = GIT_INTERNALS.map((p) => path.join(root, p));
+export interface TreeScan {
+  ignore: string[];
+  links: Map<string, string>;
+}
+
+export async function scanTree(root: string): Promise<TreeScan> {
+  const ignore = GIT_INTERNALS.map((p) => path.join(root, p));
+  const links = new Map<string, string>();
   let level = [root];
   while (level.length > 0) {
     const next: string[] = [];
@@ -59,17 +70,33 @@ export async function nativeIgnores(root: string): Promise<string[]> {
         // A directory gone or unreadable meanwhile is passed over: the subscription meets it as it is.
         const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
         for (const e of entries) {
-          if (!e.isDirectory()) continue; // symlinks are not followed: the watcher does not either
           const abs = path.join(dir, e.name);
-          if (e.name === '.git') continue; // its internals are listed above
-          if (DEFAULT_EXCLUDED_DIRS.has(e.name)) ignored.push(abs);
+          if (e.isSymbolicLink()) {
+            const target = await linkedDirectory(root, abs);
+            if (target) links.set(abs, target);
+            continue; // not walked: the watcher sees its target where it is
+          }
+          if (!e.isDirectory() || e.name === '.git') continue; // .git's internals are listed above
+          if (DEFAULT_EXCLUDED_DIRS.has(e.name)) ignore.push(abs);
           else next.push(abs);
         }
       }),
     );
     level = next;
   }
-  return ignored;
+  return { ignore, links };
+}
+
+/** The native ignores of a tree (see TreeScan). */
+export async function nativeIgnores(root: string): Promise<string[]> {
+  return (await scanTree(root)).ignore;
+}
+
+/** The real path of the directory a symbolic link leads to, when it is inside `root`; else null. */
+async function linkedDirectory(root: string, link: string): Promise<string | null> {
+  const target = await realpath(link).catch(() => null);
+  if (!target || !(target === root || target.startsWith(root + path.sep))) return null;
+  return (await isDirectory(target)) ? target : null;
 }
 
 /**
@@ -107,7 +134,7 @@ export function explainWatchError(err: unknown, root: string): WatchError {
 }
 
 export async function watchTree(root: string, options: TreeEventsOptions): Promise<TreeEvents> {
-  let ignore = await nativeIgnores(root);
+  let { ignore, links } = await scanTree(root);
   const dropped = options.ignorePrefixes ?? [];
   const patches = new Map<string, watcher.AsyncSubscription>();
   let rootSubscription: watcher.AsyncSubscription | null = null;
@@ -142,10 +169,26 @@ export async function watchTree(root: string, options: TreeEventsOptions): Promi
       const rel = relative(event.path);
       if (rel === null) continue;
       paths.push(rel);
+      // The same file as the index holds it below each link to its directory.
+      for (const [link, target] of links) {
+        if (event.path !== target && !event.path.startsWith(target + path.sep)) continue;
+        const aliased = relative(link + event.path.slice(target.length));
+        if (aliased !== null) paths.push(aliased);
+      }
       if (event.type === 'create') void patchIfNested(event.path);
-      if (event.type === 'delete') void unpatchBelow(event.path);
+      if (event.type === 'delete') unpatchBelow(event.path);
+      if (event.type !== 'update') void followLink(event.path);
     }
     if (paths.length > 0) options.onPaths(paths);
+  };
+
+  /** A link made, replaced or removed while watching: changes below its target follow it (or no longer do). */
+  const followLink = async (abs: string): Promise<void> => {
+    for (const link of links.keys()) if (link === abs || link.startsWith(abs + path.sep)) links.delete(link);
+    const info = await lstat(abs).catch(() => null);
+    if (!info?.isSymbolicLink()) return;
+    const target = await linkedDirectory(root, abs);
+    if (target && !closed) links.set(abs, target);
   };
 
   /**
@@ -186,11 +229,11 @@ export async function watchTree(root: string, options: TreeEventsOptions): Promi
     }
   };
 
-  const unpatchBelow = async (abs: string): Promise<void> => {
+  const unpatchBelow = (abs: string): void => {
     for (const [dir, sub] of patches) {
       if (dir === abs || dir.startsWith(abs + path.sep)) {
         patches.delete(dir);
-        await sub.unsubscribe().catch(() => {});
+        void sub.unsubscribe().catch(() => {});
       }
     }
   };
@@ -208,7 +251,7 @@ export async function watchTree(root: string, options: TreeEventsOptions): Promi
     await unsubscribeAll();
     if (closed) return;
     try {
-      ignore = await nativeIgnores(root); // directories no index holds may have come or gone
+      ({ ignore, links } = await scanTree(root)); // directories no index holds, and links, may have come or gone
       rootSubscription = await subscribe(root);
       options.onReset();
     } catch (err) {

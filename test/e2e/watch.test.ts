@@ -5,7 +5,7 @@
  */
 import { execFileSync, fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, rename, rm, writeFile, appendFile } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, symlink, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
@@ -54,7 +54,8 @@ let copies = 0;
 /** What a clean `cw index` of the tree as it is now holds: indexed from a copy. */
 async function freshIndexOf(repo: string, env = cleanEnv()): Promise<ReturnType<typeof comparable>> {
   const copy = path.join(work.dir, `fresh${copies++}`);
-  await cp(repo, copy, { recursive: true, filter: (src) => !src.includes(`${path.sep}.codeweaver`) });
+  // Links copied as they are (relative ones then lead inside the copy, as in the tree).
+  await cp(repo, copy, { recursive: true, verbatimSymlinks: true, filter: (src) => !src.includes(`${path.sep}.codeweaver`) });
   const res = await runCli(['index', copy, '--json'], { env });
   expect(res.code, res.stderr).toBe(0);
   const snap = comparable(snapshotEmbeddedIndex(dbOf(copy)));
@@ -224,6 +225,23 @@ describe('cw watch keeps the index equal to a fresh index of the tree', () => {
     await writeFile(path.join(repo, 'lib', 'still-in.js'), 'export const y = 2\n');
     await waitFor(() => 'lib/still-in.js' in snapshotEmbeddedIndex(dbOf(repo)).files, 30_000, 'a later edit indexed');
     expect('lib/interceptor/still-out.js' in snapshotEmbeddedIndex(dbOf(repo)).files).toBe(false);
+    expect(cli.child.exitCode).toBeNull();
+  });
+
+  it('follows directories reached through symbolic links live: a change below the target is indexed under the link too', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small, { watch: { debounce_ms: 40 } });
+    await symlink('handler', path.join(repo, 'lib', 'alias'));
+    const cli = await startWatching(repo);
+    expect(Object.keys(snapshotEmbeddedIndex(dbOf(repo)).files)).toContain('lib/alias/retry-handler.js');
+    await appendFile(path.join(repo, 'lib', 'handler', 'retry-handler.js'), '\nfunction editedThroughTheTarget () { return 1 }\n');
+    await converges(repo, 'an edit below a linked directory');
+    // A link made while watching is followed from then on.
+    await symlink('interceptor', path.join(repo, 'lib', 'alias2'));
+    await converges(repo, 'a new link');
+    await writeFile(path.join(repo, 'lib', 'interceptor', 'made-later.js'), 'export function madeLater () { return 2 }\n');
+    await converges(repo, 'a new file below the new link\'s target');
+    await rm(path.join(repo, 'lib', 'alias'));
+    await converges(repo, 'a link removed');
     expect(cli.child.exitCode).toBeNull();
   });
 
