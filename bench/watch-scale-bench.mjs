@@ -4,16 +4,16 @@
 //   1. @parcel/watcher's subscription alone, with plain-path ignores (what cw passes) and with the
 //      ~90 globs cw passed before, side by side.
 //   2. `cw watch --json` on an indexed tree: time to the first batch (subscribed) and to
-//      "watching" (after the catch-up run).
+//      "watching" (after the catch-up run); then edits, each timed until it is searchable.
 //   3. Branch switches (`git checkout`), back and forth: time from the checkout's end until the
 //      index holds exactly the files (and hashes) of a fresh index of that branch; the watcher's
 //      RSS after each.
 //   4. A start during a checkout: cw watch started as `git checkout` begins; whether it exits,
 //      and when the index matches the branch.
 //
-//   npm run build && node bench/watch-scale-bench.mjs [--switches 4] [--skip-globs]
+//   npm run build && node bench/watch-scale-bench.mjs [--switches 4] [--edits 40] [--skip-globs]
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +21,7 @@ import Database from 'better-sqlite3';
 import watcher from '@parcel/watcher';
 import { makeWatchTree } from './watch-tree.mjs';
 
-const { values } = parseArgs({ options: { switches: { type: 'string', default: '4' }, 'skip-globs': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { switches: { type: 'string', default: '4' }, edits: { type: 'string', default: '40' }, 'skip-globs': { type: 'boolean', default: false } } });
 const root = path.resolve(import.meta.dirname, '..');
 const cw = path.join(root, 'bin', 'cw.js');
 const work = path.join(os.tmpdir(), 'cw-watch-scale');
@@ -107,6 +107,29 @@ await until(() => w.out.includes('"type":"watching"'), 'watching', w);
 const watchingMs = Math.round(performance.now() - w.started);
 console.log('cw watch start on the indexed tree:');
 console.table([{ 'catch-up begins (subscribed) ms': firstBatchMs, 'watching ms': watchingMs, 'RSS MB': rssMb(w.child.pid) }]);
+
+// Edits: each appended to a source file, timed until its new text is in the index.
+{
+  const edits = Number(values.edits);
+  const db = new Database(index, { readonly: true });
+  const has = db.prepare('SELECT count(*) FROM chunks WHERE path = ? AND instr(content, ?) > 0').pluck();
+  const latencies = [];
+  for (let i = 0; i < edits; i++) {
+    const rel = `packages/pkg-${(i * 37) % 150}/src/d${i % 10}/f${i % 8}.js`;
+    const token = `scaleEdit${i}x${process.pid}`;
+    const t = performance.now();
+    appendFileSync(path.join(repo, rel), `\nfunction ${token} () { return ${i} }\n`);
+    await until(() => has.get(rel, token) > 0, `edit ${i} searchable`, w);
+    latencies.push(performance.now() - t);
+  }
+  db.close();
+  const sorted = latencies.sort((a, b) => a - b);
+  const q = (p) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]);
+  console.log(`Edit → searchable (${edits} edits, debounce 300 ms):`);
+  console.table([{ 'p50 ms': q(0.5), 'p95 ms': q(0.95), 'max ms': Math.round(sorted.at(-1)) }]);
+  git('checkout', '-q', '-f', 'main'); // the edits undone: the branch switches start from main
+  await until(converged('main'), 'index = main after the edits', w);
+}
 
 // 3. Branch switches.
 const rows = [];

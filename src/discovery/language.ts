@@ -60,15 +60,39 @@ const BY_NAME: Record<string, string> = {
  */
 export const PROSE_LANGUAGES: ReadonlySet<string> = new Set(['markdown', 'restructuredtext', 'asciidoc', 'text']);
 
+/** Names people use for a language besides its stored name and its file extensions. */
+const ALIASES: Record<string, string> = {
+  golang: 'go',
+  'c#': 'csharp',
+  'c++': 'cpp',
+  shell: 'bash',
+  sh: 'bash',
+  'objective-c': 'objc',
+  objectivec: 'objc',
+  rest: 'restructuredtext',
+  restructured_text: 'restructuredtext',
+  txt: 'text',
+  plaintext: 'text',
+  docker: 'dockerfile',
+  makefile: 'make',
+  tf: 'terraform',
+};
+
 /**
  * A language as a user names it (`--lang`, MCP `language`): its stored name (`python`,
- * `restructuredtext`), or a file extension that stands for one (`py`, `rst`, `md`, `ts`).
- * Anything else is returned as given (lower case), and matches nothing.
+ * `restructuredtext`), a file extension that stands for one (`py`, `rst`, `md`, `ts`), or a
+ * common alias (`golang`, `c#`, `shell`); any case, with or without a leading dot. Null for a
+ * name that stands for no language (the caller says which names do).
  */
-export function languageNamed(name: string): string {
-  const lower = name.toLowerCase().replace(/^\./, '');
+export function resolveLanguage(name: string): string | null {
+  const lower = name.trim().toLowerCase().replace(/^\./, '');
   if (KNOWN_LANGUAGES.has(lower)) return lower;
-  return BY_EXTENSION[lower] ?? lower;
+  return BY_EXTENSION[lower] ?? ALIASES[lower] ?? null;
+}
+
+/** Every stored language name, sorted: what an unknown name is told to choose from. */
+export function knownLanguages(): string[] {
+  return [...KNOWN_LANGUAGES].sort();
 }
 
 export function languageForPath(path: string): string {

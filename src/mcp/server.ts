@@ -11,7 +11,10 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
-import { kindOf } from '../errors.js';
+import { kindOf, UsageError } from '../errors.js';
+import { MAX_READ_LINES } from '../session/read-code.js';
+import { RANKING_DEPTH } from '../session/search.js';
+import { pageAnswer } from './search-page.js';
 import { redact, redactDeep } from '../redact.js';
 import type { Session } from '../session/session.js';
 import { indexedFields } from '../session/status-document.js';
@@ -30,6 +33,8 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
  * is about 25,000 characters; a third of its dev split is over 2,000). Agents pass issues whole.
  */
 const MAX_QUERY_CHARS = 32_000;
+/** The smallest token budget: room for the answer's frame and one compact hit. */
+const MIN_MAX_TOKENS = 500;
 
 const SEARCH_INPUT = {
   query: z
@@ -40,12 +45,31 @@ const SEARCH_INPUT = {
     .describe(
       'What to find: a description of behaviour ("retry with exponential backoff"), identifiers ("HttpClientPool"), or both; or a whole issue, bug report or traceback as written (up to 32,000 characters): a long text is searched for its identifiers, file names and modules, with its prose words weighing less.',
     ),
-  limit: z.number().int().min(1).max(50).default(10).describe('Most results (1–50, default 10).'),
+  limit: z.number().int().min(1).max(50).default(10).describe('Most results on this page (1–50, default 10).'),
+  offset: z
+    .number()
+    .int()
+    .min(0)
+    .max(RANKING_DEPTH - 1)
+    .default(0)
+    .describe(`Where this page starts in the ranking (0, then the next_offset of the previous answer); pages are slices of one ranking of the first ${RANKING_DEPTH} hits, so they neither skip nor repeat a hit.`),
+  max_tokens: z
+    .number()
+    .int()
+    .min(MIN_MAX_TOKENS)
+    .max(200_000)
+    .optional()
+    .describe(`The most tokens this answer may take (at least ${MIN_MAX_TOKENS}), counted over the structured result and its text with cw's estimate (about 4 characters a token): hits are cut to fit, and next_offset says where to go on.`),
+  format: z
+    .enum(['full', 'compact'])
+    .default('full')
+    .describe('full: each hit with its code; compact: location, symbol and the best-matching line only (about a tenth of the tokens), to skim many hits and read the chosen ones with their line numbers.'),
   path: z
     .string()
     .min(1)
     .optional()
-    .describe('Only results below this repository-relative directory, or in this file (e.g. "src/http").'),
+    .describe('Only results below this repository-relative directory, or in this file (e.g. "src/http"). The same as `under`, the CLI\'s name (cw search --under).'),
+  under: z.string().min(1).optional().describe('Another name for `path` (as cw search --under): give one of the two.'),
   include: z.array(z.string().min(1)).max(50).optional().describe('Only files matching these globs (.gitignore syntax, e.g. "*.ts", "src/**").'),
   exclude: z.array(z.string().min(1)).max(50).optional().describe('No files matching these globs (e.g. "test/", "*.md").'),
   language: z
@@ -58,15 +82,22 @@ const HIT = z.object({
   path: z.string().describe('Repository-relative path.'),
   start_line: z.number().int(),
   end_line: z.number().int(),
+  best_line: z.number().int().describe('The line that matched the query best (the first line when none did by its words).'),
+  line: z.string().describe("best_line's text, trimmed."),
   symbol: z.string().nullable().describe('The enclosing definition (function, class, method), when known.'),
   language: z.string(),
   score: z.number(),
-  code: z.string().describe("The chunk's code, lines start_line..end_line."),
+  code: z.string().optional().describe("The chunk's code, lines start_line..end_line (full form only)."),
+  truncated: z.boolean().optional().describe('The code was cut to max_tokens: end_line is the last line shown.'),
 });
 
 const SEARCH_OUTPUT = {
   root: z.string().describe('The repository root; result paths are relative to it.'),
   search_mode: z.enum(['lexical', 'hybrid']),
+  format: z.enum(['full', 'compact']),
+  offset: z.number().int(),
+  total: z.number().int().describe(`Hits in the whole ranking (at most ${RANKING_DEPTH}).`),
+  next_offset: z.number().int().nullable().describe('The offset of the next page, or null at the end of the ranking.'),
   results: z.array(HIT),
 };
 
@@ -99,6 +130,26 @@ const STATUS_OUTPUT = {
   watch: z
     .enum(['starting', 'watching', 'off'])
     .describe('The watcher (cw mcp --watch): starting (subscribing to the tree; searches answer from the index as it is), watching, or off.'),
+};
+
+const line = (what: string) => z.number().int().min(1).optional().describe(what);
+
+const READ_INPUT = {
+  path: z.string().min(1).describe('Repository-relative file, as search_code gives it (e.g. "src/http/pool.ts").'),
+  start_line: line('First line to read (1-based; default 1).'),
+  end_line: line(`Last line to read (inclusive; default start_line + ${MAX_READ_LINES - 1}).`),
+  around_line: line('Read the whole chunk (function, class, block) holding this line instead of a range.'),
+};
+
+const READ_OUTPUT = {
+  root: z.string(),
+  path: z.string(),
+  language: z.string(),
+  start_line: z.number().int(),
+  end_line: z.number().int(),
+  total_lines: z.number().int().describe("The file's length in lines."),
+  truncated: z.boolean().describe(`More than ${MAX_READ_LINES} lines were asked for: end_line is the last one given.`),
+  code: z.string().describe('Lines start_line..end_line.'),
 };
 
 const REFRESH_INPUT = {
@@ -149,26 +200,47 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     (args) =>
       answer(async () => {
         const languages = args.language === undefined ? undefined : (Array.isArray(args.language) ? args.language : [args.language]);
-        const { hits, searchMode } = await session.search({
+        if (args.path !== undefined && args.under !== undefined && args.path !== args.under) {
+          throw new UsageError('path and under name the same filter: give one of them');
+        }
+        const page = await session.searchPage({
           query: args.query,
           limit: args.limit,
-          under: args.path,
+          offset: args.offset,
+          under: args.path ?? args.under,
           include: args.include,
           exclude: args.exclude,
           languages,
         });
-        const results = hits.map((h) => ({
-          path: h.path,
-          start_line: h.startLine,
-          end_line: h.endLine,
-          symbol: h.symbol,
-          language: h.language,
-          score: h.score,
-          code: h.content,
-        }));
-        const text = results.length === 0 ? 'No results.' : results.map((r) => `${r.path}:${r.start_line}-${r.end_line}${r.symbol ? ` ${r.symbol}` : ''} (${r.score.toFixed(3)})\n${r.code}`).join('\n\n');
-        return { structured: { root: session.root, search_mode: searchMode, results }, text };
+        return pageAnswer(session.root, page, { format: args.format, maxTokens: args.max_tokens });
       }, () => noIndexHint(session)),
+  );
+
+  server.registerTool(
+    'read_code',
+    {
+      title: 'Read code',
+      description: `Reads lines of a file of this repository: a range (start_line, end_line; at most ${MAX_READ_LINES} lines a call), or with around_line the whole chunk (function, class, block) that holds that line, as the index splits the file. Use it to expand a search_code hit or see a definition's surroundings without a second tool. Only files the index covers can be read (no paths outside the repository, no ignored or secret files); secrets inside files are shown redacted, as the index holds them.`,
+      inputSchema: READ_INPUT,
+      outputSchema: READ_OUTPUT,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (args) =>
+      answer(async () => {
+        const read = await session.readCode({ path: args.path, startLine: args.start_line, endLine: args.end_line, aroundLine: args.around_line });
+        const structured = {
+          root: session.root,
+          path: read.path,
+          language: read.language,
+          start_line: read.startLine,
+          end_line: read.endLine,
+          total_lines: read.totalLines,
+          truncated: read.truncated,
+          code: read.code,
+        };
+        const more = read.truncated ? `\n[${read.totalLines - read.endLine} more lines: call again with start_line ${read.endLine + 1}]` : '';
+        return { structured, text: `${read.path}:${read.startLine}-${read.endLine} (of ${read.totalLines} lines)\n${read.code}${more}` };
+      }),
   );
 
   server.registerTool(

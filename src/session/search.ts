@@ -7,9 +7,11 @@
  * One query embedder per model for the session's life: a long-lived server (`cw mcp`) keeps its
  * connections, its 429 cool-down and its rate budget from one query to the next.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { estimateTokens } from '../chunking/tokens.js';
 import type { LoadedConfig } from '../config/load.js';
-import { languageNamed } from '../discovery/language.js';
+import { knownLanguages, resolveLanguage } from '../discovery/language.js';
 import { repoPath } from '../discovery/repo-path.js';
 import { RunFilter } from '../discovery/run-filter.js';
 import { createEmbedder } from '../embedding/create.js';
@@ -45,6 +47,24 @@ export interface SearchResult {
   searchMode: SearchMode;
 }
 
+/**
+ * A page of a query's ranking. Every page is a slice of the ranking of the query's first
+ * RANKING_DEPTH hits, so pages fetched one after another neither skip nor repeat a hit (a ranking
+ * made for fewer hits can order them differently: fusion, priors and diversity look at the
+ * candidates they are given).
+ */
+export interface SearchPage extends SearchResult {
+  offset: number;
+  /** Hits in the whole ranking (at most RANKING_DEPTH). */
+  total: number;
+}
+
+/** The deepest a ranking goes for paging (an agent's page-through; MCP search_code). */
+export const RANKING_DEPTH = 200;
+/** Rankings kept for paging: the latest few queries, for a minute, or until the index changes. */
+const KEPT_RANKINGS = 16;
+const RANKING_TTL_MS = 60_000;
+
 export interface SearchServiceDeps {
   root: string;
   /** The configuration in use (a watcher's session may take an edited one). */
@@ -58,6 +78,8 @@ export interface SearchServiceDeps {
 export class SearchService {
   /** The query embedder of each model met (usually one), by its settings. */
   private readonly embedders = new Map<string, Promise<Embedder>>();
+  /** Rankings made for paging, by query and filters (oldest first). */
+  private readonly rankings = new Map<string, { at: number; result: Promise<SearchResult> }>();
 
   constructor(private readonly deps: SearchServiceDeps) {}
 
@@ -65,12 +87,16 @@ export class SearchService {
     const query = request.query.trim();
     if (!query) throw new UsageError('search: the query is empty — give words to look for');
     const under = request.under === undefined ? '' : repoPath(this.deps.root, request.under, 'under');
+    // A filter that can match nothing is a mistake to name, not an empty answer.
+    if (under && !existsSync(path.join(this.deps.root, under))) {
+      throw new UsageError(`no file or directory "${under}" in the repository — give a path relative to its root (${this.deps.root})`);
+    }
+    const languages = new Set((request.languages ?? []).map(languageOf));
     const store = await this.deps.reader();
     const meta = await store.openReadOnly();
     if (!meta) throw new UsageError(`no index at ${store.location} — run \`cw index\` first`);
     const vector = meta.dimensions === null ? null : await this.embedQuery(meta, query);
     const base = { text: query, vector, pathPrefix: under || undefined };
-    const languages = new Set((request.languages ?? []).map(languageNamed));
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
     // Named files and path priors scale scores; diversity then decays each file's repeats.
     const ranked = (hits: SearchHit[]) => diversifyByFile(applyPathPriors(boostNamedFiles(hits, query), query, this.deps.loaded().config.search.path_priors)).slice(0, request.limit);
@@ -86,6 +112,29 @@ export class SearchService {
       if (kept.length >= request.limit * PRIOR_CANDIDATES || hits.length < limit) break;
     }
     return { hits: ranked(kept), searchMode };
+  }
+
+  /** `limit` hits from `offset` of the query's ranking to RANKING_DEPTH (see SearchPage). */
+  async page(request: SearchRequest & { offset: number }): Promise<SearchPage> {
+    const { offset, limit, ...filters } = request;
+    const key = JSON.stringify({ ...filters, query: filters.query.trim() });
+    let kept = this.rankings.get(key);
+    if (!kept || Date.now() - kept.at > RANKING_TTL_MS) {
+      // Kept while it is made too: the same query asked again meanwhile waits for this one.
+      const made = { at: Date.now(), result: this.search({ ...filters, limit: RANKING_DEPTH }) };
+      made.result.catch(() => this.rankings.get(key) === made && this.rankings.delete(key));
+      this.rankings.delete(key);
+      this.rankings.set(key, made);
+      if (this.rankings.size > KEPT_RANKINGS) this.rankings.delete(this.rankings.keys().next().value!);
+      kept = made;
+    }
+    const { hits, searchMode } = await kept.result;
+    return { hits: hits.slice(offset, offset + limit), searchMode, offset, total: hits.length };
+  }
+
+  /** The index changed: rankings kept for paging are made again. */
+  forgetRankings(): void {
+    this.rankings.clear();
   }
 
   /** Closes the query embedders. */
@@ -111,6 +160,13 @@ export class SearchService {
     const [vector] = await model.embed([queryWithin(query, model.limits.maxInputTokens)], 'query');
     return vector!;
   }
+}
+
+/** A language filter's name as stored, or a UsageError naming the choices. */
+function languageOf(name: string): string {
+  const language = resolveLanguage(name);
+  if (language) return language;
+  throw new UsageError(`unknown language "${name}" — use one of ${knownLanguages().join(', ')}, or a file extension (py, ts, rs, md, …)`);
 }
 
 /**

@@ -32,9 +32,10 @@ import { perClientDelta, counterDelta } from './stats.js';
 import { addSecretsFromEnv } from '../redact.js';
 import { adoptIndexSettings, buildSettingsOf } from './build-info.js';
 import { currentCommit, shardRunStarted } from './shards.js';
-import { SearchService, type SearchRequest, type SearchResult } from './search.js';
+import { SearchService, type SearchPage, type SearchRequest, type SearchResult } from './search.js';
 import { publishBuild, publishRebuild, type PublishRequest, type PublishResult } from './builds.js';
 import { Chunkers } from './chunkers.js';
+import { readCode, type ReadRequest, type ReadResult } from './read-code.js';
 import { checkShardRequest, countFiles, narrowedRun, recordShardEnd } from './index-job.js';
 
 /** How long closing the pool may take before its sockets are destroyed. */
@@ -117,7 +118,8 @@ const WHOLE: Shard = { index: 1, count: 1 };
 
 
 export type { PublishRequest, PublishResult } from './builds.js';
-export type { SearchRequest, SearchResult } from './search.js';
+export type { SearchPage, SearchRequest, SearchResult } from './search.js';
+export type { ReadRequest, ReadResult } from './read-code.js';
 
 export class Session {
   readonly root: string;
@@ -211,7 +213,8 @@ export class Session {
    * asked for while one is in progress wait their turn.
    */
   index(request: IndexRequest = {}): Promise<RunSummary> {
-    const turn = this.runQueue.then(() => this.runIndex(request));
+    // Whatever it wrote, rankings kept for paging are made again from the index as it is now.
+    const turn = this.runQueue.then(() => this.runIndex(request)).finally(() => this.searches.forgetRankings());
     this.runQueue = turn.catch(() => {});
     return turn;
   }
@@ -348,6 +351,18 @@ export class Session {
   /** Searches the index (session/search.ts). */
   search(request: SearchRequest): Promise<SearchResult> {
     return this.searches.search(request);
+  }
+
+  /** Lines of a file the index covers, or the chunk around one (session/read-code.ts). */
+  readCode(request: ReadRequest): Promise<ReadResult> {
+    const { indexing } = this.config;
+    const options: ChunkerOptions = { targetTokens: indexing.chunk_tokens, maxTokens: indexing.chunk_tokens, parser: indexing.parser };
+    return readCode({ root: this.root, config: this.config, chunker: () => this.chunkers.for(options) }, request);
+  }
+
+  /** A page of a search's ranking, for paging through it (session/search.ts). */
+  searchPage(request: SearchRequest & { offset: number }): Promise<SearchPage> {
+    return this.searches.page(request);
   }
 
   /** Makes a named build live (`cw publish`; session/builds.ts). */

@@ -73,6 +73,8 @@ export interface SearchHit {
   snippetStartLine: number;
   /** The whole chunk's code (lines startLine..endLine), for callers that show more than a snippet (MCP). */
   content: string;
+  /** The line of the chunk that matches most query terms (its number in the file); null when none does (a dense-only hit). */
+  bestLine: number | null;
   symbol: string | null;
   language: string;
 }

@@ -11,6 +11,7 @@ const hit = (path: string, startLine: number, snippet: string, snippetStartLine 
   score: 1,
   snippet,
   snippetStartLine,
+  bestLine: null,
   symbol: null,
   language: 'typescript',
 });

@@ -14,6 +14,7 @@ import { Ajv } from 'ajv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
 import { CORPORA, makeRepo, waitFor, workDir } from '../reliability/harness.js';
+import { estimateTokens } from '../../src/chunking/tokens.js';
 import { assertBuilt, cleanEnv, CLI, runCli, spawnCli } from './cli-harness.js';
 
 let work: Awaited<ReturnType<typeof workDir>>;
@@ -97,7 +98,7 @@ describe('cw mcp', () => {
     const { client, transport, errors, stderr } = await connect([repo]);
 
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['index_status', 'refresh_index', 'search_code']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['index_status', 'read_code', 'refresh_index', 'search_code']);
     const ajv = new Ajv({ strict: false });
     for (const tool of tools) {
       expect(tool.description!.length, tool.name).toBeGreaterThan(120);
@@ -107,30 +108,35 @@ describe('cw mcp', () => {
       expect(() => ajv.compile(tool.outputSchema!), tool.name).not.toThrow();
     }
     const search = tools.find((t) => t.name === 'search_code')!;
-    expect(Object.keys(search.inputSchema.properties!).sort()).toEqual(['exclude', 'include', 'language', 'limit', 'path', 'query']);
+    expect(Object.keys(search.inputSchema.properties!).sort()).toEqual(['exclude', 'format', 'include', 'language', 'limit', 'max_tokens', 'offset', 'path', 'query', 'under']);
     expect(search.inputSchema.required).toEqual(['query']);
 
-    // The same answers as cw search --json on the same index.
+    // The same answers as cw search --json on the same index: a page is a slice of the ranking
+    // of the first 200 hits (cw search --limit 200).
     expect(WHOLE_ISSUE.length).toBeGreaterThan(2000);
     for (const [args, flags] of [
-      [{ query: 'retry handler', limit: 5 }, ['-n', '5']],
-      [{ query: 'redirect location', limit: 4, path: 'lib/handler' }, ['-n', '4', '--under', 'lib/handler']],
-      [{ query: 'request', limit: 6, language: 'javascript', exclude: ['lib/interceptor/'] }, ['-n', '6', '--lang', 'javascript', '--exclude', 'lib/interceptor/']],
+      [{ query: 'retry handler', limit: 5 }, []],
+      [{ query: 'redirect location', limit: 4, path: 'lib/handler' }, ['--under', 'lib/handler']],
+      [{ query: 'redirect location', limit: 4, under: 'lib/handler', offset: 2 }, ['--under', 'lib/handler']],
+      [{ query: 'request', limit: 6, language: 'javascript', exclude: ['lib/interceptor/'] }, ['--lang', 'javascript', '--exclude', 'lib/interceptor/']],
       // A whole issue, as agents pass it: longer than the 2,000 characters once allowed.
-      [{ query: WHOLE_ISSUE, limit: 5 }, ['-n', '5']],
+      [{ query: WHOLE_ISSUE, limit: 5 }, []],
     ] as const) {
       const result = await client.callTool({ name: 'search_code', arguments: args });
       expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-      const cli = await runCli(['search', args.query, '-p', repo, '--json', ...flags], { env: cleanEnv() });
+      const cli = await runCli(['search', args.query, '-p', repo, '--json', '-n', '200', ...flags], { env: cleanEnv() });
+      const offset = 'offset' in args ? args.offset : 0;
       const expected = JSON.parse(cli.stdout);
+      const page = expected.results.slice(offset, offset + args.limit);
       const got = structured(result);
       expect(got.root).toBe(expected.root);
       expect(got.search_mode).toBe('lexical');
+      expect(got).toMatchObject({ format: 'full', offset, total: expected.results.length });
       expect(got.results.length).toBeGreaterThan(0);
-      expect(got.results.map((r: any) => [r.path, r.start_line, r.end_line, r.symbol, r.language, r.score])).toEqual(
-        expected.results.map((r: any) => [r.path, r.start_line, r.end_line, r.symbol, r.language, r.score]),
+      expect(got.results.map((r: any) => [r.path, r.start_line, r.end_line, r.symbol, r.language, r.score, r.best_line])).toEqual(
+        page.map((r: any) => [r.path, r.start_line, r.end_line, r.symbol, r.language, r.score, r.best_line ?? r.start_line]),
       );
-      got.results.forEach((r: any, i: number) => expect(r.code).toContain(expected.results[i].snippet.split('\n')[0]));
+      got.results.forEach((r: any, i: number) => expect(r.code).toContain(page[i].snippet.split('\n')[0]));
     }
 
     const status = structured(await client.callTool({ name: 'index_status', arguments: {} }));
@@ -164,6 +170,12 @@ describe('cw mcp', () => {
       [{ query: 'x', limit: 0 }, /limit/],
       [{ query: 'x', limit: 'ten' }, /limit/],
       [{}, /query/],
+      [{ query: 'x', max_tokens: 10 }, /max_tokens/],
+      [{ query: 'x', offset: 200 }, /offset/],
+      [{ query: 'x', format: 'tiny' }, /format/],
+      [{ query: 'x', language: 'py-thon' }, /unknown language "py-thon" — use one of .*python/],
+      [{ query: 'x', path: 'no/such/dir' }, /no file or directory "no\/such\/dir"/],
+      [{ query: 'x', path: 'lib', under: 'src' }, /path and under/],
     ] as const) {
       const bad = await client.callTool({ name: 'search_code', arguments: args as Record<string, unknown> });
       expect(bad.isError, JSON.stringify(args)).toBe(true);
@@ -188,6 +200,93 @@ describe('cw mcp', () => {
     expect(child.exitCode, stderr()).toBe(0);
     await client.close();
   }, 120_000);
+
+  it('pages through 200 hits within a token budget: no answer over it, and the pages are the ranking with no gap or repeat', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.undici);
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const { client } = await connect([repo]);
+    const query = 'request handler error';
+    const cli = JSON.parse((await runCli(['search', query, '-p', repo, '--json', '-n', '200'], { env: cleanEnv() })).stdout);
+    expect(cli.results.length).toBe(200);
+    const ranking = cli.results.map((r: any) => `${r.path}:${r.start_line}`);
+
+    for (const format of ['full', 'compact'] as const) {
+      const seen: string[] = [];
+      let offset: number | null = 0;
+      let pages = 0;
+      let cut = 0;
+      while (offset !== null) {
+        const result: any = await client.callTool({ name: 'search_code', arguments: { query, limit: 50, offset, max_tokens: 4000, format } });
+        expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+        // Counted as README states: the structured result and its text, by cw's estimate.
+        const tokens = estimateTokens(JSON.stringify(result.structuredContent)) + estimateTokens(result.content[0].text);
+        expect(tokens, `page at ${offset}`).toBeLessThanOrEqual(4000);
+        const doc = structured(result);
+        expect(doc.offset).toBe(offset);
+        expect(doc.results.length).toBeGreaterThan(0);
+        for (const r of doc.results) {
+          seen.push(`${r.path}:${r.start_line}`);
+          expect(typeof r.line).toBe('string');
+          expect(r.best_line).toBeGreaterThanOrEqual(r.start_line);
+          if (format === 'compact') expect(r.code).toBeUndefined();
+          if (r.truncated) cut++;
+        }
+        if (doc.next_offset !== null) expect(result.content[0].text).toContain(`offset ${doc.next_offset}`);
+        offset = doc.next_offset;
+        pages++;
+      }
+      expect(seen, format).toEqual(ranking);
+      // The budget made it take more pages than 200 / 50, and full pages cut their last hit.
+      expect(pages).toBeGreaterThan(4);
+      if (format === 'full') expect(cut).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
+  it('read_code: a range, the chunk around a line, within the index\'s rules (no way out, no ignored or secret file, secrets redacted)', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.small);
+    const token = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+    await writeFile(path.join(repo, 'lib', 'handler', 'with-secret.js'), `const token = '${token}'\nfunction useToken () { return token }\n`);
+    await writeFile(path.join(repo, '.env'), 'API_KEY=very-secret\n');
+    await writeFile(path.join(repo, '.gitignore'), 'ignored.js\n');
+    await writeFile(path.join(repo, 'ignored.js'), 'export const x = 1\n');
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const { client } = await connect([repo]);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('read_code');
+
+    const file = 'lib/handler/retry-handler.js';
+    const lines = (await import('node:fs')).readFileSync(path.join(repo, file), 'utf8').split('\n');
+    const range = structured(await client.callTool({ name: 'read_code', arguments: { path: file, start_line: 10, end_line: 14 } }));
+    expect(range).toMatchObject({ path: file, language: 'javascript', start_line: 10, end_line: 14, total_lines: lines.length - (lines.at(-1) === '' ? 1 : 0), truncated: false });
+    expect(range.code).toBe(lines.slice(9, 14).join('\n'));
+
+    // The chunk around a line is the one search_code returns for it.
+    const hit = structured(await client.callTool({ name: 'search_code', arguments: { query: 'retry after header', limit: 1, path: file } })).results[0];
+    const around = structured(await client.callTool({ name: 'read_code', arguments: { path: file, around_line: hit.best_line } }));
+    expect(around.start_line).toBeLessThanOrEqual(hit.best_line);
+    expect(around.end_line).toBeGreaterThanOrEqual(hit.best_line);
+    expect([around.start_line, around.end_line]).toEqual([hit.start_line, hit.end_line]);
+
+    const secret = structured(await client.callTool({ name: 'read_code', arguments: { path: 'lib/handler/with-secret.js' } }));
+    expect(secret.code).toContain('useToken');
+    expect(secret.code).not.toContain(token);
+    expect(secret.code).toContain('<redacted:');
+
+    for (const [args, says] of [
+      [{ path: '../../etc/passwd' }, /outside the repository/],
+      [{ path: '.env' }, /not a file the index covers \(.*secret/],
+      [{ path: 'ignored.js' }, /not a file the index covers \(.*ignore/],
+      [{ path: 'lib/nope.js' }, /not a file the index covers/],
+      [{ path: 'lib/handler' }, /is a directory/],
+      [{ path: file, start_line: 99999 }, /outside lib\/handler\/retry-handler.js \(lines 1–\d+\)/],
+      [{ path: file, start_line: 5, end_line: 2 }, /before start_line/],
+      [{ path: file, around_line: 3, start_line: 1 }, /not both/],
+    ] as const) {
+      const bad = await client.callTool({ name: 'read_code', arguments: args });
+      expect(bad.isError, JSON.stringify(args)).toBe(true);
+      expect((bad.content as any)[0].text, JSON.stringify(args)).toMatch(says);
+    }
+  }, 60_000);
 
   it('answers 2,000 concurrent calls, every one, with no warning on stderr (writes wait for the pipe one at a time)', async () => {
     const repo = await makeRepo(work.dir, CORPORA.small);
@@ -275,10 +374,10 @@ describe('cw mcp', () => {
       client.onerror = (e) => errors.push(e);
       await client.connect(new StreamableHTTPClientTransport(url));
       clients.push(client);
-      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['index_status', 'refresh_index', 'search_code']);
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['index_status', 'read_code', 'refresh_index', 'search_code']);
       const result = structured(await client.callTool({ name: 'search_code', arguments: { query: 'retry handler', limit: 5 } }));
-      const expected = JSON.parse((await runCli(['search', 'retry handler', '-p', repo, '-n', '5', '--json'], { env: cleanEnv() })).stdout);
-      expect(result.results.map((r: any) => [r.path, r.start_line, r.score])).toEqual(expected.results.map((r: any) => [r.path, r.start_line, r.score]));
+      const expected = JSON.parse((await runCli(['search', 'retry handler', '-p', repo, '-n', '200', '--json'], { env: cleanEnv() })).stdout);
+      expect(result.results.map((r: any) => [r.path, r.start_line, r.score])).toEqual(expected.results.slice(0, 5).map((r: any) => [r.path, r.start_line, r.score]));
       await writeFile(path.join(repo, 'lib', 'handler', 'over-http.js'), 'function pangolinScales () { return 9 }\n');
       const progress: unknown[] = [];
       const refreshed = structured(await client.callTool({ name: 'refresh_index', arguments: {} }, undefined, { onprogress: (p) => progress.push(p) }));

@@ -93,6 +93,20 @@ describe('results a person can use', () => {
     const onlyJs = onlyOneJson((await runCli(['search', 'retry after header', '--json', '--lang', 'javascript'], { cwd: sub, env: cleanEnv() })).stdout);
     expect(onlyJs.results.length).toBeGreaterThan(0);
     expect(onlyJs.results.every((r: any) => r.language === 'javascript')).toBe(true);
+    // The line that matched best, and where the snippet starts, for scripts.
+    const best = json.results.find((r: any) => r.best_line !== null);
+    expect(best.best_line).toBeGreaterThanOrEqual(best.start_line);
+    expect(best.best_line).toBeLessThanOrEqual(best.end_line);
+    expect(best.snippet_start_line).toBeGreaterThanOrEqual(best.start_line);
+    // An alias names a language; an unknown one, or a directory that is not there, is an error naming the fix.
+    const aliased = onlyOneJson((await runCli(['search', 'retry after header', '--json', '--lang', 'js'], { cwd: sub, env: cleanEnv() })).stdout);
+    expect(aliased.results.map((r: any) => r.path)).toEqual(onlyJs.results.map((r: any) => r.path));
+    const unknown = await runCli(['search', 'retry', '--lang', 'javascrpt'], { cwd: sub, env: cleanEnv() });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown language "javascrpt" — use one of .*javascript/);
+    const nowhere = await runCli(['search', 'retry', '--under', 'lib/no-such-dir'], { cwd: sub, env: cleanEnv() });
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/no file or directory "lib\/no-such-dir"/);
     const noDocs = onlyOneJson((await runCli(['search', 'retry after header', '--json', '--exclude', '*.md'], { cwd: sub, env: cleanEnv() })).stdout);
     expect(noDocs.results.some((r: any) => r.path.endsWith('.md'))).toBe(false);
     const onlyInterceptors = onlyOneJson((await runCli(['search', 'retry', '--json', '--include', 'lib/interceptor/**'], { cwd: sub, env: cleanEnv() })).stdout);

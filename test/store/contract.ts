@@ -127,7 +127,7 @@ export function vectorStoreContract(name: string, setup: () => Promise<StoreHarn
       await s.writeFiles([file('src/http/retry.ts', [chunk('src/http/retry.ts', 20, body, [1, 0, 0, 0])])]);
       const [hit] = await s.search({ text: 'schedule backoff timer', vector: null, limit: 1 });
       // From one line before the line that matches most query terms (28).
-      expect(hit).toMatchObject({ path: 'src/http/retry.ts', snippetStartLine: 27 });
+      expect(hit).toMatchObject({ path: 'src/http/retry.ts', snippetStartLine: 27, bestLine: 28 });
       expect(hit!.snippet.split('\n')[1]).toContain('scheduleBackoffTimer');
       for (const prefix of ['src/http', './src/http/', 'src/http/', '/src/http', 'src\\http']) {
         expect((await s.search({ text: 'backoff', vector: null, limit: 5, pathPrefix: prefix })).map((x) => x.path), prefix).toEqual(['src/http/retry.ts']);

@@ -10,6 +10,7 @@ const hit = (path: string, score: number, language = 'typescript'): SearchHit =>
   score,
   snippet: '',
   snippetStartLine: 1,
+  bestLine: null,
   symbol: null,
   language,
 });
@@ -58,16 +59,19 @@ describe('prose and intent', () => {
     expect(applyPathPriors(hits, issue('Redirects drop the request method')).map((h) => h.path)).toEqual(['requests/sessions.py', 'tests/test_sessions.py']);
   });
 
-  it('reads --lang as a stored name or an extension that stands for one', async () => {
-    const { languageNamed } = await import('../../src/discovery/language.js');
-    expect(['rst', 'RestructuredText', 'py', 'Python', '.md', 'ts', 'nope'].map(languageNamed)).toEqual([
+  it('reads --lang as a stored name, an extension that stands for one, or a common alias; null for none', async () => {
+    const { resolveLanguage } = await import('../../src/discovery/language.js');
+    expect(['rst', 'RestructuredText', 'py', 'Python', '.md', 'ts', 'golang', 'C#', 'shell', 'nope'].map(resolveLanguage)).toEqual([
       'restructuredtext',
       'restructuredtext',
       'python',
       'python',
       'markdown',
       'typescript',
-      'nope',
+      'go',
+      'csharp',
+      'bash',
+      null,
     ]);
   });
 });

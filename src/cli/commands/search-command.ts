@@ -50,6 +50,9 @@ export function searchCommand(setExit: (code: number) => void): Command {
             end_line: h.endLine,
             score: h.score,
             snippet: h.snippet,
+            // The snippet's first line, and the line that matched most query words (null: none did).
+            snippet_start_line: h.snippetStartLine,
+            best_line: h.bestLine,
             symbol: h.symbol,
             language: h.language,
           })),

@@ -174,6 +174,7 @@ export class Searcher {
       snippet: snippet.text,
       snippetStartLine: row.start_line + snippet.offset,
       content: row.content,
+      bestLine,
       symbol: hitSymbol(row.symbol, parseDefinitions(row.definitions), bestLine),
       language: row.language,
     };

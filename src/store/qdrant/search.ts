@@ -59,6 +59,7 @@ export async function searchCollection(
       content,
       snippet: snippet.text,
       snippetStartLine: Number(payload.start_line) + snippet.offset,
+      bestLine,
       symbol: hitSymbol(typeof payload.symbol === 'string' ? payload.symbol : null, parseDefinitions(payload.definitions), bestLine),
       language: String(payload.language ?? 'text'),
     };
