@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createChunker, type Chunker } from '../../src/chunking/chunker.js';
 import { ConfigSchema } from '../../src/config/schema.js';
@@ -116,6 +117,19 @@ describe('IndexRun', () => {
     // being admitted and the next one, handed to the chunker one group early.
     expect(counts.maxOutstanding).toBeLessThanOrEqual(32 + 2 * 64);
     expect(counts.maxOutstanding).toBeGreaterThan(0);
+  });
+
+  it('leaves no listener on a signal that outlives it (a watcher\'s): the run and every path it saw can be freed', async () => {
+    const lasting = new AbortController();
+    for (const embedder of [new FakeEmbedder(), new FakeEmbedder(() => new AuthError('provider: API key refused (HTTP 401) — check KEY'))]) {
+      await new IndexRun(
+        { root: dir, store, embedder, chunker, signal: lasting.signal },
+        { indexing, batchSize: 4, concurrency: 2, full: false, dryRun: false, writeBatchChunks: 8 },
+      )
+        .run()
+        .catch(() => {});
+      expect(getEventListeners(lasting.signal, 'abort')).toEqual([]);
+    }
   });
 
   it('sends full batches while the provider is the bound: a part-empty one only when a slot would idle', async () => {
