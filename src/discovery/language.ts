@@ -2,6 +2,7 @@
  * A file's language, from its name alone. The names are stored in the index and shown in
  * search results, so they are stable; `text` is the catch-all.
  */
+import { UsageError } from '../errors.js';
 
 const BY_EXTENSION: Record<string, string> = {
   ts: 'typescript', mts: 'typescript', cts: 'typescript',
@@ -93,6 +94,17 @@ export function resolveLanguage(name: string): string | null {
 /** Every stored language name, sorted: what an unknown name is told to choose from. */
 export function knownLanguages(): string[] {
   return [...KNOWN_LANGUAGES].sort();
+}
+
+/** A language filter (`--lang`, MCP `language`) as stored names; an unknown name is a UsageError naming the choices. */
+export function languageFilter(names: readonly string[]): Set<string> {
+  return new Set(
+    names.map((name) => {
+      const language = resolveLanguage(name);
+      if (language) return language;
+      throw new UsageError(`unknown language "${name}" — use one of ${knownLanguages().join(', ')}, or a file extension (py, ts, rs, md, …)`);
+    }),
+  );
 }
 
 export function languageForPath(path: string): string {

@@ -5,6 +5,7 @@
  * these only, so `./lib`, `lib/` and `lib/x/..` are one path and never a second copy of the same
  * files, and nothing outside the root is opened because a path climbed out of it.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -32,4 +33,16 @@ export function repoPath(root: string, given: string, what = 'path'): string {
 /** Each of `given` made canonical with repoPath; the first that leaves the root refuses them all. */
 export function repoPaths(root: string, given: readonly string[], what = 'paths'): string[] {
   return given.map((p) => repoPath(root, p, what));
+}
+
+/**
+ * A filter's directory or file (`--under`, MCP `path`) as repoPath makes it, which must exist: a
+ * filter that can match nothing is a mistake to name, not an empty answer.
+ */
+export function filterPath(root: string, given: string, what = 'path'): string {
+  const rel = repoPath(root, given, what);
+  if (rel && !existsSync(path.join(root, rel))) {
+    throw new UsageError(`no file or directory "${rel}" in the repository — give a path relative to its root (${path.resolve(root)})`);
+  }
+  return rel;
 }

@@ -12,6 +12,7 @@ import type { CallToolResult, ServerNotification, ServerRequest } from '@modelco
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
 import { kindOf, UsageError } from '../errors.js';
+import { GREP_DEFAULT_MATCHES, GREP_MAX_MATCHES, GREP_TIME_MS } from '../session/grep.js';
 import { MAX_READ_LINES } from '../session/read-code.js';
 import { RANKING_DEPTH } from '../session/search.js';
 import { pageAnswer } from './search-page.js';
@@ -132,6 +133,26 @@ const STATUS_OUTPUT = {
     .describe('The watcher (cw mcp --watch): starting (subscribing to the tree; searches answer from the index as it is), watching, or off.'),
 };
 
+const GREP_INPUT = {
+  pattern: z.string().min(1, 'pattern is empty: give the text to find').max(1000).describe('The text to find in a line (exact, case-sensitive unless ignore_case), or a regular expression with regex: true.'),
+  regex: z.boolean().default(false).describe('Read pattern as a JavaScript regular expression (e.g. "fetch\\(.*timeout").'),
+  ignore_case: z.boolean().default(false),
+  path: SEARCH_INPUT.path,
+  under: SEARCH_INPUT.under,
+  include: SEARCH_INPUT.include,
+  exclude: SEARCH_INPUT.exclude,
+  language: SEARCH_INPUT.language,
+  max_matches: z.number().int().min(1).max(GREP_MAX_MATCHES).default(GREP_DEFAULT_MATCHES).describe(`Most matches returned (1–${GREP_MAX_MATCHES}, default ${GREP_DEFAULT_MATCHES}).`),
+};
+
+const GREP_OUTPUT = {
+  root: z.string(),
+  matches: z.array(z.object({ path: z.string(), line: z.number().int(), column: z.number().int(), text: z.string() })),
+  files_searched: z.number().int(),
+  truncated: z.boolean().describe('More matches exist than were returned.'),
+  timed_out: z.boolean().describe('The time limit stopped the search before every file was searched.'),
+};
+
 const line = (what: string) => z.number().int().min(1).optional().describe(what);
 
 const READ_INPUT = {
@@ -183,7 +204,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     { name: 'codeweaver', version: options.version },
     {
       instructions:
-        'codeweaver indexes this repository for code search. Use search_code to find code by meaning or by identifiers when you do not know where it is; index_status to see how fresh the index is; refresh_index after files changed (not needed when the server watches).',
+        'codeweaver indexes this repository for code search. Which tool when: search_code to find code by meaning or by identifiers when you do not know where it is (a description, names, or a whole issue; format "compact" and max_tokens to skim many hits, offset to page); grep_code for every line holding an exact text or a regular expression (an identifier\'s uses, an error message); read_code to read a hit\'s surroundings (around_line: its whole function or class) or any line range; index_status to see how fresh the index is and whether a watcher keeps it so; refresh_index after files changed (not needed when the server watches). All five see only the files the index covers, and never a secret.',
     },
   );
 
@@ -199,21 +220,38 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     },
     (args) =>
       answer(async () => {
-        const languages = args.language === undefined ? undefined : (Array.isArray(args.language) ? args.language : [args.language]);
-        if (args.path !== undefined && args.under !== undefined && args.path !== args.under) {
-          throw new UsageError('path and under name the same filter: give one of them');
-        }
-        const page = await session.searchPage({
-          query: args.query,
-          limit: args.limit,
-          offset: args.offset,
-          under: args.path ?? args.under,
-          include: args.include,
-          exclude: args.exclude,
-          languages,
-        });
+        const page = await session.searchPage({ query: args.query, limit: args.limit, offset: args.offset, ...filtersOf(args) });
         return pageAnswer(session.root, page, { format: args.format, maxTokens: args.max_tokens });
       }, () => noIndexHint(session)),
+  );
+
+  server.registerTool(
+    'grep_code',
+    {
+      title: 'Grep the code',
+      description: `Finds every line holding an exact text (or, with regex: true, a JavaScript regular expression) in the files this index covers: its scope and ignore rules, no dependencies or build output, secrets redacted. Returns path, line, column and the line's text, in file order; at most ${GREP_MAX_MATCHES} matches a call (default ${GREP_DEFAULT_MATCHES}) and ${GREP_TIME_MS / 1000} s. Use it for an exact identifier, string or error message, or to find every use of a name; search_code is better for a description of behaviour.`,
+      inputSchema: GREP_INPUT,
+      outputSchema: GREP_OUTPUT,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (args) =>
+      answer(async () => {
+        const found = await session.grep({ pattern: args.pattern, regex: args.regex, ignoreCase: args.ignore_case, maxMatches: args.max_matches, ...filtersOf(args) });
+        const structured = {
+          root: session.root,
+          matches: found.matches,
+          files_searched: found.filesSearched,
+          truncated: found.truncated,
+          timed_out: found.timedOut,
+        };
+        const tail = found.truncated
+          ? `\n[more matches: narrow with path, include or language, or raise max_matches]`
+          : found.timedOut
+            ? `\n[stopped after ${GREP_TIME_MS / 1000} s and ${found.filesSearched} files: narrow with path or include]`
+            : '';
+        const text = found.matches.length === 0 ? `No matches in ${found.filesSearched} files.${tail}` : found.matches.map((m) => `${m.path}:${m.line}:${m.column}: ${m.text}`).join('\n') + tail;
+        return { structured, text };
+      }),
   );
 
   server.registerTool(
@@ -326,6 +364,17 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   );
 
   return server;
+}
+
+/** The filters search_code and grep_code share, as the session takes them (`path` and `under` are one). */
+function filtersOf(args: { path?: string; under?: string; include?: string[]; exclude?: string[]; language?: string | string[] }) {
+  if (args.path !== undefined && args.under !== undefined && args.path !== args.under) throw new UsageError('path and under name the same filter: give one of them');
+  return {
+    under: args.path ?? args.under,
+    include: args.include,
+    exclude: args.exclude,
+    languages: args.language === undefined ? undefined : Array.isArray(args.language) ? args.language : [args.language],
+  };
 }
 
 /**

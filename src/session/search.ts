@@ -7,12 +7,10 @@
  * One query embedder per model for the session's life: a long-lived server (`cw mcp`) keeps its
  * connections, its 429 cool-down and its rate budget from one query to the next.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { estimateTokens } from '../chunking/tokens.js';
 import type { LoadedConfig } from '../config/load.js';
-import { knownLanguages, resolveLanguage } from '../discovery/language.js';
-import { repoPath } from '../discovery/repo-path.js';
+import { languageFilter } from '../discovery/language.js';
+import { filterPath } from '../discovery/repo-path.js';
 import { RunFilter } from '../discovery/run-filter.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
@@ -86,12 +84,8 @@ export class SearchService {
   async search(request: SearchRequest): Promise<SearchResult> {
     const query = request.query.trim();
     if (!query) throw new UsageError('search: the query is empty — give words to look for');
-    const under = request.under === undefined ? '' : repoPath(this.deps.root, request.under, 'under');
-    // A filter that can match nothing is a mistake to name, not an empty answer.
-    if (under && !existsSync(path.join(this.deps.root, under))) {
-      throw new UsageError(`no file or directory "${under}" in the repository — give a path relative to its root (${this.deps.root})`);
-    }
-    const languages = new Set((request.languages ?? []).map(languageOf));
+    const under = request.under === undefined ? '' : filterPath(this.deps.root, request.under, 'under');
+    const languages = languageFilter(request.languages ?? []);
     const store = await this.deps.reader();
     const meta = await store.openReadOnly();
     if (!meta) throw new UsageError(`no index at ${store.location} — run \`cw index\` first`);
@@ -160,13 +154,6 @@ export class SearchService {
     const [vector] = await model.embed([queryWithin(query, model.limits.maxInputTokens)], 'query');
     return vector!;
   }
-}
-
-/** A language filter's name as stored, or a UsageError naming the choices. */
-function languageOf(name: string): string {
-  const language = resolveLanguage(name);
-  if (language) return language;
-  throw new UsageError(`unknown language "${name}" — use one of ${knownLanguages().join(', ')}, or a file extension (py, ts, rs, md, …)`);
 }
 
 /**

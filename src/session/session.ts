@@ -36,6 +36,8 @@ import { SearchService, type SearchPage, type SearchRequest, type SearchResult }
 import { publishBuild, publishRebuild, type PublishRequest, type PublishResult } from './builds.js';
 import { Chunkers } from './chunkers.js';
 import { readCode, type ReadRequest, type ReadResult } from './read-code.js';
+import { grep, type GrepRequest, type GrepResult } from './grep.js';
+import { languageFilter } from '../discovery/language.js';
 import { checkShardRequest, countFiles, narrowedRun, recordShardEnd } from './index-job.js';
 
 /** How long closing the pool may take before its sockets are destroyed. */
@@ -120,6 +122,7 @@ const WHOLE: Shard = { index: 1, count: 1 };
 export type { PublishRequest, PublishResult } from './builds.js';
 export type { SearchPage, SearchRequest, SearchResult } from './search.js';
 export type { ReadRequest, ReadResult } from './read-code.js';
+export type { GrepMatch, GrepRequest, GrepResult } from './grep.js';
 
 export class Session {
   readonly root: string;
@@ -358,6 +361,11 @@ export class Session {
     const { indexing } = this.config;
     const options: ChunkerOptions = { targetTokens: indexing.chunk_tokens, maxTokens: indexing.chunk_tokens, parser: indexing.parser };
     return readCode({ root: this.root, config: this.config, chunker: () => this.chunkers.for(options) }, request);
+  }
+
+  /** Exact or regular-expression matches in the files the index covers (session/grep.ts). */
+  grep(request: Omit<GrepRequest, 'languages'> & { languages?: string[] }): Promise<GrepResult> {
+    return grep({ root: this.root, config: this.config }, { ...request, languages: languageFilter(request.languages ?? []) });
   }
 
   /** A page of a search's ranking, for paging through it (session/search.ts). */

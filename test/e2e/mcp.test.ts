@@ -4,8 +4,8 @@
  * refresh_index after an edit (with progress), index_status, bad arguments, secrets, --watch,
  * and shutdown when the client closes stdin.
  */
-import type { ChildProcess } from 'node:child_process';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVoyageServer, type ProviderServer } from '../embedding/servers/index.js';
 import { CORPORA, makeRepo, waitFor, workDir } from '../reliability/harness.js';
 import { estimateTokens } from '../../src/chunking/tokens.js';
+import { snapshotEmbeddedIndex } from '../support/index-snapshot.js';
 import { assertBuilt, cleanEnv, CLI, runCli, spawnCli } from './cli-harness.js';
 
 let work: Awaited<ReturnType<typeof workDir>>;
@@ -98,7 +99,7 @@ describe('cw mcp', () => {
     const { client, transport, errors, stderr } = await connect([repo]);
 
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['index_status', 'read_code', 'refresh_index', 'search_code']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['grep_code', 'index_status', 'read_code', 'refresh_index', 'search_code']);
     const ajv = new Ajv({ strict: false });
     for (const tool of tools) {
       expect(tool.description!.length, tool.name).toBeGreaterThan(120);
@@ -288,6 +289,51 @@ describe('cw mcp', () => {
     }
   }, 60_000);
 
+  it('grep_code: the same lines as grep -F on the files the index holds, regex and its guard, filters, limits', async () => {
+    const repo = await makeRepo(work.dir, CORPORA.undici);
+    await writeFile(path.join(repo, '.gitignore'), 'ignored/\n');
+    await mkdir(path.join(repo, 'ignored'));
+    await writeFile(path.join(repo, 'ignored', 'x.js'), 'kRetryHandlerDefaultRetry\n');
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const { client } = await connect([repo]);
+    const files = Object.keys(snapshotEmbeddedIndex(path.join(repo, '.codeweaver', 'index.sqlite')).files);
+    for (const pattern of ['kRetryHandlerDefaultRetry', 'this[kHandler]', 'throw new InvalidArgumentError(']) {
+      const result: any = await client.callTool({ name: 'grep_code', arguments: { pattern, max_matches: 2000 } });
+      expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+      const doc = structured(result);
+      expect(doc).toMatchObject({ truncated: false, timed_out: false, files_searched: files.length });
+      const grep = spawnSync('grep', ['-nF', '--', pattern, ...files], { cwd: repo, encoding: 'utf8' });
+      const expected = grep.stdout.trim().split('\n').filter(Boolean).map((l) => l.split(':').slice(0, 2).join(':')).sort();
+      expect(expected.length, pattern).toBeGreaterThan(0);
+      expect(doc.matches.map((m: any) => `${m.path}:${m.line}`).sort(), pattern).toEqual(expected);
+      for (const m of doc.matches) expect(m.text.slice(m.column - 1)).toContain(pattern);
+    }
+    // A regular expression; one that would backtrack for ever answers at once; a bad one is named.
+    const re = structured(await client.callTool({ name: 'grep_code', arguments: { pattern: '^class \\w+Handler', regex: true, path: 'lib/lib/handler' } }));
+    expect(re.matches.length).toBeGreaterThan(0);
+    for (const m of re.matches) expect(m.path.startsWith('lib/lib/handler/')).toBe(true);
+    await writeFile(path.join(repo, 'lib', 'slow.js'), `const s = '${'a'.repeat(60)}!'\n`);
+    const guarded = await client.callTool({ name: 'grep_code', arguments: { pattern: '(a+)+$', regex: true, include: ['lib/slow.js'] } });
+    expect(guarded.isError, JSON.stringify(guarded.content)).toBeFalsy();
+    expect(structured(guarded).matches).toEqual([]);
+    const limited = structured(await client.callTool({ name: 'grep_code', arguments: { pattern: 'const', max_matches: 5 } }));
+    expect(limited.matches).toHaveLength(5);
+    expect(limited.truncated).toBe(true);
+    for (const [args, says] of [
+      [{ pattern: '(' , regex: true }, /not a valid regular expression/],
+      [{ pattern: '' }, /pattern is empty/],
+      [{ pattern: 'x', language: 'klingon' }, /unknown language "klingon"/],
+      [{ pattern: 'x', path: '../..' }, /outside the repository/],
+      [{ pattern: 'x', path: 'lib/handler' }, /no file or directory "lib\/handler"/],
+    ] as const) {
+      const bad = await client.callTool({ name: 'grep_code', arguments: args });
+      expect(bad.isError, JSON.stringify(args)).toBe(true);
+      expect((bad.content as any)[0].text).toMatch(says);
+    }
+    const ignored = structured(await client.callTool({ name: 'grep_code', arguments: { pattern: 'kRetryHandlerDefaultRetry', include: ['ignored/**'] } }));
+    expect(ignored.matches).toEqual([]);
+  }, 120_000);
+
   it('answers 2,000 concurrent calls, every one, with no warning on stderr (writes wait for the pipe one at a time)', async () => {
     const repo = await makeRepo(work.dir, CORPORA.small);
     expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
@@ -374,7 +420,7 @@ describe('cw mcp', () => {
       client.onerror = (e) => errors.push(e);
       await client.connect(new StreamableHTTPClientTransport(url));
       clients.push(client);
-      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['index_status', 'read_code', 'refresh_index', 'search_code']);
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['grep_code', 'index_status', 'read_code', 'refresh_index', 'search_code']);
       const result = structured(await client.callTool({ name: 'search_code', arguments: { query: 'retry handler', limit: 5 } }));
       const expected = JSON.parse((await runCli(['search', 'retry handler', '-p', repo, '-n', '200', '--json'], { env: cleanEnv() })).stdout);
       expect(result.results.map((r: any) => [r.path, r.start_line, r.score])).toEqual(expected.results.slice(0, 5).map((r: any) => [r.path, r.start_line, r.score]));
