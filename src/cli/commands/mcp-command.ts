@@ -9,6 +9,7 @@ import { refuseBroadRoot, withSession } from '../runtime.js';
 import type { Session } from '../../session/session.js';
 import { version } from '../../version.js';
 import { reportWatchEvent } from './watch-report.js';
+import { mcpInstallCommand } from './mcp-install-command.js';
 import type { WatchState } from '../../watch/watcher.js';
 
 interface McpOptions extends OverrideOptions {
@@ -21,7 +22,7 @@ interface McpOptions extends OverrideOptions {
 
 export function mcpCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('mcp')
-    .description('serve the index to AI agents over MCP (stdio): tools search_code, index_status, refresh_index')
+    .description('serve the index to AI agents over MCP (stdio): tools search_code, grep_code, read_code, index_status, refresh_index; cw mcp install registers it with a client')
     .argument('[path]', 'repository to serve (default: the one around the working directory)')
     .option('--watch', 'keep the index up to date while serving (as cw watch does)')
     .option('--http <port>', 'serve MCP over Streamable HTTP on this port (0: any free one) instead of stdio')
@@ -32,6 +33,7 @@ export function mcpCommand(setExit: (code: number) => void): Command {
     .option('-v, --verbose', 'print details on stderr')
     .option('-c, --config <file>', 'use this configuration file instead of searching for one');
   addStoreOptions(cmd);
+  cmd.addCommand(mcpInstallCommand(setExit));
   cmd.addHelpText(
     'after',
     '\nstdio: stdout carries only protocol messages; diagnostics go to stderr. The server ends when the client closes stdin (exit 0) or on SIGINT/SIGTERM (exit 130).\n--http: the endpoint is http://HOST:PORT/mcp, printed on stderr; requests must name this server in Host (and Origin, if any). SIGINT/SIGTERM end it (exit 130). A client session idle for --http-idle-timeout seconds is closed (the client then gets 404 and initializes a new one); past --http-max-sessions open sessions a new client gets 503.',
