@@ -51,10 +51,10 @@ export function astUnits(
         open.unit.last = seg.last;
         open.unit.symbol ??= symbol.name;
         open.ownDefinition ||= symbol.isDefinition;
-        if (symbol.isDefinition) (open.unit.definitions ??= []).push({ first: seg.first, last: seg.last, symbol: symbol.name! });
+        if (symbol.isDefinition) (open.unit.definitions ??= []).push(...definitionsOf(seg, symbol.name!));
       } else {
         const unit: Unit = { first: seg.first, last: seg.last, symbol: symbol.name };
-        if (symbol.isDefinition) unit.definitions = [{ first: seg.first, last: seg.last, symbol: symbol.name! }];
+        if (symbol.isDefinition) unit.definitions = definitionsOf(seg, symbol.name!);
         open = { unit, ownDefinition: symbol.isDefinition };
         out.push(open.unit);
       }
@@ -76,7 +76,13 @@ export function astUnits(
     // Comments and attributes stay whole (a Rust doc comment has children of its own), so that
     // they still join the first piece of the definition after them.
     const children = seg.nodes.flatMap((n) => (n.childCount > 0 && !annotatesNext(n) ? (n.children as Node[]) : [n]));
+    const firstPiece = out.length;
     astUnits(lines, children, seg.first, seg.last, innerScope(seg.nodes, scope), limits, out, carried);
+    // A definition split into pieces is recorded, whole, on the piece its first line is in (which
+    // may be a chunk that began before it): where it is defined, by name.
+    const split = segmentSymbol(seg.nodes, scope);
+    const head = carried ?? out[firstPiece];
+    if (split.isDefinition && head) (head.definitions ??= []).push({ first: seg.first, last: seg.last, symbol: split.name! });
     const lastOut = out[out.length - 1];
     tail = lastOut && !lastOut.slice ? lastOut : null;
   }
@@ -129,6 +135,44 @@ function isComment(node: Node): boolean {
 function annotatesNext(node: Node): boolean {
   return isComment(node) || node.type === 'attribute_item';
 }
+
+/**
+ * A definition kept whole, and the definitions inside it (the methods of a small class), each
+ * with its qualified name and lines: what the index knows by name (find_symbol) and what labels
+ * a hit by the line it matched.
+ */
+function definitionsOf(seg: Segment, symbol: string): Array<{ first: number; last: number; symbol: string }> {
+  const found = [{ first: seg.first, last: seg.last, symbol }];
+  const visit = (node: Node, scope: string, depth: number): void => {
+    if (depth > MAX_NESTING) return;
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      const name = definitionName(child); // a wrapper (decorators, export) gives its definition's name
+      if (name === null) {
+        visit(child, scope, depth + 1);
+        continue;
+      }
+      const qualified = qualify(scope, name);
+      found.push({ first: child.startPosition.row, last: endRow(child), symbol: qualified });
+      const inner = innerDefinition(child);
+      if (inner) visit(inner, qualified, depth + 1);
+    }
+  };
+  for (const node of seg.nodes) {
+    const inner = definitionName(node) === null ? null : innerDefinition(node);
+    if (inner) visit(inner, symbol, 0);
+  }
+  return found;
+}
+
+/** The definition node itself: the node, or inside a wrapper (export, decorators) the one it wraps. */
+function innerDefinition(node: Node): Node | null {
+  if (!isWrapper(node)) return node;
+  return node.namedChildren.find((c): c is Node => c !== null && !isWrapper(c) && definitionName(c) !== null) ?? null;
+}
+
+/** How deep below a definition its inner definitions are looked for (a body's blocks, a class's members). */
+const MAX_NESTING = 8;
 
 /** The first definition's qualified name, else the enclosing scope. */
 function segmentSymbol(nodes: Node[], scope: string | null): { name: string | null; isDefinition: boolean } {

@@ -123,8 +123,8 @@ function toChunk(file: { path: string; language: string }, lines: LineIndex, u: 
     contentHash,
     symbol: u.symbol,
     tokens: u.slice ? estimateTokens(content) : lines.tokens(u.first, u.last),
-    // Kept only when there is a choice: one definition is the chunk's symbol already.
-    ...(u.definitions && u.definitions.length > 1
+    // Kept unless they say nothing the symbol does not: one definition that is the chunk itself.
+    ...(u.definitions && !(u.definitions.length === 1 && u.definitions[0]!.symbol === u.symbol && u.definitions[0]!.first === u.first && u.definitions[0]!.last === u.last)
       ? { definitions: u.definitions.map((d) => ({ symbol: d.symbol, startLine: d.first + 1, endLine: d.last + 1 })) }
       : {}),
   };

@@ -1,7 +1,7 @@
 import type { ChunkerOptions } from './contract.js';
 
 /** Bump when a change to chunking would split the same file differently. */
-const CHUNKER_VERSION = 3;
+const CHUNKER_VERSION = 4; // 4: definitions inside a definition kept whole are recorded (find_symbol)
 
 /**
  * The signature of a chunker made with these options (the same in a worker thread). In a module

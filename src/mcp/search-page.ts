@@ -6,7 +6,7 @@
  * characters a token for code): a page never goes over it, and says where the next one starts.
  */
 import { estimateTokens } from '../chunking/tokens.js';
-import type { SearchPage } from '../session/search.js';
+import { RANKING_DEPTH, type SearchPage } from '../session/search.js';
 import type { SearchHit } from '../store/vector-store.js';
 
 export type HitFormat = 'full' | 'compact';
@@ -40,8 +40,10 @@ export type PageDocument = {
   search_mode: string;
   format: HitFormat;
   offset: number;
-  /** Hits in the whole ranking (at most RANKING_DEPTH). */
+  /** Hits ranked so far (at most RANKING_DEPTH). */
   total: number;
+  /** Whether total is all there is (false: a later page ranks deeper). */
+  complete: boolean;
   /** Where the next page starts, or null when this one reaches the end of the ranking. */
   next_offset: number | null;
   results: PageHit[];
@@ -61,7 +63,8 @@ export function pageAnswer(root: string, page: SearchPage, request: PageRequest)
       format: request.format,
       offset: page.offset,
       total: page.total,
-      next_offset: end < page.total ? end : null,
+      complete: page.complete,
+      next_offset: end < page.total || (!page.complete && end < RANKING_DEPTH) ? end : null,
       results,
     };
     return { structured, text: textOf(structured) };
@@ -115,7 +118,7 @@ export function tokensOf(answer: { structured: PageDocument; text: string }): nu
 }
 
 function textOf(doc: PageDocument): string {
-  const more = doc.next_offset === null ? '' : `\n\n${doc.total - doc.next_offset} more: call again with offset ${doc.next_offset}.`;
+  const more = doc.next_offset === null ? '' : `\n\n${doc.complete ? `${doc.total - doc.next_offset} more` : 'More'}: call again with offset ${doc.next_offset}.`;
   if (doc.results.length === 0) return doc.offset > 0 ? `No results from offset ${doc.offset} (${doc.total} in all).` : 'No results.';
   const hits = doc.results.map((r) => {
     const where = `${r.path}:${r.best_line}${r.symbol ? ` ${r.symbol}` : ''} (${r.score.toFixed(3)})`;

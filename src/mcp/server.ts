@@ -53,7 +53,7 @@ const SEARCH_INPUT = {
     .min(0)
     .max(RANKING_DEPTH - 1)
     .default(0)
-    .describe(`Where this page starts in the ranking (0, then the next_offset of the previous answer); pages are slices of one ranking of the first ${RANKING_DEPTH} hits, so they neither skip nor repeat a hit.`),
+    .describe(`Where this page starts in the ranking (0, then the next_offset of the previous answer), up to ${RANKING_DEPTH} hits; pages fetched in turn neither skip nor repeat a hit.`),
   max_tokens: z
     .number()
     .int()
@@ -97,7 +97,8 @@ const SEARCH_OUTPUT = {
   search_mode: z.enum(['lexical', 'hybrid']),
   format: z.enum(['full', 'compact']),
   offset: z.number().int(),
-  total: z.number().int().describe(`Hits in the whole ranking (at most ${RANKING_DEPTH}).`),
+  total: z.number().int().describe(`Hits ranked so far (at most ${RANKING_DEPTH}).`),
+  complete: z.boolean().describe('Whether total is all there is; false: a later page ranks deeper.'),
   next_offset: z.number().int().nullable().describe('The offset of the next page, or null at the end of the ranking.'),
   results: z.array(HIT),
 };
@@ -153,6 +154,31 @@ const GREP_OUTPUT = {
   timed_out: z.boolean().describe('The time limit stopped the search before every file was searched.'),
 };
 
+const SYMBOL_INPUT = {
+  name: z.string().trim().min(1, 'name is empty: give the name of a function, class or method').max(500).describe('The name, qualified or not: "Session.send", "send", "LruCache", "parse_" (a start).'),
+  limit: z.number().int().min(1).max(100).default(10).describe('Most definitions (1–100, default 10).'),
+  path: SEARCH_INPUT.path,
+  under: SEARCH_INPUT.under,
+  language: SEARCH_INPUT.language,
+};
+
+const SYMBOL_OUTPUT = {
+  root: z.string(),
+  total: z.number().int().describe('Definitions that matched, of which `results` are the first.'),
+  results: z.array(
+    z.object({
+      symbol: z.string().describe('Qualified name (Class.method).'),
+      kind: z.string().describe('class, interface, struct, enum, trait, type, module, impl, method, function, constant or definition (by the keyword on its first line).'),
+      match: z.enum(['exact', 'suffix', 'name', 'prefix', 'contains']),
+      path: z.string(),
+      start_line: z.number().int(),
+      end_line: z.number().int(),
+      language: z.string(),
+      line: z.string().describe('Its first line.'),
+    }),
+  ),
+};
+
 const line = (what: string) => z.number().int().min(1).optional().describe(what);
 
 const READ_INPUT = {
@@ -204,7 +230,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     { name: 'codeweaver', version: options.version },
     {
       instructions:
-        'codeweaver indexes this repository for code search. Which tool when: search_code to find code by meaning or by identifiers when you do not know where it is (a description, names, or a whole issue; format "compact" and max_tokens to skim many hits, offset to page); grep_code for every line holding an exact text or a regular expression (an identifier\'s uses, an error message); read_code to read a hit\'s surroundings (around_line: its whole function or class) or any line range; index_status to see how fresh the index is and whether a watcher keeps it so; refresh_index after files changed (not needed when the server watches). All five see only the files the index covers, and never a secret.',
+        'codeweaver indexes this repository for code search. Which tool when: search_code to find code by meaning or by identifiers when you do not know where it is (a description, names, or a whole issue; format "compact" and max_tokens to skim many hits, offset to page); find_symbol for where a name is defined ("Session.send"); grep_code for every line holding an exact text or a regular expression (an identifier\'s uses, an error message); read_code to read a hit\'s surroundings (around_line: its whole function or class) or any line range; index_status to see how fresh the index is and whether a watcher keeps it so; refresh_index after files changed (not needed when the server watches). All of them see only the files the index covers, and never a secret.',
     },
   );
 
@@ -222,6 +248,26 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       answer(async () => {
         const page = await session.searchPage({ query: args.query, limit: args.limit, offset: args.offset, ...filtersOf(args) });
         return pageAnswer(session.root, page, { format: args.format, maxTokens: args.max_tokens });
+      }, () => noIndexHint(session)),
+  );
+
+  server.registerTool(
+    'find_symbol',
+    {
+      title: 'Find a definition',
+      description:
+        'Finds where a function, class, method or other definition is defined, by name: "Session.send" (the method send of class Session), "send", "parse_args", or the start of a name. Returns each definition with its qualified name, kind (class, function, method, …), file, lines and first line, the exact qualified name first, then names ending with it, the same name in other scopes, names starting with it, names holding it; code before tests. Use it for "where is X defined"; search_code for what code does, grep_code for every use of a name.',
+      inputSchema: SYMBOL_INPUT,
+      outputSchema: SYMBOL_OUTPUT,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (args) =>
+      answer(async () => {
+        const { under, languages } = filtersOf(args);
+        const { matches, total } = await session.findSymbols({ name: args.name, limit: args.limit, under, languages });
+        const results = matches.map((m) => ({ symbol: m.symbol, kind: m.kind, match: m.match, path: m.path, start_line: m.startLine, end_line: m.endLine, language: m.language, line: m.line }));
+        const text = results.length === 0 ? `No definition named like "${args.name}".` : results.map((r) => `${r.path}:${r.start_line}-${r.end_line} ${r.kind} ${r.symbol}  ${r.line}`).join('\n') + (total > results.length ? `\n[${total - results.length} more: raise limit]` : '');
+        return { structured: { root: session.root, total, results }, text };
       }, () => noIndexHint(session)),
   );
 

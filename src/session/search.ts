@@ -46,22 +46,33 @@ export interface SearchResult {
 }
 
 /**
- * A page of a query's ranking. Every page is a slice of the ranking of the query's first
- * RANKING_DEPTH hits, so pages fetched one after another neither skip nor repeat a hit (a ranking
- * made for fewer hits can order them differently: fusion, priors and diversity look at the
+ * A page of a query's ranking. The first page is ranked as `cw search --limit <limit>` ranks it
+ * (as fast: a ranking is made for the hits wanted); a later page extends that ranking to
+ * RANKING_DEPTH hits, keeping every hit an earlier page showed where it was and leaving them out
+ * of the rest. So pages fetched one after another neither skip nor repeat a hit, although a ranking
+ * made for more hits can order them differently (fusion, priors and diversity look at the
  * candidates they are given).
  */
 export interface SearchPage extends SearchResult {
   offset: number;
-  /** Hits in the whole ranking (at most RANKING_DEPTH). */
+  /** Hits ranked so far (at most RANKING_DEPTH). */
   total: number;
+  /** Whether `total` is all there is: the ranking reached RANKING_DEPTH or ran out of hits. */
+  complete: boolean;
 }
 
 /** The deepest a ranking goes for paging (an agent's page-through; MCP search_code). */
 export const RANKING_DEPTH = 200;
-/** Rankings kept for paging: the latest few queries, for a minute, or until the index changes. */
+/** Rankings kept for paging: the latest few queries, for ten minutes, or until the index changes. */
 const KEPT_RANKINGS = 16;
-const RANKING_TTL_MS = 60_000;
+const RANKING_TTL_MS = 600_000;
+
+interface Ranking extends SearchResult {
+  complete: boolean;
+}
+
+/** A hit's identity across rankings. */
+const hitKey = (h: SearchHit) => `${h.path}\0${h.startLine}\0${h.endLine}`;
 
 export interface SearchServiceDeps {
   root: string;
@@ -77,7 +88,7 @@ export class SearchService {
   /** The query embedder of each model met (usually one), by its settings. */
   private readonly embedders = new Map<string, Promise<Embedder>>();
   /** Rankings made for paging, by query and filters (oldest first). */
-  private readonly rankings = new Map<string, { at: number; result: Promise<SearchResult> }>();
+  private readonly rankings = new Map<string, { at: number; ranking: Promise<Ranking> }>();
 
   constructor(private readonly deps: SearchServiceDeps) {}
 
@@ -108,22 +119,34 @@ export class SearchService {
     return { hits: ranked(kept), searchMode };
   }
 
-  /** `limit` hits from `offset` of the query's ranking to RANKING_DEPTH (see SearchPage). */
+  /** `limit` hits from `offset` of the query's ranking (see SearchPage). */
   async page(request: SearchRequest & { offset: number }): Promise<SearchPage> {
     const { offset, limit, ...filters } = request;
+    const end = Math.min(offset + limit, RANKING_DEPTH);
     const key = JSON.stringify({ ...filters, query: filters.query.trim() });
-    let kept = this.rankings.get(key);
-    if (!kept || Date.now() - kept.at > RANKING_TTL_MS) {
-      // Kept while it is made too: the same query asked again meanwhile waits for this one.
-      const made = { at: Date.now(), result: this.search({ ...filters, limit: RANKING_DEPTH }) };
-      made.result.catch(() => this.rankings.get(key) === made && this.rankings.delete(key));
-      this.rankings.delete(key);
-      this.rankings.set(key, made);
-      if (this.rankings.size > KEPT_RANKINGS) this.rankings.delete(this.rankings.keys().next().value!);
-      kept = made;
-    }
-    const { hits, searchMode } = await kept.result;
-    return { hits: hits.slice(offset, offset + limit), searchMode, offset, total: hits.length };
+    const kept = this.rankings.get(key);
+    const fresh = kept && Date.now() - kept.at <= RANKING_TTL_MS ? kept : undefined;
+    // Chained on what is kept: the same query asked again meanwhile waits for this one, then uses it.
+    const ranking = (fresh?.ranking ?? Promise.resolve(null)).then((have) => this.extend(have, filters, offset, end));
+    const entry = { at: fresh?.at ?? Date.now(), ranking };
+    ranking.catch(() => this.rankings.get(key) === entry && this.rankings.delete(key));
+    this.rankings.delete(key);
+    this.rankings.set(key, entry);
+    if (this.rankings.size > KEPT_RANKINGS) this.rankings.delete(this.rankings.keys().next().value!);
+    const { hits, searchMode, complete } = await ranking;
+    return { hits: hits.slice(offset, end), searchMode, offset, total: hits.length, complete };
+  }
+
+  /** A ranking that reaches `end` (or all there is): `have` when it does, else made deeper with `have`'s first `offset` hits kept in place. */
+  private async extend(have: Ranking | null, filters: Omit<SearchRequest, 'limit'>, offset: number, end: number): Promise<Ranking> {
+    if (have && (have.complete || have.hits.length >= end)) return have;
+    // The first page is ranked for its own hits; any later one, to the full depth at once.
+    const depth = have === null && offset === 0 ? end : RANKING_DEPTH;
+    const made = await this.search({ ...filters, limit: depth });
+    const shown = have ? have.hits.slice(0, offset) : [];
+    const keys = new Set(shown.map(hitKey));
+    const hits = [...shown, ...made.hits.filter((h) => !keys.has(hitKey(h)))].slice(0, RANKING_DEPTH);
+    return { hits, searchMode: made.searchMode, complete: depth >= RANKING_DEPTH || made.hits.length < depth };
   }
 
   /** The index changed: rankings kept for paging are made again. */

@@ -19,7 +19,7 @@ import type { DiscoveredFile } from '../discovery/walk.js';
 import type { Shard } from '../discovery/shard.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
-import { CodeweaverError } from '../errors.js';
+import { CodeweaverError, UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import type { HttpClientStats } from '../http/types.js';
 import type { RetryEvent } from '../http/retry.js';
@@ -37,6 +37,7 @@ import { publishBuild, publishRebuild, type PublishRequest, type PublishResult }
 import { Chunkers } from './chunkers.js';
 import { readCode, type ReadRequest, type ReadResult } from './read-code.js';
 import { grep, type GrepRequest, type GrepResult } from './grep.js';
+import { findSymbols, type SymbolMatch, type SymbolRequest } from './symbols.js';
 import { languageFilter } from '../discovery/language.js';
 import { checkShardRequest, countFiles, narrowedRun, recordShardEnd } from './index-job.js';
 
@@ -123,6 +124,7 @@ export type { PublishRequest, PublishResult } from './builds.js';
 export type { SearchPage, SearchRequest, SearchResult } from './search.js';
 export type { ReadRequest, ReadResult } from './read-code.js';
 export type { GrepMatch, GrepRequest, GrepResult } from './grep.js';
+export type { SymbolMatch, SymbolRequest } from './symbols.js';
 
 export class Session {
   readonly root: string;
@@ -366,6 +368,13 @@ export class Session {
   /** Exact or regular-expression matches in the files the index covers (session/grep.ts). */
   grep(request: Omit<GrepRequest, 'languages'> & { languages?: string[] }): Promise<GrepResult> {
     return grep({ root: this.root, config: this.config }, { ...request, languages: languageFilter(request.languages ?? []) });
+  }
+
+  /** Where a name is defined, from the symbols the index recorded (session/symbols.ts). */
+  async findSymbols(request: SymbolRequest): Promise<{ matches: SymbolMatch[]; total: number }> {
+    const store = await this.openReader();
+    if (!(await store.openReadOnly())) throw new UsageError(`no index at ${store.location} — run \`cw index\` first`);
+    return findSymbols(this.root, store, request);
   }
 
   /** A page of a search's ranking, for paging through it (session/search.ts). */

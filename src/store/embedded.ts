@@ -18,12 +18,14 @@ import type {
   StoreStatus,
   VectorStore,
   WriteResult,
+  SymbolRecord,
   RecordedStat,
 } from './vector-store.js';
 import { IndexReads } from './embedded/reads.js';
 import { sameMeta } from './compatibility.js';
 import { mismatchError, readMeta, updateBuild, writeMeta, type MetaRow } from './embedded/meta.js';
 import { readMigrations } from './embedded/migrations.js';
+import { symbolCandidates } from './embedded/symbols.js';
 import { corruptIndexError, explainIndexError, fileSystemError, isCorrupt, isHotJournal, isNotADatabase, QUICK_CHECK_INTERVAL_MS } from './embedded/damage.js';
 import {
   applyReadPragmas,
@@ -333,6 +335,13 @@ export class EmbeddedStore implements VectorStore {
 
   async countChunks(paths: string[]): Promise<number> {
     return this.reads()?.countChunks(paths) ?? 0;
+  }
+
+  async symbolCandidates(part: string): Promise<SymbolRecord[]> {
+    return this.guard(() => {
+      const reads = this.reads();
+      return reads ? symbolCandidates(reads.db, part) : [];
+    });
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {

@@ -166,7 +166,7 @@ export interface StoreStatus {
  * stores all of its chunks (or after them), so an interrupted run never leaves a file
  * marked done with chunks missing.
  */
-export type VectorStore = StoreReader & StoreWriter & Partial<StatCache> & Partial<WriterLock> & Partial<ShardedBuilds>;
+export type VectorStore = StoreReader & StoreWriter & Partial<StatCache> & Partial<WriterLock> & Partial<ShardedBuilds> & Partial<SymbolIndex>;
 
 /** What searches, status and a run's lookups read. */
 export interface StoreReader {
@@ -255,6 +255,28 @@ export interface StatCache {
   recordSkips(entries: Array<{ path: string; stat: string; reason: string }>): Promise<void>;
   /** Forgets content skips of every path not in `seen` (after a walk of the whole tree). */
   pruneSkips(seen: ReadonlySet<string>): Promise<void>;
+}
+
+/** A definition as the index knows it by name (see SymbolIndex). */
+export interface SymbolRecord {
+  path: string;
+  /** Qualified name: `Session.send`, `LruCache`, `parse_args`. */
+  symbol: string;
+  /** Its lines, over every chunk that holds it. */
+  startLine: number;
+  endLine: number;
+  language: string;
+  /** Its first line's text, trimmed (what kind of definition it is shows there). */
+  line: string;
+}
+
+/**
+ * Definitions by name, from the symbols chunking recorded (the embedded store). Qdrant has no
+ * substring match on its payload without a full-text index on it, so it has none.
+ */
+export interface SymbolIndex {
+  /** Every definition whose qualified name holds `part` (case-insensitive), one record per file and name. */
+  symbolCandidates(part: string): Promise<SymbolRecord[]>;
 }
 
 /** One writer between processes (the embedded file); Qdrant has no lock between processes. */

@@ -176,6 +176,23 @@ describe.each(['auto', 'wasm'] as const)('%s parser', (parser) => {
       const one = await chunker.chunkFile({ path: 'one.py', language: 'python', text: 'def only():\n    return 1\n' });
       expect(one[0]!.definitions).toBeUndefined();
     });
+
+    it('list the definitions inside one kept whole (a small class\'s methods), and where a split one starts', async () => {
+      const small = 'class Session:\n    def request(self):\n        return 1\n\n    @staticmethod\n    def send(r):\n        return r\n';
+      const chunker = await createChunker({ parser, targetTokens: 512, maxTokens: 512 });
+      expect((await chunker.chunkFile({ path: 's.py', language: 'python', text: small }))[0]!.definitions).toEqual([
+        { symbol: 'Session', startLine: 1, endLine: 7 },
+        { symbol: 'Session.request', startLine: 2, endLine: 3 },
+        { symbol: 'Session.send', startLine: 5, endLine: 7 },
+      ]);
+      // A method too big for one chunk, after a class attribute it is merged with: its name and
+      // def line are recorded in the chunk that holds that line, whatever that chunk is called.
+      const body = Array.from({ length: 60 }, (_, i) => `        value_${i} = compute(${i}, self.other)`).join('\n');
+      const big = `class Provider:\n    mimetype = "application/json"\n\n    def dumps(self, obj):\n${body}\n        return value_0\n`;
+      const chunks = await (await createChunker({ parser, targetTokens: 120, maxTokens: 120 })).chunkFile({ path: 'p.py', language: 'python', text: big });
+      const holder = chunks.find((c) => c.startLine <= 4 && 4 <= c.endLine)!;
+      expect(holder.definitions).toEqual(expect.arrayContaining([{ symbol: 'Provider.dumps', startLine: 4, endLine: 65 }]));
+    });
   });
 
   describe('every line is covered (real files)', () => {

@@ -99,7 +99,7 @@ describe('cw mcp', () => {
     const { client, transport, errors, stderr } = await connect([repo]);
 
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['grep_code', 'index_status', 'read_code', 'refresh_index', 'search_code']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['find_symbol', 'grep_code', 'index_status', 'read_code', 'refresh_index', 'search_code']);
     const ajv = new Ajv({ strict: false });
     for (const tool of tools) {
       expect(tool.description!.length, tool.name).toBeGreaterThan(120);
@@ -110,35 +110,41 @@ describe('cw mcp', () => {
     }
     const search = tools.find((t) => t.name === 'search_code')!;
     expect(Object.keys(search.inputSchema.properties!).sort()).toEqual(['exclude', 'format', 'include', 'language', 'limit', 'max_tokens', 'offset', 'path', 'query', 'under']);
+    expect(tools.map((t) => t.name).sort()).toContain('find_symbol');
     expect(search.inputSchema.required).toEqual(['query']);
 
-    // The same answers as cw search --json on the same index: a page is a slice of the ranking
-    // of the first 200 hits (cw search --limit 200).
+    // The same answers as cw search --json on the same index: a first page is ranked as
+    // cw search --limit <limit> ranks it.
     expect(WHOLE_ISSUE.length).toBeGreaterThan(2000);
     for (const [args, flags] of [
-      [{ query: 'retry handler', limit: 5 }, []],
-      [{ query: 'redirect location', limit: 4, path: 'lib/handler' }, ['--under', 'lib/handler']],
-      [{ query: 'redirect location', limit: 4, under: 'lib/handler', offset: 2 }, ['--under', 'lib/handler']],
-      [{ query: 'request', limit: 6, language: 'javascript', exclude: ['lib/interceptor/'] }, ['--lang', 'javascript', '--exclude', 'lib/interceptor/']],
+      [{ query: 'retry handler', limit: 5 }, ['-n', '5']],
+      [{ query: 'redirect location', limit: 4, path: 'lib/handler' }, ['-n', '4', '--under', 'lib/handler']],
+      [{ query: 'request', limit: 6, language: 'javascript', exclude: ['lib/interceptor/'] }, ['-n', '6', '--lang', 'javascript', '--exclude', 'lib/interceptor/']],
       // A whole issue, as agents pass it: longer than the 2,000 characters once allowed.
-      [{ query: WHOLE_ISSUE, limit: 5 }, []],
+      [{ query: WHOLE_ISSUE, limit: 5 }, ['-n', '5']],
     ] as const) {
       const result = await client.callTool({ name: 'search_code', arguments: args });
       expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-      const cli = await runCli(['search', args.query, '-p', repo, '--json', '-n', '200', ...flags], { env: cleanEnv() });
-      const offset = 'offset' in args ? args.offset : 0;
+      const cli = await runCli(['search', args.query, '-p', repo, '--json', ...flags], { env: cleanEnv() });
       const expected = JSON.parse(cli.stdout);
-      const page = expected.results.slice(offset, offset + args.limit);
       const got = structured(result);
       expect(got.root).toBe(expected.root);
       expect(got.search_mode).toBe('lexical');
-      expect(got).toMatchObject({ format: 'full', offset, total: expected.results.length });
+      expect(got).toMatchObject({ format: 'full', offset: 0 });
       expect(got.results.length).toBeGreaterThan(0);
       expect(got.results.map((r: any) => [r.path, r.start_line, r.end_line, r.symbol, r.language, r.score, r.best_line])).toEqual(
-        page.map((r: any) => [r.path, r.start_line, r.end_line, r.symbol, r.language, r.score, r.best_line ?? r.start_line]),
+        expected.results.map((r: any) => [r.path, r.start_line, r.end_line, r.symbol, r.language, r.score, r.best_line ?? r.start_line]),
       );
-      got.results.forEach((r: any, i: number) => expect(r.code).toContain(page[i].snippet.split('\n')[0]));
+      got.results.forEach((r: any, i: number) => expect(r.code).toContain(expected.results[i].snippet.split('\n')[0]));
     }
+    // The next page (under: path's other name) goes on from the first: what it showed stays
+    // first, the rest comes from the ranking of 200 (cw search --limit 200), none twice.
+    const second = structured(await client.callTool({ name: 'search_code', arguments: { query: 'redirect location', limit: 4, under: 'lib/handler', offset: 4 } }));
+    const first4 = JSON.parse((await runCli(['search', 'redirect location', '-p', repo, '--json', '-n', '4', '--under', 'lib/handler'], { env: cleanEnv() })).stdout).results;
+    const deep = JSON.parse((await runCli(['search', 'redirect location', '-p', repo, '--json', '-n', '200', '--under', 'lib/handler'], { env: cleanEnv() })).stdout).results;
+    const id = (r: any) => `${r.path}:${r.start_line}-${r.end_line}`;
+    const rest = deep.filter((r: any) => !first4.map(id).includes(id(r)));
+    expect(second.results.map(id)).toEqual(rest.slice(0, 4).map(id));
 
     const status = structured(await client.callTool({ name: 'index_status', arguments: {} }));
     const cliStatus = JSON.parse((await runCli(['status', repo, '--json'], { env: cleanEnv() })).stdout);
@@ -207,10 +213,12 @@ describe('cw mcp', () => {
     expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
     const { client } = await connect([repo]);
     const query = 'request handler error';
-    const cli = JSON.parse((await runCli(['search', query, '-p', repo, '--json', '-n', '200'], { env: cleanEnv() })).stdout);
-    expect(cli.results.length).toBe(200);
-    const ranking = cli.results.map((r: any) => `${r.path}:${r.start_line}`);
+    const cli = (n: number) => runCli(['search', query, '-p', repo, '--json', '-n', String(n)], { env: cleanEnv() }).then((r) => JSON.parse(r.stdout).results.map((x: any) => `${x.path}:${x.start_line}`));
+    const [shallow, deep] = [await cli(50), await cli(200)];
+    expect(deep.length).toBe(200);
 
+    // The ranking is kept for the query: the compact page-through reads the one the full one made.
+    let firstPage = 0;
     for (const format of ['full', 'compact'] as const) {
       const seen: string[] = [];
       let offset: number | null = 0;
@@ -232,11 +240,16 @@ describe('cw mcp', () => {
           if (format === 'compact') expect(r.code).toBeUndefined();
           if (r.truncated) cut++;
         }
+        if (pages === 0 && format === 'full') firstPage = doc.results.length;
         if (doc.next_offset !== null) expect(result.content[0].text).toContain(`offset ${doc.next_offset}`);
         offset = doc.next_offset;
         pages++;
       }
-      expect(seen, format).toEqual(ranking);
+      // The full form's first page as cw search --limit 50 ranks it, then the ranking of 200 without those.
+      const prefix = shallow.slice(0, firstPage);
+      const expected = [...prefix, ...deep.filter((k: string) => !prefix.includes(k))].slice(0, 200);
+      expect(seen, format).toEqual(expected);
+      expect(new Set(seen).size).toBe(seen.length);
       // The budget made it take more pages than 200 / 50, and full pages cut their last hit.
       expect(pages).toBeGreaterThan(4);
       if (format === 'full') expect(cut).toBeGreaterThan(0);
@@ -286,6 +299,62 @@ describe('cw mcp', () => {
       const bad = await client.callTool({ name: 'read_code', arguments: args });
       expect(bad.isError, JSON.stringify(args)).toBe(true);
       expect((bad.content as any)[0].text, JSON.stringify(args)).toMatch(says);
+    }
+  }, 60_000);
+
+  it('find_symbol: the definition first (Session.send above Session.request), kinds, partial names, filters, and bad input', async () => {
+    const repo = await makeRepo(work.dir, []);
+    await mkdir(path.join(repo, 'pkg'), { recursive: true });
+    await mkdir(path.join(repo, 'tests'), { recursive: true });
+    const big = (n: number) => Array.from({ length: n }, (_, i) => `        value_${i} = self.request(method, url, step=${i})`).join('\n');
+    await writeFile(
+      path.join(repo, 'pkg', 'sessions.py'),
+      `class Session:\n    """A session."""\n\n    def request(self, method, url, **kwargs):\n${big(30)}\n        return value_0\n\n    def send(self, request, **kwargs):\n${big(30)}\n        return self.request('GET', request.url)\n\n\ndef send(request):\n    return Session().send(request)\n\n\nSEND_TIMEOUT = 10\n`,
+    );
+    await writeFile(path.join(repo, 'tests', 'test_sessions.py'), `class Session:\n    def send(self, request):\n        return None\n`);
+    await writeFile(path.join(repo, 'pkg', 'client.ts'), `export class HttpClient {\n  sendRequest(url: string): void {}\n}\nexport interface Sender {\n  send(): void\n}\n`);
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const { client } = await connect([repo]);
+    const find = async (args: Record<string, unknown>) => structured(await client.callTool({ name: 'find_symbol', arguments: args }));
+
+    const exact = await find({ name: 'Session.send' });
+    expect(exact.results[0]).toMatchObject({ symbol: 'Session.send', kind: 'method', match: 'exact', path: 'pkg/sessions.py' });
+    expect(exact.results[0].line).toMatch(/^def send\(/);
+    // The test's Session.send comes after the code's; Session.request is not an answer for send.
+    expect(exact.results.map((r: any) => r.path).indexOf('tests/test_sessions.py')).toBeGreaterThan(0);
+    expect(exact.results.some((r: any) => r.symbol === 'Session.request')).toBe(false);
+    // Through read_code, the definition's own lines.
+    const body = structured(await client.callTool({ name: 'read_code', arguments: { path: 'pkg/sessions.py', start_line: exact.results[0].start_line, end_line: exact.results[0].start_line } }));
+    expect(body.code).toContain('def send(self, request');
+
+    const bare = await find({ name: 'send' });
+    expect(bare.results[0]).toMatchObject({ symbol: 'send', kind: 'function', match: 'exact' });
+    // The exact name, then names ending with it (code before tests), then names starting with it
+    // (as written before in another case).
+    expect(bare.results.map((r: any) => [r.symbol, r.match, r.path])).toEqual([
+      ['send', 'exact', 'pkg/sessions.py'],
+      ['Session.send', 'suffix', 'pkg/sessions.py'],
+      ['Session.send', 'suffix', 'tests/test_sessions.py'],
+      ['HttpClient.sendRequest', 'prefix', 'pkg/client.ts'],
+      ['Sender', 'prefix', 'pkg/client.ts'],
+    ]);
+    expect((await find({ name: 'Session' })).results[0]).toMatchObject({ symbol: 'Session', kind: 'class', path: 'pkg/sessions.py' });
+    expect((await find({ name: 'Sender' })).results[0]).toMatchObject({ kind: 'interface', language: 'typescript' });
+    expect((await find({ name: 'sendReq' })).results[0]).toMatchObject({ symbol: 'HttpClient.sendRequest', match: 'prefix', kind: 'method' });
+    expect((await find({ name: 'send', language: 'ts' })).results.every((r: any) => r.language === 'typescript')).toBe(true);
+    expect((await find({ name: 'send', path: 'tests' })).results.map((r: any) => r.path)).toEqual(['tests/test_sessions.py']);
+    expect((await find({ name: 'HttpClient::sendRequest' })).results[0]).toMatchObject({ symbol: 'HttpClient.sendRequest', match: 'exact' });
+    expect((await find({ name: 'nothingLikeThis' })).results).toEqual([]);
+
+    for (const [args, says] of [
+      [{ name: '  ' }, /name is empty/],
+      [{ name: 'send', limit: 0 }, /limit/],
+      [{ name: 'send', path: 'nowhere' }, /no file or directory "nowhere"/],
+      [{ name: 'send', language: 'cobolx' }, /unknown language/],
+    ] as const) {
+      const bad = await client.callTool({ name: 'find_symbol', arguments: args });
+      expect(bad.isError, JSON.stringify(args)).toBe(true);
+      expect((bad.content as any)[0].text).toMatch(says);
     }
   }, 60_000);
 
@@ -420,10 +489,10 @@ describe('cw mcp', () => {
       client.onerror = (e) => errors.push(e);
       await client.connect(new StreamableHTTPClientTransport(url));
       clients.push(client);
-      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['grep_code', 'index_status', 'read_code', 'refresh_index', 'search_code']);
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['find_symbol', 'grep_code', 'index_status', 'read_code', 'refresh_index', 'search_code']);
       const result = structured(await client.callTool({ name: 'search_code', arguments: { query: 'retry handler', limit: 5 } }));
-      const expected = JSON.parse((await runCli(['search', 'retry handler', '-p', repo, '-n', '200', '--json'], { env: cleanEnv() })).stdout);
-      expect(result.results.map((r: any) => [r.path, r.start_line, r.score])).toEqual(expected.results.slice(0, 5).map((r: any) => [r.path, r.start_line, r.score]));
+      const expected = JSON.parse((await runCli(['search', 'retry handler', '-p', repo, '-n', '5', '--json'], { env: cleanEnv() })).stdout);
+      expect(result.results.map((r: any) => [r.path, r.start_line, r.score])).toEqual(expected.results.map((r: any) => [r.path, r.start_line, r.score]));
       await writeFile(path.join(repo, 'lib', 'handler', 'over-http.js'), 'function pangolinScales () { return 9 }\n');
       const progress: unknown[] = [];
       const refreshed = structured(await client.callTool({ name: 'refresh_index', arguments: {} }, undefined, { onprogress: (p) => progress.push(p) }));

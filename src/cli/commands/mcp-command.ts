@@ -22,7 +22,7 @@ interface McpOptions extends OverrideOptions {
 
 export function mcpCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('mcp')
-    .description('serve the index to AI agents over MCP (stdio): tools search_code, grep_code, read_code, index_status, refresh_index; cw mcp install registers it with a client')
+    .description('serve the index to AI agents over MCP (stdio): tools search_code, find_symbol, grep_code, read_code, index_status, refresh_index; cw mcp install registers it with a client')
     .argument('[path]', 'repository to serve (default: the one around the working directory)')
     .option('--watch', 'keep the index up to date while serving (as cw watch does)')
     .option('--http <port>', 'serve MCP over Streamable HTTP on this port (0: any free one) instead of stdio')

@@ -12,6 +12,7 @@ import { snippetOf } from '../ranking/snippet.js';
 import { TopK } from './top-k.js';
 import { decodeVector, dot, encodeVector, vectorNorm } from './vector-codec.js';
 import { BITS_TABLE, bitsReady } from './vector-index.js';
+import { definitionsColumn, type ChunkRow } from './chunk-rows.js';
 
 type Db = Database.Database;
 
@@ -31,15 +32,6 @@ const CANDIDATES_PER_HIT = 4;
 /** bm25() column weights: chunk text, symbol name, path. */
 const BM25_WEIGHTS = '1.0, 2.0, 0.5';
 
-interface HitRow {
-  path: string;
-  start_line: number;
-  end_line: number;
-  symbol: string | null;
-  definitions: string | null;
-  language: string;
-  content: string;
-}
 
 export class Searcher {
   private readonly statements = new Map<string, Database.Statement>();
@@ -55,8 +47,7 @@ export class Searcher {
     /** Whether sqlite-vec is loaded into this connection (the bit table can be read). */
     private readonly vectorExtension = false,
   ) {
-    const has = db.prepare("SELECT 1 FROM pragma_table_info('chunks') WHERE name = 'definitions'").get() !== undefined;
-    this.definitionsColumn = has ? 'definitions' : 'NULL AS definitions';
+    this.definitionsColumn = definitionsColumn(db);
   }
 
   search(query: SearchQuery): SearchHit[] {
@@ -162,7 +153,7 @@ export class Searcher {
   private hit(rowid: number, score: number, terms: ReadonlySet<string>): SearchHit | null {
     const row = this.statement(
       `SELECT path, start_line, end_line, symbol, ${this.definitionsColumn}, language, content FROM chunks WHERE rowid = ?`,
-    ).get(rowid) as HitRow | undefined;
+    ).get(rowid) as ChunkRow | undefined;
     if (!row) return null;
     const snippet = snippetOf(row.content, terms);
     const bestLine = snippet.best < 0 ? null : row.start_line + snippet.best;

@@ -6,12 +6,17 @@
 import type { Definition } from '../../chunking/chunk.js';
 
 /**
- * The definition of `definitions` whose lines hold `line` (1-based, in the file), or the chunk's
- * own symbol when none does or no line matched.
+ * The innermost definition of `definitions` whose lines hold `line` (1-based, in the file): the
+ * method `Session.send` rather than its class, or the chunk's own symbol when none does or no
+ * line matched.
  */
 export function hitSymbol(chunkSymbol: string | null, definitions: readonly Definition[] | null | undefined, line: number | null): string | null {
   if (!definitions || line === null) return chunkSymbol;
-  return definitions.find((d) => d.startLine <= line && line <= d.endLine)?.symbol ?? chunkSymbol;
+  let best: Definition | null = null;
+  for (const d of definitions) {
+    if (d.startLine <= line && line <= d.endLine && (!best || d.endLine - d.startLine < best.endLine - best.startLine)) best = d;
+  }
+  return best?.symbol ?? chunkSymbol;
 }
 
 /** Definitions read back from storage (JSON), or null for none or anything malformed. */
