@@ -129,11 +129,20 @@ export function formatStatus(doc: Record<string, unknown>): string {
     `  model: ${doc.provider}/${doc.model}${lexical ? ' (lexical: BM25 only)' : ` (${doc.dimensions} dimensions, hybrid search)`}`,
     `  ${count(doc.files as number, 'file')}, ${count(doc.chunks as number, 'chunk')}${lexical ? '' : `, ${count(doc.vectors as number, 'vector')}`}`,
     ...(doc.dense_engine === 'sqlite-vec' ? ['  dense search: sqlite-vec (bit-quantized candidates, rescored exactly)'] : doc.dense_engine === 'scan' ? ['  dense search: a scan of every vector (sqlite-vec not in use)'] : []),
+    ...(doc.languages && Object.keys(doc.languages).length > 0 ? [`  languages: ${languageLine(doc.languages as Record<string, number>)}`] : []),
     `  created ${doc.created_at ?? 'unknown'}, last indexed ${doc.last_indexed_at ?? 'never'}`,
     ...migrationLines(doc.migrations as MigrationEntry[] | undefined),
     ...(doc.shards ? shardLines('shards', doc.shards as ShardSet) : []),
     ...((doc.pending_builds as Array<ShardSet & { build: string }> | undefined) ?? []).flatMap((b) => shardLines(`build ${b.build} (not live)`, b)),
   ].join('\n');
+}
+
+/** The most common languages with their file counts, the rest summed. */
+function languageLine(languages: Record<string, number>): string {
+  const entries = Object.entries(languages);
+  const shown = entries.slice(0, 6).map(([name, n]) => `${name} ${fmt(n)}`);
+  const rest = entries.slice(6).reduce((sum, [, n]) => sum + n, 0);
+  return rest > 0 ? `${shown.join(', ')}, others ${fmt(rest)}` : shown.join(', ');
 }
 
 interface MigrationEntry {

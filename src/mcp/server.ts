@@ -103,6 +103,10 @@ const SEARCH_OUTPUT = {
   results: z.array(HIT),
 };
 
+const STATUS_INPUT = {
+  check_changes: z.boolean().default(false).describe('Also count the files changed since the last run (a dry run: takes about as long as a refresh that finds nothing to do).'),
+};
+
 const STATUS_OUTPUT = {
   root: z.string(),
   indexed: z.boolean().describe('false: nothing indexed yet (call refresh_index).'),
@@ -116,8 +120,17 @@ const STATUS_OUTPUT = {
   chunks: z.number().int(),
   vectors: z.number().int(),
   dense_engine: z.enum(['sqlite-vec', 'scan', 'qdrant']).nullable().describe('How dense queries are answered: sqlite-vec (quantized candidates rescored exactly), scan (every vector), qdrant; null for a lexical index.'),
+  languages: z.record(z.string(), z.number().int()).nullable().describe('Files per language, most first (null for a Qdrant index).'),
   created_at: z.string().nullable(),
   last_indexed_at: z.string().nullable(),
+  changes: z
+    .object({
+      new_or_changed: z.number().int().describe('Files a refresh would index (new, or changed since the last run).'),
+      deleted: z.number().int().describe('Indexed files no longer there (or no longer in scope).'),
+      unchanged: z.number().int(),
+    })
+    .nullable()
+    .describe('With check_changes: what a refresh_index would do now (a dry run: nothing written). Null otherwise.'),
   run_in_progress: z.boolean(),
   run: z
     .object({
@@ -332,14 +345,16 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     {
       title: 'Index status',
       description:
-        'Tells whether this repository is indexed and how fresh the index is: files and chunks indexed, the embedding provider and model, the search mode, when it was created and last indexed, whether an index run is in progress, and whether a watcher keeps it up to date. Call it when search results look stale, empty or surprising.',
-      inputSchema: {},
+        'Tells whether this repository is indexed and how fresh the index is: files and chunks indexed, files per language, the embedding provider and model, the search mode, when it was created and last indexed, whether an index run is in progress, and whether a watcher keeps it up to date (starting, watching, off). With check_changes: true, also how many files changed since the last run (a dry run of refresh_index: unchanged files cost a stat each, nothing is written). Call it when search results look stale, empty or surprising.',
+      inputSchema: STATUS_INPUT,
       outputSchema: STATUS_OUTPUT,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    () =>
+    (args) =>
       answer(async () => {
         const status = await session.status();
+        const dry = args.check_changes && status ? (await session.index({ dryRun: true })).files : null;
+        const changes = dry ? { new_or_changed: dry.indexed, deleted: dry.deleted + dry.out_of_scope, unchanged: dry.unchanged } : null;
         const store = await session.openReader();
         const activity = session.activity();
         const doc = {
@@ -357,6 +372,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
             chunks: 0,
             vectors: 0,
             dense_engine: null,
+            languages: null,
             created_at: null,
             last_indexed_at: null,
           }),
@@ -371,9 +387,10 @@ export function createMcpServer(options: McpServerOptions): McpServer {
             : null,
           watching: options.watchState() === 'watching',
           watch: options.watchState(),
+          changes,
         };
         const text = doc.indexed
-          ? `${doc.files} files, ${doc.chunks} chunks indexed with ${doc.provider}/${doc.model} (${doc.search_mode}); last indexed ${doc.last_indexed_at ?? 'unknown'}${doc.run_in_progress ? '; an index run is in progress' : ''}${doc.watch === 'watching' ? '; kept up to date by a watcher' : doc.watch === 'starting' ? '; a watcher is starting (changes are picked up once it watches)' : ''}`
+          ? `${doc.files} files, ${doc.chunks} chunks indexed with ${doc.provider}/${doc.model} (${doc.search_mode}); last indexed ${doc.last_indexed_at ?? 'unknown'}${doc.run_in_progress ? '; an index run is in progress' : ''}${doc.watch === 'watching' ? '; kept up to date by a watcher' : doc.watch === 'starting' ? '; a watcher is starting (changes are picked up once it watches)' : ''}${changes ? `; since then ${changes.new_or_changed} files new or changed and ${changes.deleted} gone${changes.new_or_changed + changes.deleted > 0 ? ' (refresh_index takes them in)' : ''}` : ''}`
           : `not indexed yet${doc.run_in_progress ? ' (an index run is in progress)' : ' — call refresh_index to index it'}`;
         return { structured: doc, text };
       }),

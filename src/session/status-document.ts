@@ -18,6 +18,8 @@ export interface IndexedFields {
   vectors: number;
   /** How dense queries are answered: sqlite-vec, scan or qdrant; null for a lexical index. */
   dense_engine: 'sqlite-vec' | 'scan' | 'qdrant' | null;
+  /** Files per language, most first; null where the store does not count them (Qdrant). */
+  languages: Record<string, number> | null;
   created_at: string | null;
   last_indexed_at: string | null;
 }
@@ -37,6 +39,7 @@ export function indexedFields(status: StoreStatus | null): IndexedFields | null 
     chunks: status.chunks,
     vectors: status.vectors,
     dense_engine: status.denseEngine ?? null,
+    languages: status.languages ?? null,
     created_at: status.createdAt,
     last_indexed_at: status.lastIndexedAt,
   };

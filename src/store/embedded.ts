@@ -363,7 +363,7 @@ export class EmbeddedStore implements VectorStore {
       createdAt: meta?.createdAt ?? null,
       lastIndexedAt: meta?.lastIndexedAt ?? null,
       ...(reads && meta && meta.dimensions !== null ? { denseEngine: this.extensionLoaded && bitsReady(reads.db) ? 'sqlite-vec' : 'scan' } : {}),
-      ...(reads ? { migrations: readMigrations(reads.db) } : {}),
+      ...(reads ? { migrations: readMigrations(reads.db), languages: reads.languages() } : {}),
     };
   }
 

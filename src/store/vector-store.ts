@@ -150,6 +150,8 @@ export interface StoreStatus {
    * or a dense index built from the vectors already stored (`vectorsIndexed`, none embedded again).
    */
   migrations?: Array<{ at: string; fromSchema: number; toSchema: number; vectorsIndexed: number | null }>;
+  /** Files per language, most first (the embedded store; Qdrant would count every point). */
+  languages?: Record<string, number>;
   /** Runs of sharded indexing recorded in the live index (none when it was never sharded). */
   shardRuns?: ShardRun[];
   /** Builds started (`--build`) and not yet published, with their shards' runs. */

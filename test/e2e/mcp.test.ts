@@ -148,11 +148,17 @@ describe('cw mcp', () => {
 
     const status = structured(await client.callTool({ name: 'index_status', arguments: {} }));
     const cliStatus = JSON.parse((await runCli(['status', repo, '--json'], { env: cleanEnv() })).stdout);
-    expect(status).toMatchObject({ indexed: true, files: cliStatus.files, chunks: cliStatus.chunks, provider: 'local', search_mode: 'lexical', run_in_progress: false, run: null, watching: false, watch: 'off' });
+    expect(status).toMatchObject({ indexed: true, files: cliStatus.files, chunks: cliStatus.chunks, provider: 'local', search_mode: 'lexical', run_in_progress: false, run: null, watching: false, watch: 'off', changes: null });
+    expect(status.languages).toEqual(cliStatus.languages);
+    expect(Object.values(status.languages as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(status.files);
+    expect(status.languages.javascript).toBeGreaterThan(0);
 
     // An edit, a refresh with progress, and the new code is found.
     await writeFile(path.join(repo, 'lib', 'handler', 'added-by-agent.js'), 'function zebraCrossingSignal () { return "stop" }\n');
     await appendFile(path.join(repo, 'lib', 'handler', 'retry-handler.js'), '\nfunction quagmireEscapeHatch () { return 1 }\n');
+    // What a refresh would do, counted by a dry run that writes nothing.
+    const pending = structured(await client.callTool({ name: 'index_status', arguments: { check_changes: true } }));
+    expect(pending.changes).toEqual({ new_or_changed: 2, deleted: 0, unchanged: cliStatus.files - 1 });
     const progress: any[] = [];
     const refreshed = await client.callTool({ name: 'refresh_index', arguments: {} }, undefined, { onprogress: (p) => progress.push(p) });
     expect(refreshed.isError, JSON.stringify(refreshed.content)).toBeFalsy();
@@ -170,6 +176,7 @@ describe('cw mcp', () => {
     const narrow = structured(await client.callTool({ name: 'refresh_index', arguments: { paths: ['lib/handler/added-by-agent.js'] } }));
     expect(narrow.files).toMatchObject({ scanned: 1, unchanged: 1, deleted: 0 });
     expect(structured(await client.callTool({ name: 'index_status', arguments: {} })).files).toBe(cliStatus.files + 1);
+    expect(structured(await client.callTool({ name: 'index_status', arguments: { check_changes: true } })).changes).toMatchObject({ new_or_changed: 0, deleted: 0 });
 
     // Bad input: an error result naming the problem, and the server goes on.
     for (const [args, says] of [

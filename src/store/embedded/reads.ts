@@ -94,6 +94,12 @@ export class IndexReads {
     };
   }
 
+  /** Files per language, most first. */
+  languages(): Record<string, number> {
+    const rows = this.db.prepare('SELECT language, count(*) AS n FROM files GROUP BY language ORDER BY n DESC, language').raw().all() as Array<[string, number]>;
+    return Object.fromEntries(rows);
+  }
+
   private inList<Row>(sql: string): InListQuery<Row> {
     let query = this.queries.get(sql);
     if (!query) {
