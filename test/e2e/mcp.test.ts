@@ -507,6 +507,13 @@ describe('cw mcp', () => {
       expect(progress.length).toBeGreaterThan(0);
       const bad = await client.callTool({ name: 'search_code', arguments: { query: '' } });
       expect(bad.isError).toBe(true);
+      // The other tools answer over HTTP as over stdio.
+      const symbol = structured(await client.callTool({ name: 'find_symbol', arguments: { name: 'pangolinScales' } }));
+      expect(symbol.results[0]).toMatchObject({ symbol: 'pangolinScales', kind: 'function', path: 'lib/handler/over-http.js' });
+      const grepped = structured(await client.callTool({ name: 'grep_code', arguments: { pattern: 'return 9' } }));
+      expect(grepped.matches).toEqual([{ path: 'lib/handler/over-http.js', line: 1, column: 'function pangolinScales () { '.length + 1, text: 'function pangolinScales () { return 9 }' }]);
+      const read = structured(await client.callTool({ name: 'read_code', arguments: { path: 'lib/handler/over-http.js', around_line: 1 } }));
+      expect(read.code).toBe('function pangolinScales () { return 9 }');
       expect(protocolErrors(errors)).toEqual([]);
 
       const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
