@@ -104,9 +104,16 @@ describe('results a person can use', () => {
     const unknown = await runCli(['search', 'retry', '--lang', 'javascrpt'], { cwd: sub, env: cleanEnv() });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown language "javascrpt" — use one of .*javascript/);
-    const nowhere = await runCli(['search', 'retry', '--under', 'lib/no-such-dir'], { cwd: sub, env: cleanEnv() });
+    // --under is read from where the user stands (here lib/), as the paths are printed.
+    const nowhere = await runCli(['search', 'retry', '--under', 'no-such-dir'], { cwd: sub, env: cleanEnv() });
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/no file or directory "lib\/no-such-dir"/);
+    const below = onlyOneJson((await runCli(['search', 'retry', '--json', '--under', 'handler'], { cwd: sub, env: cleanEnv() })).stdout);
+    expect(below.results.length).toBeGreaterThan(0);
+    expect(below.results.every((r: any) => r.path.startsWith('lib/handler/'))).toBe(true);
+    const here = onlyOneJson((await runCli(['search', 'retry', '--json', '--under', '.'], { cwd: sub, env: cleanEnv() })).stdout);
+    expect(here.results.every((r: any) => r.path.startsWith('lib/'))).toBe(true);
+    expect(onlyOneJson((await runCli(['search', 'retry', '--json', '--under', '..'], { cwd: sub, env: cleanEnv() })).stdout).results.some((r: any) => r.path === 'CHANGELOG.md')).toBe(true);
     const noDocs = onlyOneJson((await runCli(['search', 'retry after header', '--json', '--exclude', '*.md'], { cwd: sub, env: cleanEnv() })).stdout);
     expect(noDocs.results.some((r: any) => r.path.endsWith('.md'))).toBe(false);
     const onlyInterceptors = onlyOneJson((await runCli(['search', 'retry', '--json', '--include', 'lib/interceptor/**'], { cwd: sub, env: cleanEnv() })).stdout);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command } from 'commander';
 import { formatHits } from '../format.js';
 import { addCommonOptions, addStoreOptions, configFlags, parsePositiveInt, type OverrideOptions } from '../options.js';
@@ -20,7 +21,7 @@ export function searchCommand(setExit: (code: number) => void): Command {
     .argument('<query...>', 'what to look for: words, identifiers, a description (quotes optional); - reads it from standard input (a whole issue: gh issue view 12 | cw search -)')
     .option('-p, --path <dir>', 'repository whose index to search (default: the one around the working directory)')
     .option('-n, --limit <n>', 'most results', '10')
-    .option('--under <dir>', 'only results below this directory of the repository (e.g. src/http)')
+    .option('--under <dir>', 'only results below this directory or file (relative to where you stand inside the repository, as git reads a path; from outside it, to its root)')
     .option('--lang <language...>', 'only results in these languages (typescript, python, go, markdown, …)')
     .option('--include <glob...>', 'only results in files matching these globs (.gitignore syntax, e.g. src/** or *.ts)')
     .option('--exclude <glob...>', 'no results in files matching these globs (e.g. test/ or *.md)');
@@ -36,7 +37,7 @@ export function searchCommand(setExit: (code: number) => void): Command {
         const { hits, searchMode } = await session.search({
           query,
           limit,
-          under: opts.under,
+          under: opts.under === undefined ? undefined : underFromCwd(session.root, opts.under),
           languages: opts.lang?.flatMap((l) => l.split(',')).filter(Boolean),
           include: opts.include,
           exclude: opts.exclude,
@@ -63,6 +64,20 @@ export function searchCommand(setExit: (code: number) => void): Command {
       }),
     );
   });
+}
+
+/**
+ * --under as the user means it: relative to the working directory when that is inside the
+ * repository (`--under src` in packages/app is packages/app/src, `--under .` is here), as git
+ * reads a path and as the result paths are printed; from outside it (`--path elsewhere`), relative
+ * to the repository's root, as MCP's `path`. An absolute path is taken as it is.
+ */
+function underFromCwd(root: string, under: string): string {
+  if (path.isAbsolute(under)) return under;
+  const cwd = process.cwd();
+  const rel = path.relative(path.resolve(root), cwd);
+  const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return inside ? path.join(cwd, under) : under;
 }
 
 /** The most a query read from standard input may be: an issue with its logs, not a file dump. */
