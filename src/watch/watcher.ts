@@ -63,8 +63,8 @@ export class Watcher {
   private lastEventAt = 0;
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
-  /** Edits of the configuration file, taken one after another. */
-  private configQueue: Promise<void> = Promise.resolve();
+  /** The configuration file, when it changed since the last batch. */
+  private configEdit: string | null = null;
   private current: WatchState = 'starting';
   private readonly wakeOnStop = (): void => this.wake?.();
 
@@ -96,6 +96,9 @@ export class Watcher {
       if (!signal.aborted) this.options.onEvent({ type: 'watching', root: session.root });
       while (!signal.aborted) {
         await this.nextBatch();
+        // An edited configuration is read once the tree is quiet, before the batch: a file read
+        // while it was being written could parse as something else (an empty file is defaults).
+        if (this.configEdit !== null && !signal.aborted) await this.applyConfig(this.configEdit);
         if (this.failure) throw this.failure;
         if (signal.aborted) break;
         // A burst too large to name path by path (a checkout, an unpacked archive) can outrun the
@@ -125,7 +128,7 @@ export class Watcher {
       onPaths: (paths) => {
         for (const p of paths) {
           this.changes.add(p);
-          if (p === configFile) this.configEdited(p);
+          if (p === configFile) this.configEdit = p;
         }
         this.poke();
       },
@@ -142,24 +145,20 @@ export class Watcher {
 
   /**
    * The configuration file changed: the session takes what applies live (a changed scope walks
-   * the whole tree in the next batch); what needs a restart is named. A file that no longer
-   * loads changes nothing, and says why.
+   * the whole tree in this batch); what needs a restart is named. A file that no longer loads
+   * changes nothing, and says why.
    */
-  private configEdited(file: string): void {
-    this.configQueue = this.configQueue.then(async () => {
-      try {
-        const change = await this.options.session.reconfigure();
-        if (change.live.length === 0 && change.restart.length === 0) return;
-        this.options.onEvent({ type: 'config', file, applied: change.live, restart: change.restart });
-        if (change.live.some((key) => key.startsWith('indexing.'))) {
-          this.changes.add('');
-          this.poke();
-        }
-      } catch (err) {
-        const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-        this.options.onEvent({ type: 'warning', message: `${file}: ${message} — the settings in use are kept` });
-      }
-    });
+  private async applyConfig(file: string): Promise<void> {
+    this.configEdit = null;
+    try {
+      const change = await this.options.session.reconfigure();
+      if (change.live.length === 0 && change.restart.length === 0) return;
+      this.options.onEvent({ type: 'config', file, applied: change.live, restart: change.restart });
+      if (change.live.some((key) => key.startsWith('indexing.'))) this.changes.add('');
+    } catch (err) {
+      const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+      this.options.onEvent({ type: 'warning', message: `${file}: ${message} — the settings in use are kept` });
+    }
   }
 
   private poke(): void {
