@@ -38,6 +38,10 @@ export interface SearchRequest {
   /** Only results in files matching these globs (.gitignore syntax), and none matching `exclude`. */
   include?: string[];
   exclude?: string[];
+  /** At most this many results from one file. */
+  perFile?: number;
+  /** No result scored below this (scores as the results show them). */
+  minScore?: number;
 }
 
 export interface SearchResult {
@@ -69,6 +73,18 @@ const RANKING_TTL_MS = 600_000;
 
 interface Ranking extends SearchResult {
   complete: boolean;
+}
+
+/** The ranked hits without those under `minScore` and past `perFile` from one file. */
+function capped(hits: SearchHit[], request: Pick<SearchRequest, 'perFile' | 'minScore'>): SearchHit[] {
+  if (request.perFile === undefined && request.minScore === undefined) return hits;
+  const perFile = new Map<string, number>();
+  return hits.filter((h) => {
+    if (request.minScore !== undefined && h.score < request.minScore) return false;
+    const n = (perFile.get(h.path) ?? 0) + 1;
+    perFile.set(h.path, n);
+    return request.perFile === undefined || n <= request.perFile;
+  });
 }
 
 /** A hit's identity across rankings. */
@@ -104,7 +120,8 @@ export class SearchService {
     const base = { text: query, vector, pathPrefix: under || undefined };
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
     // Named files and path priors scale scores; diversity then decays each file's repeats.
-    const ranked = (hits: SearchHit[]) => diversifyByFile(applyPathPriors(boostNamedFiles(hits, query), query, this.deps.loaded().config.search.path_priors)).slice(0, request.limit);
+    const ranked = (hits: SearchHit[]) =>
+      capped(diversifyByFile(applyPathPriors(boostNamedFiles(hits, query), query, this.deps.loaded().config.search.path_priors)), request).slice(0, request.limit);
     const searchMode = searchModeOf(meta.dimensions);
     if (languages.size === 0 && !globs) return { hits: ranked(await store.search({ ...base, limit: request.limit * PRIOR_CANDIDATES })), searchMode };
     // Filters apply to the ranked candidates; fetch more until enough pass (or none are left).

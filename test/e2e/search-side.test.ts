@@ -104,6 +104,28 @@ describe('results a person can use', () => {
     const unknown = await runCli(['search', 'retry', '--lang', 'javascrpt'], { cwd: sub, env: cleanEnv() });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown language "javascrpt" — use one of .*javascript/);
+    // Forms for scripts and for grep's users: -l, --jsonl, --per-file, --min-score.
+    const all = onlyOneJson((await runCli(['search', 'retry', '--json', '-n', '20'], { cwd: sub, env: cleanEnv() })).stdout).results;
+    const listed = await runCli(['search', 'retry', '-l', '-n', '20'], { cwd: sub, env: cleanEnv() });
+    expect(listed.code, listed.stderr).toBe(0);
+    const firstSeen = [...new Set(all.map((r: any) => r.path))].map((p) => path.relative(sub, path.join(repo, p as string)));
+    expect(listed.stdout.trim().split('\n')).toEqual(firstSeen);
+    const lines = await runCli(['search', 'retry', '--jsonl', '-n', '20'], { cwd: sub, env: cleanEnv() });
+    expect(lines.code, lines.stderr).toBe(0);
+    const streamed = lines.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(streamed.map((r: any) => [r.root, r.path, r.start_line, r.score])).toEqual(all.map((r: any) => [repo, r.path, r.start_line, r.score]));
+    const capped = onlyOneJson((await runCli(['search', 'retry', '--json', '-n', '20', '--per-file', '1'], { cwd: sub, env: cleanEnv() })).stdout).results;
+    expect(new Set(capped.map((r: any) => r.path)).size).toBe(capped.length);
+    expect(capped.length).toBeGreaterThan(1);
+    const floor = all[Math.floor(all.length / 2)].score;
+    const high = onlyOneJson((await runCli(['search', 'retry', '--json', '-n', '20', '--min-score', String(floor)], { cwd: sub, env: cleanEnv() })).stdout).results;
+    expect(high.length).toBeGreaterThan(0);
+    expect(high.every((r: any) => r.score >= floor)).toBe(true);
+    expect(high.length).toBeLessThan(all.length);
+    const both = await runCli(['search', 'retry', '--jsonl', '--json'], { cwd: sub, env: cleanEnv() });
+    expect(both.code).toBe(2);
+    expect((await runCli(['search', 'retry', '--min-score', 'high'], { cwd: sub, env: cleanEnv() })).stderr).toMatch(/--min-score: expected a number/);
+
     // --under is read from where the user stands (here lib/), as the paths are printed.
     const nowhere = await runCli(['search', 'retry', '--under', 'no-such-dir'], { cwd: sub, env: cleanEnv() });
     expect(nowhere.code).toBe(2);

@@ -13,6 +13,10 @@ interface SearchOptions extends OverrideOptions {
   lang?: string[];
   include?: string[];
   exclude?: string[];
+  filesWithMatches?: boolean;
+  perFile?: string;
+  minScore?: string;
+  jsonl?: boolean;
 }
 
 export function searchCommand(setExit: (code: number) => void): Command {
@@ -24,11 +28,21 @@ export function searchCommand(setExit: (code: number) => void): Command {
     .option('--under <dir>', 'only results below this directory or file (relative to where you stand inside the repository, as git reads a path; from outside it, to its root)')
     .option('--lang <language...>', 'only results in these languages (typescript, python, go, markdown, …)')
     .option('--include <glob...>', 'only results in files matching these globs (.gitignore syntax, e.g. src/** or *.ts)')
-    .option('--exclude <glob...>', 'no results in files matching these globs (e.g. test/ or *.md)');
+    .option('--exclude <glob...>', 'no results in files matching these globs (e.g. test/ or *.md)')
+    .option('-l, --files-with-matches', 'print only the paths of the files with results, one per line, best first')
+    .option('--per-file <n>', 'at most n results from one file')
+    .option('--min-score <score>', 'no results scored below this')
+    .option('--jsonl', 'one JSON object per result per line (the fields of --json results, with root), for streaming to another program');
   addStoreOptions(cmd);
   addCommonOptions(cmd);
   return cmd.action(async (words: string[], opts: SearchOptions) => {
     const limit = parsePositiveInt('--limit', opts.limit);
+    const perFile = opts.perFile === undefined ? undefined : parsePositiveInt('--per-file', opts.perFile);
+    const minScore = opts.minScore === undefined ? undefined : Number(opts.minScore);
+    if (minScore !== undefined && !Number.isFinite(minScore)) throw new UsageError(`--min-score: expected a number, got "${opts.minScore}"`);
+    if (opts.jsonl && (opts.json || opts.filesWithMatches)) throw new UsageError('--jsonl: give one output form (--jsonl, --json or -l)');
+    // Machine output: nothing but the lines on stdout, diagnostics on stderr.
+    if (opts.jsonl) opts.json = true;
     setExit(
       // A search is about the repository around the path, wherever inside it the path is.
       await withSession(locateRepositoryRoot(opts.path ?? '.'), opts, configFlags(opts), async ({ out, session }) => {
@@ -41,22 +55,35 @@ export function searchCommand(setExit: (code: number) => void): Command {
           languages: opts.lang?.flatMap((l) => l.split(',')).filter(Boolean),
           include: opts.include,
           exclude: opts.exclude,
+          perFile,
+          minScore,
         });
+        const results = hits.map((h) => ({
+          path: h.path,
+          start_line: h.startLine,
+          end_line: h.endLine,
+          score: h.score,
+          snippet: h.snippet,
+          // The snippet's first line, and the line that matched most query words (null: none did).
+          snippet_start_line: h.snippetStartLine,
+          best_line: h.bestLine,
+          symbol: h.symbol,
+          language: h.language,
+        }));
+        if (opts.jsonl) {
+          for (const r of results) out.jsonLine({ root: session.root, ...r });
+          return 0;
+        }
+        if (opts.filesWithMatches && !opts.json) {
+          // Paths as the results print them: relative to the working directory.
+          const files = [...new Set(hits.map((h) => h.path))].map((p) => path.relative(process.cwd(), path.join(session.root, p)) || '.');
+          if (files.length > 0) out.print(files.join('\n'));
+          return 0;
+        }
         out.result({
           // Result paths are relative to this root (the repository), whatever the working directory.
           root: session.root,
-          results: hits.map((h) => ({
-            path: h.path,
-            start_line: h.startLine,
-            end_line: h.endLine,
-            score: h.score,
-            snippet: h.snippet,
-            // The snippet's first line, and the line that matched most query words (null: none did).
-            snippet_start_line: h.snippetStartLine,
-            best_line: h.bestLine,
-            symbol: h.symbol,
-            language: h.language,
-          })),
+          results,
           search_mode: searchMode,
         });
         out.print(formatHits(hits, out, { root: session.root, cwd: process.cwd(), query }));
