@@ -67,7 +67,6 @@ const ALIASES: Record<string, string> = {
   'c#': 'csharp',
   'c++': 'cpp',
   shell: 'bash',
-  sh: 'bash',
   'objective-c': 'objc',
   objectivec: 'objc',
   rest: 'restructuredtext',
@@ -76,7 +75,6 @@ const ALIASES: Record<string, string> = {
   plaintext: 'text',
   docker: 'dockerfile',
   makefile: 'make',
-  tf: 'terraform',
 };
 
 /**

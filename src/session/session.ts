@@ -218,8 +218,9 @@ export class Session {
    * asked for while one is in progress wait their turn.
    */
   index(request: IndexRequest = {}): Promise<RunSummary> {
-    // Whatever it wrote, rankings kept for paging are made again from the index as it is now.
-    const turn = this.runQueue.then(() => this.runIndex(request)).finally(() => this.searches.forgetRankings());
+    // Whatever it wrote, rankings kept for paging are made again from the index as it is now (a
+    // dry run writes nothing: they stand).
+    const turn = this.runQueue.then(() => this.runIndex(request)).finally(() => request.dryRun || this.searches.forgetRankings());
     this.runQueue = turn.catch(() => {});
     return turn;
   }

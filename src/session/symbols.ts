@@ -42,23 +42,26 @@ export async function findSymbols(root: string, store: VectorStore, request: Sym
   const under = request.under === undefined ? '' : filterPath(root, request.under, 'path');
   const languages = languageFilter(request.languages ?? []);
   const last = name.slice(name.lastIndexOf('.') + 1) || name;
-  const matches: SymbolMatch[] = [];
+  // Each match's sort keys, worked out once (the sort compares each many times).
+  const ranked: Array<{ match: SymbolMatch; rank: number; prior: number }> = [];
   for (const record of await store.symbolCandidates(last)) {
     if (under && record.path !== under && !record.path.startsWith(`${under}/`)) continue;
     if (languages.size > 0 && !languages.has(record.language)) continue;
     const match = matchOf(record.symbol, name, last, false);
-    if (match) matches.push({ ...record, kind: kindOf(record), match });
+    if (!match) continue;
+    const rank = MATCH_RANK[match] + (matchOf(record.symbol, name, last, true) === match ? 0 : 1);
+    ranked.push({ match: { ...record, kind: kindOf(record), match }, rank, prior: pathPrior(record.path, record.language) });
   }
-  const rank = (m: SymbolMatch) => MATCH_RANK[m.match] + (matchOf(m.symbol, name, last, true) === m.match ? 0 : 1);
-  matches.sort(
-    (a, b) =>
-      rank(a) - rank(b) ||
-      pathPrior(b.path, b.language) - pathPrior(a.path, a.language) ||
-      a.symbol.length - b.symbol.length ||
-      a.path.length - b.path.length ||
-      a.path.localeCompare(b.path) ||
-      a.startLine - b.startLine,
+  ranked.sort(
+    (x, y) =>
+      x.rank - y.rank ||
+      y.prior - x.prior ||
+      x.match.symbol.length - y.match.symbol.length ||
+      x.match.path.length - y.match.path.length ||
+      x.match.path.localeCompare(y.match.path) ||
+      x.match.startLine - y.match.startLine,
   );
+  const matches = ranked.map((r) => r.match);
   return { matches: matches.slice(0, request.limit ?? SYMBOL_DEFAULT_LIMIT), total: matches.length };
 }
 

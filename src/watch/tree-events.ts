@@ -110,6 +110,8 @@ export function isTreeRace(err: unknown): boolean {
 
 /** The longest pause between attempts at a subscription that meets a changing tree. */
 const SUBSCRIBE_RETRY_MAX_MS = 1000;
+/** How long a subscription is attempted again while the tree changes under it. */
+const SUBSCRIBE_RETRY_FOR_MS = 120_000;
 
 async function isDirectory(dir: string): Promise<boolean> {
   return (await lstat(dir).catch(() => null))?.isDirectory() ?? false;
@@ -196,13 +198,15 @@ export async function watchTree(root: string, options: TreeEventsOptions): Promi
    * directory that vanished midway is an ordinary change: the run after looks at what is there).
    */
   const subscribe = async (dir: string): Promise<watcher.AsyncSubscription> => {
+    const giveUpAt = Date.now() + SUBSCRIBE_RETRY_FOR_MS;
     for (let attempt = 1; ; attempt++) {
       try {
         return await watcher.subscribe(dir, onEvents, { ignore });
       } catch (err) {
-        // For as long as the tree keeps changing (a checkout ends; a directory that is itself
-        // gone is not retried), with a pause that grows to a second.
-        if (closed || !isTreeRace(err) || !(await isDirectory(dir))) throw err;
+        // While the tree keeps changing (a checkout ends within it; a directory that is itself
+        // gone is not retried), with a pause that grows to a second; an error that persists
+        // longer is not a race, and stands.
+        if (closed || !isTreeRace(err) || Date.now() > giveUpAt || !(await isDirectory(dir))) throw err;
         await setTimeout(Math.min(SUBSCRIBE_RETRY_MAX_MS, 25 * attempt));
       }
     }

@@ -15,6 +15,17 @@ describe('hitSymbol', () => {
     expect(hitSymbol('Session.send', null, 12)).toBe('Session.send');
   });
 
+  it('names the innermost definition when they nest (a method inside its class)', () => {
+    const nested = [
+      { symbol: 'Session', startLine: 1, endLine: 30 },
+      { symbol: 'Session.request', startLine: 3, endLine: 10 },
+      { symbol: 'Session.send', startLine: 12, endLine: 28 },
+    ];
+    expect(hitSymbol('Session', nested, 20)).toBe('Session.send');
+    expect(hitSymbol('Session', nested, 5)).toBe('Session.request');
+    expect(hitSymbol('Session', nested, 11)).toBe('Session');
+  });
+
   it('reads stored definitions, and nothing from anything malformed', () => {
     expect(parseDefinitions(JSON.stringify(defs))).toEqual(defs);
     expect(parseDefinitions(defs)).toEqual(defs);
