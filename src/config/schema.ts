@@ -29,6 +29,9 @@ export const EMBEDDING_PROVIDERS = [
 ] as const;
 export type EmbeddingProviderName = (typeof EMBEDDING_PROVIDERS)[number];
 
+/** Names of the pooled HTTP clients: every remote embedding provider, and the Qdrant store. */
+export const HTTP_CLIENT_NAMES = [...EMBEDDING_PROVIDERS.filter((p) => p !== 'local'), 'qdrant'] as const;
+
 export { STORE_KINDS, type StoreKind } from './store-kinds.js';
 
 /** Built-in defaults for every pooled client. */
@@ -102,11 +105,24 @@ export type HttpPoolOverrides = z.infer<typeof HttpPoolOverridesSchema>;
 /** Fully resolved settings of one pooled client. */
 export type HttpPoolSettings = { -readonly [K in keyof typeof HTTP_POOL_DEFAULTS]: (typeof HTTP_POOL_DEFAULTS)[K] extends boolean ? boolean : number };
 
+// One definition in the JSON Schema ($defs), referenced by every client name.
+const HttpClientOverridesSchema = HttpPoolOverridesSchema.meta({
+  id: 'http_client_overrides',
+  description: 'Settings of one pooled client; each key overrides the top-level one.',
+});
+
 export const HttpPoolConfigSchema = HttpPoolOverridesSchema.extend({
+  // A closed set of names, so that a typo (`voyag`) is refused like every other unknown key
+  // rather than configuring a client nothing ever asks for.
   providers: z
-    .record(z.string().min(1), HttpPoolOverridesSchema)
+    .strictObject(
+      Object.fromEntries(HTTP_CLIENT_NAMES.map((name) => [name, HttpClientOverridesSchema.optional()])) as Record<
+        (typeof HTTP_CLIENT_NAMES)[number],
+        z.ZodOptional<typeof HttpClientOverridesSchema>
+      >,
+    )
     .optional()
-    .meta({ description: 'Per-client overrides, keyed by client name (voyage, cohere, openai, qdrant, …).' }),
+    .meta({ description: 'Per-client overrides, keyed by client name (an embedding provider, or qdrant).' }),
 });
 export type HttpPoolConfig = z.infer<typeof HttpPoolConfigSchema>;
 
@@ -253,7 +269,7 @@ export function resolveHttpPoolSettings(
     // opened for concurrency 8 over HTTP/1.1; 8 with the cap).
     ...(opts.providerDefaults && opts.concurrency ? { max_connections: opts.concurrency } : {}),
     ...stripUndefined(topLevel),
-    ...stripUndefined(providers?.[clientName] ?? {}),
+    ...stripUndefined((providers as Record<string, HttpPoolOverrides | undefined> | undefined)?.[clientName] ?? {}),
   };
 }
 

@@ -102,6 +102,16 @@ describe('loadConfig', () => {
     expect(problems).toContainEqual(expect.stringMatching(/indexing\.respect_gitignore: expected boolean/));
   });
 
+  it('refuses a client name under http_pool.providers that no client has (a typo), naming the ones that exist', async () => {
+    await writeFile(
+      path.join(dir, 'codeweaver.config.json'),
+      JSON.stringify({ http_pool: { providers: { voyag: { max_connections: 4 }, qdrant: { read_timeout: 5 } } } }),
+    );
+    const problems = await problemsOf(loadConfig({ searchFrom: dir, env: {} }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/unknown key "http_pool\.providers\.voyag" — allowed here: voyage, cohere, .*qdrant$/);
+  });
+
   it('blames the flag, not the file, for a bad flag value', async () => {
     const problems = await problemsOf(loadConfig({ searchFrom: dir, env: {}, flags: { qdrantUrl: 'not a url' } }));
     expect(problems).toEqual([expect.stringMatching(/^flag --qdrant-url: store\.url: must be a valid URL/)]);
