@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fetchableUrl } from './http-url.js';
 import { DEFAULT_PATH_PRIORS, type PathPriorKind } from './path-priors.js';
 import { embeddedFields, qdrantFields, STORE_KINDS } from './store-kinds.js';
 
@@ -132,7 +133,7 @@ export const EmbeddingConfigSchema = z.strictObject({
     .default('local')
     .meta({ description: 'Embedding provider. `local` is the offline lexical (BM25) default.' }),
   model: z.string().min(1).optional().meta({ description: "Model name; defaults to the provider's code model." }),
-  base_url: z.url().optional().meta({ description: "API base URL; defaults to the provider's public endpoint." }),
+  base_url: fetchableUrl().optional().meta({ description: "API base URL; defaults to the provider's public endpoint." }),
   api_key_env: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')

@@ -126,7 +126,12 @@ export type HttpErrorClass = 'timeout' | 'connection' | 'aborted' | 'other';
  * - other: anything else (programming errors, HTTP parse errors, …).
  */
 export function classifyHttpError(err: unknown): HttpErrorClass {
+  let networkError = false;
   for (const e of causeChain(err)) {
+    // fetch's own "network error" (the Fetch standard's term): its cause names no socket code
+    // when fetch refused before connecting (a blocked port, a bad redirect). Still a failure to
+    // reach the service, not a wrong request: it counts toward the outage rule like a refused port.
+    if ((e as unknown) instanceof TypeError && e.message === 'fetch failed') networkError = true;
     if (e instanceof HttpTimeoutError) return 'timeout';
     if (e instanceof HttpConnectionError) return 'connection';
     const code = typeof e.code === 'string' ? e.code : undefined;
@@ -134,7 +139,7 @@ export function classifyHttpError(err: unknown): HttpErrorClass {
     if (code && CONNECTION_CODES.has(code)) return 'connection';
     if (e.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'UND_ERR_ABORT') return 'aborted';
   }
-  return 'other';
+  return networkError ? 'connection' : 'other';
 }
 
 const UNDICI_TIMEOUTS = new Map<string, (client: string, s: TimeoutSeconds, cause: unknown) => HttpTimeoutError>([

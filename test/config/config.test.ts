@@ -112,6 +112,14 @@ describe('loadConfig', () => {
     expect(problems[0]).toMatch(/unknown key "http_pool\.providers\.voyag" — allowed here: voyage, cohere, .*qdrant$/);
   });
 
+  it('refuses a base_url on a port fetch blocks (:9), saying why, where a run would only say "fetch failed"', async () => {
+    await writeFile(path.join(dir, 'codeweaver.config.json'), JSON.stringify({ embedding: { provider: 'voyage', base_url: 'http://127.0.0.1:9/v1' } }));
+    const problems = await problemsOf(loadConfig({ searchFrom: dir, env: {} }));
+    expect(problems).toEqual([expect.stringMatching(/embedding\.base_url: port 9 is one HTTP clients refuse to connect to .* — serve the API on another port$/)]);
+    await writeFile(path.join(dir, 'codeweaver.config.json'), JSON.stringify({ embedding: { provider: 'voyage', base_url: 'http://127.0.0.1:8009/v1' } }));
+    await expect(loadConfig({ searchFrom: dir, env: {} })).resolves.toBeDefined();
+  });
+
   it('blames the flag, not the file, for a bad flag value', async () => {
     const problems = await problemsOf(loadConfig({ searchFrom: dir, env: {}, flags: { qdrantUrl: 'not a url' } }));
     expect(problems).toEqual([expect.stringMatching(/^flag --qdrant-url: store\.url: must be a valid URL/)]);

@@ -9,6 +9,7 @@ import {
   classifyHttpError,
 } from '../../src/http/errors.js';
 import { HttpClientPool } from '../../src/http/pool.js';
+import { retryVerdict } from '../../src/http/retry.js';
 import type { HttpPoolOverrides } from '../../src/config/schema.js';
 import { Holding, httpServer, silentTcpServer, timed, useTeardown } from './loopback.js';
 
@@ -156,5 +157,18 @@ describe('connection failures', () => {
     const { error } = await timed(() => response);
     expect((error as Error).name).toBe('AbortError');
     expect(classifyHttpError(error)).toBe('aborted');
+  });
+});
+
+describe('a fetch refused before connecting', () => {
+  it('a blocked port ("bad port", no socket code) is a connection failure: retried, and counted toward an outage', async () => {
+    const fetch = client('voyage', {}).fetch;
+    const error = await fetch('http://127.0.0.1:9/v1/embeddings', { method: 'POST', body: '{}' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(classifyHttpError(error)).toBe('connection');
+    expect(error).toBeInstanceOf(HttpConnectionError);
+    expect(retryVerdict(error)).toBe('retry');
   });
 });
