@@ -127,7 +127,9 @@ export type HttpErrorClass = 'timeout' | 'connection' | 'aborted' | 'other';
  */
 export function classifyHttpError(err: unknown): HttpErrorClass {
   let networkError = false;
+  let anyCode = false;
   for (const e of causeChain(err)) {
+    if (typeof e.code === 'string') anyCode = true;
     // fetch's own "network error" (the Fetch standard's term): its cause names no socket code
     // when fetch refused before connecting (a blocked port, a bad redirect). Still a failure to
     // reach the service, not a wrong request: it counts toward the outage rule like a refused port.
@@ -139,7 +141,7 @@ export function classifyHttpError(err: unknown): HttpErrorClass {
     if (code && CONNECTION_CODES.has(code)) return 'connection';
     if (e.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'UND_ERR_ABORT') return 'aborted';
   }
-  return networkError ? 'connection' : 'other';
+  return networkError && !anyCode ? 'connection' : 'other';
 }
 
 const UNDICI_TIMEOUTS = new Map<string, (client: string, s: TimeoutSeconds, cause: unknown) => HttpTimeoutError>([

@@ -23,6 +23,7 @@ describe('classifyHttpError', () => {
     ['a nested cause chain', new Error('outer', { cause: fetchFailed(coded('ECONNREFUSED')) }), 'connection'],
     ["the caller's AbortSignal", new DOMException('This operation was aborted', 'AbortError'), 'aborted'],
     ['an HTTP parser error', fetchFailed(coded('HPE_INVALID_CONSTANT')), 'other'],
+    ["fetch's refusal before connecting (no code)", fetchFailed(new Error('bad port')), 'connection'],
     ['not an error at all', 'boom', 'other'],
   ])('%s → %s', (_what, err, expected) => {
     expect(classifyHttpError(err)).toBe(expected);
