@@ -24,6 +24,7 @@ export function formatSummary(s: RunSummary, out: Output): string {
     `  ${s.provider}/${s.model} (${s.search_mode} search) → ${s.store} ${s.store_location}`,
   ];
   if (s.dry_run && s.estimated_cost_usd !== null) lines.push(`  estimated cost: $${s.estimated_cost_usd.toFixed(4)}`);
+  else if (s.dry_run && s.provider !== 'local') lines.push(`  estimated cost: unknown (no price known for ${s.provider}/${s.model})`);
   const secretFiles = f.skipped.secret_file ?? 0;
   if (s.secrets_redacted > 0 || secretFiles > 0) {
     const parts = [

@@ -113,6 +113,15 @@ export function lookupModel(provider: EmbeddingProviderName, model: string): Mod
   return CATALOGUE[provider]?.find((m) => m.model === model);
 }
 
+/**
+ * The models listed for a provider, or null when the provider serves models of the user's
+ * choosing (ollama, openai-compatible, …) and any name may be right.
+ */
+export function knownModels(provider: EmbeddingProviderName): string[] | null {
+  const listed = CATALOGUE[provider];
+  return listed?.length ? listed.map((m) => m.model) : null;
+}
+
 export function acceptsDimensions(spec: ModelSpec, size: number): boolean {
   const allowed = spec.allowedDimensions;
   if (!allowed) return size === spec.dimensions;

@@ -17,6 +17,7 @@ import { RunFilter } from '../discovery/run-filter.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import type { DiscoveredFile } from '../discovery/walk.js';
 import type { Shard } from '../discovery/shard.js';
+import { knownModels } from '../embedding/catalogue.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { CodeweaverError, UsageError } from '../errors.js';
@@ -225,6 +226,18 @@ export class Session {
     return turn;
   }
 
+  /**
+   * A dry run's check of the model name: the real run would learn of a typo from the provider's
+   * refusal at the first request; a dry run sends none, so it says what it cannot know.
+   */
+  private warnUnknownModel(embedder: Embedder): void {
+    const known = knownModels(embedder.provider);
+    if (!known || known.includes(embedder.model)) return;
+    this.hooks.onWarning?.(
+      `${embedder.provider}/${embedder.model}: not a ${embedder.provider} model codeweaver knows (${known.join(', ')}) — check embedding.model; its price is unknown, so no cost estimate`,
+    );
+  }
+
   private async runIndex(asked: IndexRequest): Promise<RunSummary> {
     if (this.closing) throw new CodeweaverError('the session is closed');
     const request = this.narrowed(asked);
@@ -253,6 +266,7 @@ export class Session {
     // at the end; the run fills the new index incrementally, so an interrupted rebuild resumes.
     let full = false;
     try {
+      if (dryRun && embedder.provider !== 'local') this.warnUnknownModel(embedder);
       if (dryRun && embedder.dimensions === null && embedder.provider !== 'local') {
         // Probing an unknown model's size takes a request; a dry run estimates without one.
         this.hooks.onWarning?.(`${embedder.provider}/${embedder.model}: vector size unknown until the first real run (set embedding.dimensions)`);
@@ -265,7 +279,8 @@ export class Session {
         store.checkOptions(openOptions); // what the real run would be refused, a dry run is too
         // Nothing may be written: read what exists, if it fits this run, to report only what is new.
         const existing = rebuild ? null : stored;
-        if (!existing || !sameMeta(existing, meta)) full = true;
+        if (existing && !sameMeta(existing, meta)) throw store.mismatchError(existing, meta);
+        if (!existing) full = true;
       } else {
         await store.open(meta, openOptions);
         if (sharded) await buildsOf(store, '--shard').recordShardRun(shardRunStarted(shard ?? WHOLE, build ?? null, await commit, startedAt));

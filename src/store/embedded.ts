@@ -8,7 +8,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { CodeweaverError, UsageError } from '../errors.js';
+import { CodeweaverError, UsageError, type IndexMismatchError } from '../errors.js';
 import type {
   FileWrite,
   IndexMeta,
@@ -123,6 +123,10 @@ export class EmbeddedStore implements VectorStore {
     if (options.build !== undefined) throw shardingRefused(command ?? '--build');
   }
 
+  mismatchError(stored: IndexMeta, wanted: IndexMeta): IndexMismatchError {
+    return mismatchError(displayPath(this.location), stored, wanted);
+  }
+
   async open(meta: IndexMeta, options: OpenOptions): Promise<void> {
     this.checkOptions(options);
     await this.stopThread();
@@ -158,7 +162,7 @@ export class EmbeddedStore implements VectorStore {
       this.checkIntegrityIfDue(db);
       db.transaction(() => {
         const stored = readMeta(db);
-        if (stored && !sameMeta(stored, meta)) throw mismatchError(displayPath(this.location), stored, meta);
+        if (stored && !sameMeta(stored, meta)) throw this.mismatchError(stored, meta);
         if (!stored) writeMeta(db, meta, this.timestamp());
         else updateBuild(db, meta.build);
       }).immediate();

@@ -363,14 +363,16 @@ export class QdrantStore implements VectorStore {
 
   // --- opening ---------------------------------------------------------------------------
 
+  mismatchError(stored: IndexMeta, wanted: IndexMeta, what = `the Qdrant collection "${this.alias}"`): IndexMismatchError {
+    return new IndexMismatchError(
+      `${what} was built with ${describeMeta(stored)}; this run uses ${describeMeta(wanted)} — rerun with --full to rebuild it (searches keep the old index until the new one is complete), or pick another --collection`,
+    );
+  }
+
   /** Checks an existing collection against this run, and keeps this run's settings with it. */
   private async joinExisting(meta: IndexMeta, what: string): Promise<void> {
     const stored = await this.collections.readMeta(this.target);
-    if (stored && !sameMeta(stored, meta)) {
-      throw new IndexMismatchError(
-        `${what} was built with ${describeMeta(stored)}; this run uses ${describeMeta(meta)} — rerun with --full to rebuild it (searches keep the old index until the new one is complete), or pick another --collection`,
-      );
-    }
+    if (stored && !sameMeta(stored, meta)) throw this.mismatchError(stored, meta, what);
     if (!stored) {
       await this.collections.assertLayout(this.target, meta);
       this.meta = newMeta(meta, false);

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError, type IndexMismatchError } from '../errors.js';
 import type { StoreKind } from '../config/store-kinds.js';
 import type { Chunk } from '../chunking/chunk.js';
 import type { Shard } from '../discovery/shard.js';
@@ -222,6 +222,12 @@ export interface StoreWriter {
    * `cw publish` with `command` naming it in the refusal.
    */
   checkOptions(options: OpenOptions, command?: string): void;
+  /**
+   * The error `open` throws when the live index was built with `stored` and this run asks for
+   * `wanted` (another provider, model or size), in the store's own words: a dry run, which reads
+   * the stored meta instead of opening, refuses with the same line and exit code.
+   */
+  mismatchError(stored: IndexMeta, wanted: IndexMeta): IndexMismatchError;
   /**
    * Makes the rebuild opened with `rebuild: true` the live index, in one atomic switch (a file
    * rename; an alias update). A no-op for an ordinary open. Until it is called, an interrupted

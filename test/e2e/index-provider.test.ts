@@ -122,6 +122,19 @@ describe('cw index against a loopback Voyage server', () => {
     expect(existsSync(path.join(repo, '.codeweaver'))).toBe(false);
   });
 
+  it('--dry-run with a model name no catalogue lists: a warning naming the known ones, and the cost stated as unknown', async () => {
+    server = await startVoyageServer();
+    const repo = await makeRepo(voyageConfig({ model: 'voyage-cod-3', dimensions: 1024 }));
+    const res = await runCli(['index', repo, '--dry-run'], { env: env() });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/warning: voyage\/voyage-cod-3: not a voyage model codeweaver knows \(.*voyage-code-3.*\) — check embedding\.model/);
+    expect(res.stdout).toContain('estimated cost: unknown (no price known for voyage/voyage-cod-3)');
+    const known = await runCli(['index', await makeRepo(voyageConfig()), '--dry-run'], { env: env() });
+    expect(known.stderr).not.toContain('codeweaver knows');
+    expect(known.stdout).toMatch(/estimated cost: \$\d/);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('refuses to change the model of an existing index unless --full, which rebuilds it', async () => {
     server = await startVoyageServer();
     const repo = await makeRepo(voyageConfig());
@@ -129,6 +142,11 @@ describe('cw index against a loopback Voyage server', () => {
     const refused = await runCli(['index', repo], { env: env() });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/built with local\/bm25.*voyage\/voyage-code-3.*--full/);
+    // A dry run says no to what the run says no to: the same line, the same exit code.
+    const dry = await runCli(['index', repo, '--dry-run'], { env: env() });
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toBe(refused.stderr);
+    expect((await runCli(['index', repo, '--dry-run', '--full'], { env: env() })).code).toBe(0);
     expect(server.requests.length).toBe(0);
     const rebuilt = await runCli(['index', repo, '--full', '--json'], { env: env() });
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
