@@ -48,7 +48,8 @@ export function formatSummary(s: RunSummary, out: Output): string {
       );
     }
   }
-  if (s.interrupted) lines.push('  the next `cw index` finishes the rest');
+  if (s.rebuild_pending) lines.push('  the rebuild is not live yet: `cw index --full` finishes it (a plain `cw index` updates the live index instead)');
+  else if (s.interrupted) lines.push('  the next `cw index` finishes the rest');
   return lines.join('\n');
 }
 
@@ -105,11 +106,26 @@ function highlighter(query: string, out: Output): (line: string) => string {
 /** snake_case JSON for `cw status --json`. */
 export function statusDocument(status: StoreStatus | null, location: string, kind: string): Record<string, unknown> {
   const indexed = indexedFields(status);
+  const pending = status?.pendingRebuild;
+  // A --full rebuild not yet live: what `cw index --full` would resume.
+  const rebuild = pending
+    ? {
+        pending_rebuild: {
+          provider: pending.meta?.provider ?? null,
+          model: pending.meta?.model ?? null,
+          dimensions: pending.meta?.dimensions ?? null,
+          files: pending.files,
+          bytes: pending.bytes,
+          started_at: pending.startedAt,
+        },
+      }
+    : {};
   if (!status || !indexed) {
-    return { indexed: false, store: kind, location, files: 0, chunks: 0, vectors: 0 };
+    return { indexed: false, store: kind, location, files: 0, chunks: 0, vectors: 0, ...rebuild };
   }
   return {
     ...indexed,
+    ...rebuild,
     // Present once the index was written by shards (cw index --shard): each shard's last run.
     // Present once the index went through a migration (embedded store): newest first.
     ...(status.migrations?.length
@@ -123,7 +139,7 @@ export function statusDocument(status: StoreStatus | null, location: string, kin
 }
 
 export function formatStatus(doc: Record<string, unknown>): string {
-  if (!doc.indexed) return `no index yet at ${doc.location} — run \`cw index\` to create it`;
+  if (!doc.indexed) return [`no index yet at ${doc.location} — run \`cw index\` to create it`, ...rebuildLines(doc.pending_rebuild as PendingRebuild | undefined)].join('\n');
   const lexical = doc.dimensions === null;
   return [
     `index: ${doc.store} ${doc.location}`,
@@ -135,7 +151,33 @@ export function formatStatus(doc: Record<string, unknown>): string {
     ...migrationLines(doc.migrations as MigrationEntry[] | undefined),
     ...(doc.shards ? shardLines('shards', doc.shards as ShardSet) : []),
     ...((doc.pending_builds as Array<ShardSet & { build: string }> | undefined) ?? []).flatMap((b) => shardLines(`build ${b.build} (not live)`, b)),
+    ...rebuildLines(doc.pending_rebuild as PendingRebuild | undefined),
   ].join('\n');
+}
+
+interface PendingRebuild {
+  provider: string | null;
+  model: string | null;
+  files: number | null;
+  bytes: number | null;
+  started_at: string | null;
+}
+
+/** The one story of an unfinished --full, told the same way by the run's summary and by status. */
+function rebuildLines(r: PendingRebuild | undefined): string[] {
+  if (!r) return [];
+  const what = [
+    r.provider ? `${r.provider}/${r.model}` : null,
+    r.files !== null ? count(r.files, 'file') + ' so far' : null,
+    r.bytes !== null ? formatBytes(r.bytes) : null,
+    r.started_at ? `started ${r.started_at}` : null,
+  ].filter(Boolean);
+  return [`  rebuild not live yet${what.length ? ` (${what.join(', ')})` : ''}: \`cw index --full\` finishes it; searches use the index above until then`];
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024 * 1024) return `${Math.max(1, Math.round(n / 1024))} KB`;
+  return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }
 
 /** The most common languages with their file counts, the rest summed. */

@@ -173,6 +173,7 @@ export class IndexRun {
     s.store = store.kind;
     s.store_location = store.location;
     s.dry_run = this.options.dryRun;
+    s.rebuild_pending = Boolean(this.options.rebuild) && !this.options.dryRun;
 
     const progressTimer = setInterval(() => this.report(), 250);
     progressTimer.unref();

@@ -58,6 +58,8 @@ export interface IndexRunOptions {
    * a missing (or incompatible) index sets it too, since nothing there can be reused.
    */
   full: boolean;
+  /** Fills a --full rebuild beside the live index: until it is published, the summary says it is pending. */
+  rebuild?: boolean;
   /** Discovery and chunking only; nothing is embedded or written. */
   dryRun: boolean;
   /** Chunks per store write (one transaction / one upsert group). */

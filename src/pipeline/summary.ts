@@ -68,6 +68,11 @@ export interface RunSummary {
   /** `--full`: the rebuilt index was completed and is now the live one (false: not a rebuild, or not finished). */
   rebuilt: boolean;
   /**
+   * `--full`: the rebuild was started and is not live (interrupted, stopped, or files failed).
+   * `cw index --full` resumes it where it stopped; `cw status` lists it as `pending_rebuild`.
+   */
+  rebuild_pending: boolean;
+  /**
    * How each language chunked along its syntax tree in this run was parsed: "native" (the
    * grammar's prebuilt addon) or "wasm" (where that does not load, or indexing.parser: wasm).
    * Languages chunked in line windows (text, markdown, …) are not listed.
@@ -102,6 +107,7 @@ export function emptySummary(): RunSummary {
     interrupted: false,
     aborted: null,
     rebuilt: false,
+    rebuild_pending: false,
     failures: [],
   };
 }

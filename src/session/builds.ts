@@ -75,5 +75,6 @@ export async function publishRebuild(
   }
   await store.publish();
   summary.rebuilt = true;
+  summary.rebuild_pending = false;
   say.info?.('the rebuilt index is now live');
 }

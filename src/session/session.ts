@@ -328,6 +328,7 @@ export class Session {
           batchSize: config.embedding.batch_size,
           concurrency: config.embedding.concurrency,
           full,
+          rebuild: rebuild && build === undefined,
           dryRun,
         },
       );

@@ -5,7 +5,7 @@
  * Every write batch is one transaction, so an interrupted run leaves the file consistent: a file
  * is recorded (with its hash) only together with all its chunks.
  */
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CodeweaverError, UsageError, type IndexMismatchError } from '../errors.js';
@@ -368,7 +368,36 @@ export class EmbeddedStore implements VectorStore {
       lastIndexedAt: meta?.lastIndexedAt ?? null,
       ...(reads && meta && meta.dimensions !== null ? { denseEngine: this.extensionLoaded && bitsReady(reads.db) ? 'sqlite-vec' : 'scan' } : {}),
       ...(reads ? { migrations: readMigrations(reads.db), languages: reads.languages() } : {}),
+      ...this.pendingRebuild(),
     };
+  }
+
+  /** The rebuild file beside the index, when one is waiting; read only, never repaired here. */
+  private pendingRebuild(): Pick<StoreStatus, 'pendingRebuild'> {
+    const buildPath = `${this.location}.rebuild`;
+    if (this.buildPath === buildPath || !existsSync(buildPath)) return {}; // this session's own run is filling it
+    let bytes: number | null = null;
+    for (const suffix of ['', '-wal']) bytes = (bytes ?? 0) + (statSync(buildPath + suffix, { throwIfNoEntry: false })?.size ?? 0);
+    try {
+      const db = new Database(buildPath, { readonly: true, fileMustExist: true });
+      try {
+        const meta = readMeta(db);
+        const files = db.prepare('SELECT count(*) FROM files').pluck().get() as number;
+        return {
+          pendingRebuild: {
+            meta: meta && { provider: meta.provider, model: meta.model, dimensions: meta.dimensions },
+            files,
+            bytes,
+            startedAt: meta?.createdAt ?? null,
+          },
+        };
+      } finally {
+        db.close();
+      }
+    } catch {
+      // Damaged or half-made: still pending (the next --full discards and starts it again).
+      return { pendingRebuild: { meta: null, files: null, bytes, startedAt: null } };
+    }
   }
 
   stats(): Record<string, number> {

@@ -154,6 +154,12 @@ export interface StoreStatus {
   languages?: Record<string, number>;
   /** Runs of sharded indexing recorded in the live index (none when it was never sharded). */
   shardRuns?: ShardRun[];
+  /**
+   * A `--full` rebuild that was started and not made live (interrupted, stopped, or files
+   * failed): `cw index --full` resumes it, `cw clean` discards it. Its model, files so far and
+   * size on disk (embedded store; null where unknown).
+   */
+  pendingRebuild?: { meta: IndexMeta | null; files: number | null; bytes: number | null; startedAt: string | null };
   /** Builds started (`--build`) and not yet published, with their shards' runs. */
   pendingBuilds?: Array<{ build: string; runs: ShardRun[] }>;
 }

@@ -96,6 +96,17 @@ describe('an interrupted --full', () => {
     expect(snap(repo)).toEqual(before);
     expect(await search(repo, 'retry after header')).toEqual(found);
 
+    // cw status lists the rebuild waiting beside the live index, and a plain cw index (which
+    // updates the live index) leaves it waiting: only --full finishes it.
+    const pending = await status(repo);
+    expect(pending.pending_rebuild).toMatchObject({ provider: 'local', model: 'bm25' });
+    expect(pending.pending_rebuild.files).toBeGreaterThanOrEqual(100);
+    expect(pending.pending_rebuild.bytes).toBeGreaterThan(0);
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    expect((await status(repo)).pending_rebuild).toBeDefined();
+    const text = await runCli(['status', repo], { env: cleanEnv() });
+    expect(text.stdout).toMatch(/rebuild not live yet \(local\/bm25, [\d,]+ files so far, .*\): `cw index --full` finishes it/);
+
     const finished = await runCli(['index', repo, '--full', '--json'], { env: cleanEnv() });
     expect(finished.code, finished.stderr).toBe(0);
     const summary = onlyOneJson(finished.stdout, finished.stderr);
@@ -107,8 +118,29 @@ describe('an interrupted --full', () => {
     expect(snap(repo).files).toEqual(snap(clean).files);
     expect(snap(repo).chunks).toEqual(snap(clean).chunks);
     expect((await search(repo, 'addedBeforeRebuild'))[0].path).toBe('lib/added.js');
+    expect((await status(repo)).pending_rebuild).toBeUndefined();
+  }, 120_000);
+
+  it('by Ctrl-C: the summary and cw status tell one story (cw index --full finishes it)', async () => {
+    const repo = await bigRepo();
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+    const cli = spawnCli(['index', repo, '--full'], { env: cleanEnv() });
+    await waitFor(() => buildFiles(repo) >= 20 || cli.child.exitCode !== null, 30_000, 'rebuild under way');
+    cli.child.kill('SIGINT');
+    const res = await cli.done;
+    expect(res.code, res.stderr).toBe(130);
+    expect(res.stderr).toContain('rerun cw index --full to finish it');
+    expect(res.stdout).toContain('the rebuild is not live yet: `cw index --full` finishes it');
+    expect(res.stdout).not.toContain('the next `cw index` finishes the rest');
+    expect((await status(repo)).pending_rebuild.files).toBeGreaterThanOrEqual(20);
   }, 120_000);
 });
+
+async function status(repo: string) {
+  const res = await runCli(['status', repo, '--json'], { env: cleanEnv() });
+  expect(res.code, res.stderr).toBe(0);
+  return onlyOneJson(res.stdout, res.stderr);
+}
 
 describe('a damaged index', () => {
   it('is reported by index and search with the file and the fix; --full rebuilds it from scratch', async () => {
