@@ -3,6 +3,8 @@ import type { RunSummary } from '../pipeline/summary.js';
 import { shardSet, type ShardSet } from '../session/shards.js';
 import type { SearchHit, ShardRun, StoreStatus } from '../store/vector-store.js';
 import { indexedFields } from '../session/status-document.js';
+import type { PendingChanges } from '../session/session.js';
+import type { Worktree } from '../session/worktree.js';
 import { quotePath } from '../quote-path.js';
 import type { Output } from './output.js';
 
@@ -138,8 +140,14 @@ export function statusDocument(status: StoreStatus | null, location: string, kin
   };
 }
 
-export function formatStatus(doc: Record<string, unknown>): string {
-  if (!doc.indexed) return [`no index yet at ${doc.location} — run \`cw index\` to create it`, ...rebuildLines(doc.pending_rebuild as PendingRebuild | undefined)].join('\n');
+export function formatStatus(doc: Record<string, unknown>, now: Date = new Date()): string {
+  if (!doc.indexed) {
+    return [
+      `no index yet at ${doc.location} — run \`cw index\` to create it`,
+      ...worktreeLines(doc.worktree as Worktree | undefined, null),
+      ...rebuildLines(doc.pending_rebuild as PendingRebuild | undefined),
+    ].join('\n');
+  }
   const lexical = doc.dimensions === null;
   return [
     `index: ${doc.store} ${doc.location}`,
@@ -147,12 +155,53 @@ export function formatStatus(doc: Record<string, unknown>): string {
     `  ${count(doc.files as number, 'file')}, ${count(doc.chunks as number, 'chunk')}${lexical ? '' : `, ${count(doc.vectors as number, 'vector')}`}`,
     ...(doc.dense_engine === 'sqlite-vec' ? ['  dense search: sqlite-vec (bit-quantized candidates, rescored exactly)'] : doc.dense_engine === 'scan' ? ['  dense search: a scan of every vector (sqlite-vec not in use)'] : []),
     ...(doc.languages && Object.keys(doc.languages).length > 0 ? [`  languages: ${languageLine(doc.languages as Record<string, number>)}`] : []),
-    `  created ${doc.created_at ?? 'unknown'}, last indexed ${doc.last_indexed_at ?? 'never'}`,
+    `  created ${whenText(doc.created_at as string | null, now) ?? 'unknown'}, last indexed ${whenText(doc.last_indexed_at as string | null, now) ?? 'never'}`,
+    ...worktreeLines(doc.worktree as Worktree | undefined, (doc.changes as PendingChanges | null | undefined) ?? null),
     ...migrationLines(doc.migrations as MigrationEntry[] | undefined),
     ...(doc.shards ? shardLines('shards', doc.shards as ShardSet) : []),
     ...((doc.pending_builds as Array<ShardSet & { build: string }> | undefined) ?? []).flatMap((b) => shardLines(`build ${b.build} (not live)`, b)),
     ...rebuildLines(doc.pending_rebuild as PendingRebuild | undefined),
   ].join('\n');
+}
+
+/** The checkout, and how far the index is behind it (when counted). */
+function worktreeLines(tree: Worktree | undefined, changes: PendingChanges | null): string[] {
+  const head = tree?.commit ? `${tree.branch ?? 'detached HEAD'} at ${tree.commit.slice(0, 12)}` : null;
+  let fresh: string | null = null;
+  if (changes) {
+    const behind = changes.new_or_changed + changes.deleted;
+    fresh =
+      behind === 0
+        ? 'the index is up to date with the files on disk'
+        : `${count(changes.new_or_changed, 'file')} new or changed, ${fmt(changes.deleted)} deleted since the last run — \`cw index\` brings it up to date`;
+  }
+  if (!head && !fresh) return [];
+  return [`  ${[head && `checkout: ${head}`, fresh].filter(Boolean).join(' · ')}`];
+}
+
+/**
+ * "3 hours ago (2026-12-07 07:51 UTC)": how long ago first, as people ask it, then the moment,
+ * in UTC so that two machines' output compares. --json keeps the ISO string.
+ */
+export function whenText(iso: string | null, now: Date): string | null {
+  if (!iso) return null;
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const seconds = Math.round((now.getTime() - at.getTime()) / 1000);
+  const stamp = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const units: Array<[number, string]> = [
+    [86_400 * 365, 'year'],
+    [86_400 * 30, 'month'],
+    [86_400 * 7, 'week'],
+    [86_400, 'day'],
+    [3_600, 'hour'],
+    [60, 'minute'],
+  ];
+  if (seconds < 0) return stamp; // a clock behind the index's: no "ago" to tell
+  if (seconds < 60) return `just now (${stamp})`;
+  const [size, unit] = units.find(([size]) => seconds >= size)!;
+  const n = Math.floor(seconds / size);
+  return `${n} ${unit}${n === 1 ? '' : 's'} ago (${stamp})`;
 }
 
 interface PendingRebuild {
@@ -170,7 +219,7 @@ function rebuildLines(r: PendingRebuild | undefined): string[] {
     r.provider ? `${r.provider}/${r.model}` : null,
     r.files !== null ? count(r.files, 'file') + ' so far' : null,
     r.bytes !== null ? formatBytes(r.bytes) : null,
-    r.started_at ? `started ${r.started_at}` : null,
+    r.started_at ? `started ${whenText(r.started_at, new Date())}` : null,
   ].filter(Boolean);
   return [`  rebuild not live yet${what.length ? ` (${what.join(', ')})` : ''}: \`cw index --full\` finishes it; searches use the index above until then`];
 }

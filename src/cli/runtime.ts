@@ -58,6 +58,7 @@ export async function createRuntime(out: Output, rootArg: string | undefined, op
     hooks: {
       onWarning: (m) => out.warn(m),
       onInfo: (m) => out.info(m),
+      onDebug: (m) => out.debug(m),
       onRetry: (provider, e) => {
         retryListener?.(provider, e);
         out.debug(

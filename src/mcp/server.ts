@@ -353,8 +353,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     (args) =>
       answer(async () => {
         const status = await session.status();
-        const dry = args.check_changes && status ? (await session.index({ dryRun: true })).files : null;
-        const changes = dry ? { new_or_changed: dry.indexed, deleted: dry.deleted + dry.out_of_scope, unchanged: dry.unchanged } : null;
+        const changes = args.check_changes && status ? await session.pendingChanges() : null;
         const store = await session.openReader();
         const activity = session.activity();
         const doc = {

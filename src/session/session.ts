@@ -33,6 +33,7 @@ import { perClientDelta, counterDelta } from './stats.js';
 import { addSecretsFromEnv } from '../redact.js';
 import { adoptIndexSettings, buildSettingsOf } from './build-info.js';
 import { currentCommit, shardRunStarted } from './shards.js';
+import { worktreeHead, type Worktree } from './worktree.js';
 import { SearchService, type SearchPage, type SearchRequest, type SearchResult } from './search.js';
 import { publishBuild, publishRebuild, type PublishRequest, type PublishResult } from './builds.js';
 import { Chunkers } from './chunkers.js';
@@ -50,6 +51,8 @@ export interface SessionHooks {
   onWarning?: (message: string) => void;
   /** A status line (e.g. "the rebuilt index is now live"). */
   onInfo?: (message: string) => void;
+  /** A detail for --verbose (e.g. a notice already given when the index was created). */
+  onDebug?: (message: string) => void;
   /** Told of each provider retry. */
   onRetry?: (provider: string, event: RetryEvent) => void;
 }
@@ -63,6 +66,13 @@ export interface SessionOptions {
   /** The CODEWEAVER_* knobs; read from `env` (and validated) when not given. */
   knobs?: EnvKnobs;
   hooks?: SessionHooks;
+}
+
+/** Files a refresh would index, remove, and leave (`cw status`, MCP index_status): a public contract. */
+export interface PendingChanges {
+  new_or_changed: number;
+  deleted: number;
+  unchanged: number;
 }
 
 export interface IndexRequest {
@@ -291,7 +301,10 @@ export class Session {
     }
     if (embedder.provider === 'local' && !this.loaded.origins['embedding.provider'] && !this.lexicalNoted) {
       this.lexicalNoted = true; // once per session: a watcher's every batch need not repeat it
-      this.hooks.onInfo?.('provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search');
+      // Said when the index is created, where the choice is made; after that only under --verbose.
+      const notice = 'provider local: lexical (BM25) index only — set embedding.provider (e.g. voyage) for semantic search';
+      if (!stored && !dryRun) this.hooks.onInfo?.(notice);
+      else this.hooks.onDebug?.(notice);
     }
     try {
       const chunkerOptions: ChunkerOptions = {
@@ -414,6 +427,21 @@ export class Session {
     const store = await this.openReader();
     const meta = await store.openReadOnly();
     return meta ? store.status() : null;
+  }
+
+  /**
+   * What a refresh would change now: a dry run (nothing written; an unchanged file costs a
+   * stat where the store keeps stat data). Null when there is no index to compare with.
+   */
+  async pendingChanges(): Promise<PendingChanges | null> {
+    if (!(await this.status())) return null;
+    const files = (await this.index({ dryRun: true })).files;
+    return { new_or_changed: files.indexed, deleted: files.deleted + files.out_of_scope, unchanged: files.unchanged };
+  }
+
+  /** The checkout's commit and branch (git's answer; nulls outside git). */
+  worktree(): Promise<Worktree> {
+    return worktreeHead(this.root);
   }
 
   /**

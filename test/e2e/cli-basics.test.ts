@@ -109,14 +109,14 @@ describe('cw config', () => {
 describe('output modes', () => {
   it('--quiet prints nothing on success; without a TTY, diagnostics are plain timestamped lines', async () => {
     await writeFile(path.join(repo, 'a.ts'), 'export function alpha() { return 1; }\n');
+    const plain = await runCli(['index', repo]); // creates the index: a notice on stderr
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^Indexed 1 file \(0 unchanged/m);
+    await writeFile(path.join(repo, 'b.ts'), 'export function beta() { return 2; }\n');
     const quiet = await runCli(['index', repo, '--quiet']);
     expect(quiet.code).toBe(0);
     expect(quiet.stdout).toBe('');
     expect(quiet.stderr).toBe('');
-    await writeFile(path.join(repo, 'b.ts'), 'export function beta() { return 2; }\n');
-    const plain = await runCli(['index', repo]);
-    expect(plain.code).toBe(0);
-    expect(plain.stdout).toMatch(/^Indexed 1 file \(1 unchanged/m);
     const lines = plain.stderr.trim().split('\n');
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /);

@@ -6,7 +6,7 @@ import { formatSummary, quotePath } from '../format.js';
 import { Shutdown } from '../lifecycle.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { ProgressView } from '../progress.js';
-import { withSession, type Runtime } from '../runtime.js';
+import { refuseBroadRoot, withSession, type Runtime } from '../runtime.js';
 
 interface IndexOptions extends OverrideOptions {
   full?: boolean;
@@ -35,7 +35,8 @@ export function indexCommand(setExit: (code: number) => void): Command {
   return cmd.action(async (rootArg: string | undefined, opts: IndexOptions) => setExit(await withSession(rootArg, opts, configFlags(opts), (rt) => runIndex(rt, opts))));
 }
 
-async function runIndex({ out, session, graceMs, knobs, onRetry }: Runtime, opts: IndexOptions): Promise<number> {
+async function runIndex({ out, session, graceMs, knobs, onRetry, root }: Runtime, opts: IndexOptions): Promise<number> {
+  refuseBroadRoot('index', root); // never all of / or $HOME by accident
   const dryRun = Boolean(opts.dryRun);
   const shutdown = new Shutdown({
     graceMs,
