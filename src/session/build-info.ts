@@ -36,6 +36,36 @@ export function adoptIndexSettings(loaded: LoadedConfig, stored: IndexMeta | nul
   return { ...config, embedding, indexing: { ...config.indexing, chunk_tokens: chunkTokens } };
 }
 
+/** The keys an index can supply (adoptIndexSettings), as dotted paths. */
+const ADOPTABLE = ['embedding.provider', 'embedding.model', 'embedding.dimensions', 'embedding.base_url', 'embedding.api_key_env', 'indexing.chunk_tokens'] as const;
+
+/**
+ * The configuration a plain `cw index` or `cw search` here would use, and where each value
+ * came from: the loaded origins (file, flag, environment), plus "index" for the values the
+ * index supplied. `cw config` shows this rather than the bare file, which would contradict
+ * what the next run does.
+ */
+export function effectiveSettings(loaded: LoadedConfig, stored: IndexMeta | null, indexLocation: string): { config: Config; origins: Record<string, string> } {
+  const config = adoptIndexSettings(loaded, stored);
+  const origins = { ...loaded.origins };
+  if (stored && config !== loaded.config) {
+    for (const key of ADOPTABLE) {
+      if (key in loaded.origins) continue;
+      const value = valueAt(config, key);
+      if (value !== undefined && value !== valueAt(loaded.config, key)) origins[key] = `the index (${indexLocation})`;
+    }
+    if (stored.provider === config.embedding.provider && !('embedding.model' in loaded.origins) && stored.provider !== 'local') {
+      origins['embedding.model'] = `the index (${indexLocation})`;
+    }
+  }
+  return { config, origins };
+}
+
+function valueAt(config: Config, key: string): unknown {
+  const [section, name] = key.split('.') as [keyof Config, string];
+  return (config[section] as Record<string, unknown>)[name];
+}
+
 /**
  * The embedding settings a query must use: the index's own provider, model and size (a query
  * embedded by another model would be compared with vectors it cannot match), and its endpoint

@@ -31,7 +31,7 @@ import { createStore } from '../store/create.js';
 import { buildsOf, type IndexMeta, type StoreStatus, type VectorStore } from '../store/vector-store.js';
 import { perClientDelta, counterDelta } from './stats.js';
 import { addSecretsFromEnv } from '../redact.js';
-import { adoptIndexSettings, buildSettingsOf } from './build-info.js';
+import { adoptIndexSettings, buildSettingsOf, effectiveSettings } from './build-info.js';
 import { currentCommit, shardRunStarted } from './shards.js';
 import { worktreeHead, type Worktree } from './worktree.js';
 import { SearchService, type SearchPage, type SearchRequest, type SearchResult } from './search.js';
@@ -437,6 +437,15 @@ export class Session {
     if (!(await this.status())) return null;
     const files = (await this.index({ dryRun: true })).files;
     return { new_or_changed: files.indexed, deleted: files.deleted + files.out_of_scope, unchanged: files.unchanged };
+  }
+
+  /**
+   * The configuration the next plain run here would use (the index's remembered settings
+   * wherever nothing was set explicitly) and the origin of each value that is not a default.
+   */
+  async effectiveConfig(): Promise<{ config: Config; origins: Record<string, string> }> {
+    const store = await this.openReader();
+    return effectiveSettings(this.loaded, await store.openReadOnly(), store.location);
   }
 
   /** The checkout's commit and branch (git's answer; nulls outside git). */

@@ -61,6 +61,22 @@ describe('an index built with flags', () => {
     expect(plain.code, plain.stderr).toBe(0);
     expect(onlyOneJson(plain.stdout)).toMatchObject({ provider: 'openai-compatible', files: { indexed: 0 } });
 
+    // cw config shows what that plain run used, and says the index supplied it.
+    const config = await runCli(['config', repo, '--json'], { env });
+    expect(config.code, config.stderr).toBe(0);
+    const doc = onlyOneJson(config.stdout);
+    expect(doc.config.embedding).toMatchObject({ provider: 'openai-compatible', model: 'my-embedder', base_url: server.baseUrl, dimensions: 16 });
+    const fromIndex = `the index (${path.join(repo, '.codeweaver', 'index.sqlite')})`;
+    for (const key of ['embedding.provider', 'embedding.model', 'embedding.base_url', 'embedding.dimensions']) expect(doc.sources[key]).toBe(fromIndex);
+    expect(Object.keys(doc.http_clients)).toEqual(['openai-compatible']);
+    const text = await runCli(['config', repo], { env });
+    expect(text.stdout).toContain('# model: openai-compatible/my-embedder');
+    expect(text.stdout).toContain(`#   embedding.provider ← ${fromIndex}`);
+    // A flag still wins, and says so.
+    const flagged = onlyOneJson((await runCli(['config', repo, '--json', '--provider', 'local'], { env })).stdout);
+    expect(flagged.config.embedding.provider).toBe('local');
+    expect(flagged.sources['embedding.provider']).toBe('flag --provider');
+
     // An explicit conflicting choice is still refused, with how to switch.
     const other = await runCli(['index', repo, '--provider', 'local'], { env });
     expect(other.code).toBe(2);

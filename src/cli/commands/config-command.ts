@@ -7,15 +7,17 @@ import { withSession } from '../runtime.js';
 
 export function configCommand(setExit: (code: number) => void): Command {
   const cmd = new Command('config')
-    .description('print the resolved configuration and where each value came from (API keys redacted)')
+    .description('print the configuration the next run here uses (the index\'s remembered settings included) and where each value came from (API keys redacted)')
     .argument('[path]', 'repository whose configuration to resolve (default: the one around the working directory)');
   addEmbeddingOptions(cmd);
   addStoreOptions(cmd);
   addCommonOptions(cmd);
   return cmd.action(async (rootArg: string | undefined, opts: OverrideOptions) =>
     setExit(
-      await withSession(rootArg, opts, configFlags(opts), async ({ out, loaded, env }) => {
-        const { config, filepath, origins, fileEmpty } = loaded;
+      await withSession(rootArg, opts, configFlags(opts), async ({ out, loaded, env, session }) => {
+        const { filepath, fileEmpty } = loaded;
+        // What the next plain run here uses: the index's settings wherever nothing was set.
+        const { config, origins } = await session.effectiveConfig();
         const doc = {
           file: filepath,
           config,
