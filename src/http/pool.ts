@@ -71,7 +71,9 @@ export class HttpClientPool {
    * (it is reported through onWarning).
    */
   closeAll(deadlineMs = 5000): Promise<void> {
-    this.#closing ??= this.#settleAll('close', (client) => closeWithin(client, deadlineMs));
+    // After destroyAll (a second Ctrl-C) every Agent is already gone: closing them again would
+    // only fail ("The client is destroyed") and warn about what the user asked for.
+    this.#closing ??= this.#destroying ?? this.#settleAll('close', (client) => closeWithin(client, deadlineMs));
     return this.#closing;
   }
 
@@ -85,7 +87,8 @@ export class HttpClientPool {
     const clients = [...this.#clients.values()];
     const results = await Promise.allSettled(clients.map(each));
     results.forEach((result, i) => {
-      if (result.status === 'rejected') {
+      // A close cut short by our own destroyAll failed as asked, not on its own.
+      if (result.status === 'rejected' && !(verb === 'close' && this.#destroying)) {
         const reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
         this.#options.onWarning?.(`http pool: could not ${verb} client "${clients[i].name}": ${reason}`);
       }

@@ -279,6 +279,8 @@ describe('Ctrl-C during a run', () => {
     cli.child.kill('SIGINT');
     const res = await cli.done;
     expect(res.code).toBe(130);
+    expect(res.stderr).toContain('stopping now');
+    expect(res.stderr).not.toMatch(/could not close|client is destroyed/i); // the stop the user asked for is no failure
     await server.whenAllClosed();
     hold.release();
   });

@@ -75,6 +75,20 @@ describe('HttpClientPool.closeAll', () => {
 });
 
 describe('HttpClientPool.destroyAll', () => {
+  it('then closeAll (a second Ctrl-C, then the session closing): nothing to warn about, no "client is destroyed"', async () => {
+    const warnings: string[] = [];
+    const holding = new Holding();
+    const s = server(await httpServer(holding.handler));
+    const pool = server(new HttpClientPool({}, { onWarning: (m) => warnings.push(m) }));
+    const response = pool.getClient('voyage').fetch(s.url);
+    await holding.next();
+    await pool.destroyAll(); // the second Ctrl-C cuts the request
+    await expect(response).rejects.toThrow();
+    await pool.closeAll(); // the session closing after it
+    expect(warnings).toEqual([]);
+  });
+
+
   it('fails in-flight requests at once and closes their sockets', async () => {
     const holding = new Holding();
     const s = server(await httpServer(holding.handler));
