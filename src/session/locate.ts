@@ -33,3 +33,26 @@ export function isUnmarkedBroadRoot(dir: string, home: string = os.homedir()): b
   if (d !== path.parse(d).root && d !== path.resolve(home)) return false;
   return !MARKERS.some((m) => existsSync(path.join(d, m)));
 }
+
+/**
+ * The nearest directory above `root` (below the home directory) that holds an index of its
+ * own, or null. An index there means `root` is part of a repository already indexed: a second
+ * index inside it is almost always a mistake (a `cw index .` typed in a subdirectory), and a
+ * search answered by such a nested index must say so.
+ */
+export function enclosingIndexRoot(root: string, home: string = os.homedir()): string | null {
+  const from = path.resolve(root);
+  for (let dir = path.dirname(from); dir !== from; ) {
+    if (dir === path.resolve(home)) return null;
+    if (existsSync(path.join(dir, '.codeweaver'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+  return null;
+}
+
+/** Whether `root` holds an index of its own (the default location, `.codeweaver/`). */
+export function hasOwnIndex(root: string): boolean {
+  return existsSync(path.join(root, '.codeweaver'));
+}

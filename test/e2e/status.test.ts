@@ -4,7 +4,8 @@
  * repository (/, $HOME) instead of offering to index all of it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -99,5 +100,32 @@ describe('times in cw status', () => {
     ['2026-12-08T12:00:00Z', '2026-12-08 12:00 UTC'],
   ])('%s → %s', (iso, text) => {
     expect(whenText(iso, now)).toBe(text);
+  });
+});
+
+describe('an index inside an indexed repository', () => {
+  it('is refused unless --here; a search answered by one says so', async () => {
+    const sub = path.join(repo, 'packages', 'app');
+    await mkdir(sub, { recursive: true });
+    await writeFile(path.join(repo, 'root.ts'), 'export function rootThing() { return 1; }\n');
+    await writeFile(path.join(sub, 'app.ts'), 'export function appThing() { return 2; }\n');
+    expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
+
+    const refused = await runCli(['index', '.'], { cwd: sub, env: cleanEnv() });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe(
+      `cw: error: ${sub} is inside ${repo}, which has its own index — run cw index ${repo} to update that one, or pass --here to create a separate index for this directory`,
+    );
+    expect(existsSync(path.join(sub, '.codeweaver'))).toBe(false);
+    // Without a path, the repository around the directory is found and updated, as before.
+    expect((await runCli(['index', '--json'], { cwd: sub, env: cleanEnv() })).code).toBe(0);
+    expect(existsSync(path.join(sub, '.codeweaver'))).toBe(false);
+
+    expect((await runCli(['index', '.', '--here'], { cwd: sub, env: cleanEnv() })).code).toBe(0);
+    const nested = await runCli(['search', 'appThing'], { cwd: sub, env: cleanEnv() });
+    expect(nested.code).toBe(0);
+    expect(nested.stderr).toContain(`searched the index of ${sub}, inside ${repo} which has its own — cw search --path ${repo} searches that one`);
+    const top = await runCli(['search', 'rootThing'], { cwd: repo, env: cleanEnv() });
+    expect(top.stderr).not.toContain('searched the index of');
   });
 });

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { RunFilter } from '../../discovery/run-filter.js';
+import { UsageError } from '../../errors.js';
+import { enclosingIndexRoot, hasOwnIndex } from '../../session/locate.js';
 import { checkBuildId, parseShard } from '../../discovery/shard.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatSummary, quotePath } from '../format.js';
@@ -12,6 +14,7 @@ interface IndexOptions extends OverrideOptions {
   full?: boolean;
   recreate?: boolean;
   dryRun?: boolean;
+  here?: boolean;
   include?: string[];
   exclude?: string[];
   shard?: string;
@@ -24,6 +27,7 @@ export function indexCommand(setExit: (code: number) => void): Command {
     .argument('[path]', 'repository to index (default: the one around the working directory)')
     .option('--full', 'rebuild the index from scratch beside the live one (searchable meanwhile), then switch to it; needed after a model change')
     .option('--recreate', 'deprecated, changes nothing: --full always builds a new index (Qdrant: a new collection)')
+    .option('--here', 'create a separate index for this directory even though a parent directory holds an index (refused otherwise)')
     .option('--dry-run', 'discover and chunk only: report what would be embedded, written and removed; write nothing')
     .option('--include <glob...>', 'this run looks only at files matching these globs (others are neither indexed nor removed)')
     .option('--exclude <glob...>', 'this run skips files matching these globs (they are neither indexed nor removed)')
@@ -37,6 +41,14 @@ export function indexCommand(setExit: (code: number) => void): Command {
 
 async function runIndex({ out, session, graceMs, knobs, onRetry, root }: Runtime, opts: IndexOptions): Promise<number> {
   refuseBroadRoot('index', root); // never all of / or $HOME by accident
+  // A first index inside an indexed repository is a `cw index .` typed in a subdirectory far
+  // more often than a wish for a second index, which every command below it would then use.
+  const enclosing = hasOwnIndex(root) ? null : enclosingIndexRoot(root);
+  if (enclosing && !opts.here) {
+    throw new UsageError(
+      `${root} is inside ${enclosing}, which has its own index — run cw index ${quotePath(enclosing)} to update that one, or pass --here to create a separate index for this directory`,
+    );
+  }
   const dryRun = Boolean(opts.dryRun);
   const shutdown = new Shutdown({
     graceMs,

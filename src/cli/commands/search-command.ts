@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { formatHits } from '../format.js';
 import { addCommonOptions, addStoreOptions, configFlags, parsePositiveInt, type OverrideOptions } from '../options.js';
-import { locateRepositoryRoot } from '../../session/locate.js';
+import { enclosingIndexRoot, locateRepositoryRoot } from '../../session/locate.js';
+import { quotePath } from '../../quote-path.js';
 import { withSession } from '../runtime.js';
 import { UsageError } from '../../errors.js';
 
@@ -87,6 +88,9 @@ export function searchCommand(setExit: (code: number) => void): Command {
           search_mode: searchMode,
         });
         out.print(formatHits(hits, out, { root: session.root, cwd: process.cwd(), query }));
+        // A nested index answers for its directory only: say which index this was.
+        const enclosing = enclosingIndexRoot(session.root);
+        if (enclosing) out.info(`searched the index of ${session.root}, inside ${enclosing} which has its own — cw search --path ${quotePath(enclosing)} searches that one`);
         return 0;
       }),
     );
