@@ -443,9 +443,15 @@ export class Session {
    * The configuration the next plain run here would use (the index's remembered settings
    * wherever nothing was set explicitly) and the origin of each value that is not a default.
    */
-  async effectiveConfig(): Promise<{ config: Config; origins: Record<string, string> }> {
-    const store = await this.openReader();
-    return effectiveSettings(this.loaded, await store.openReadOnly(), store.location);
+  async effectiveConfig(): Promise<{ config: Config; origins: Record<string, string>; indexUnread: string | null }> {
+    // The configuration must print even when the index cannot be read (a Qdrant that is down):
+    // then without the index's settings, saying why.
+    try {
+      const store = await this.openReader();
+      return { ...effectiveSettings(this.loaded, await store.openReadOnly(), store.location), indexUnread: null };
+    } catch (err) {
+      return { config: this.loaded.config, origins: this.loaded.origins, indexUnread: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   /** The checkout's commit and branch (git's answer; nulls outside git). */

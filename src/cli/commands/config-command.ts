@@ -17,7 +17,8 @@ export function configCommand(setExit: (code: number) => void): Command {
       await withSession(rootArg, opts, configFlags(opts), async ({ out, loaded, env, session }) => {
         const { filepath, fileEmpty } = loaded;
         // What the next plain run here uses: the index's settings wherever nothing was set.
-        const { config, origins } = await session.effectiveConfig();
+        const { config, origins, indexUnread } = await session.effectiveConfig();
+        if (indexUnread) out.warn(`the index could not be read, so its remembered settings are not shown (${indexUnread})`);
         const doc = {
           file: filepath,
           config,
