@@ -129,8 +129,18 @@ export class Output {
       return;
     }
     this.pending = null;
-    if (!this.spinner) this.spinner = this.ora({ text: redact(text), stream: this.stderr, discardStdin: false }).start();
-    else this.spinner.text = redact(text);
+    const line = fitToWidth(redact(text), (this.stderr.columns || 80) - 2); // the spinner's frame and a space
+    if (!this.spinner) {
+      this.spinner = this.ora({
+        text: line,
+        stream: this.stderr,
+        discardStdin: false,
+        // Output has decided (TTY, not CI, not --json/--quiet); ora must not decide again from
+        // process.env, and its frame is coloured only when Output colours (NO_COLOR).
+        isEnabled: true,
+        color: this.color ? 'cyan' : false,
+      }).start();
+    } else this.spinner.text = line;
   }
 
   stopProgress(): void {
@@ -150,4 +160,18 @@ export class Output {
     const line = this.interactive || this.color ? message : `${new Date().toISOString()} ${message}`;
     this.stderr.write(`${line}\n`);
   }
+}
+
+/**
+ * A progress line that fits the terminal: a line longer than the width wraps, and the redraw
+ * then erases only its last row (users saw the line wrap mid-word at 120 columns, and copies
+ * pile up). Whole " · "-separated parts are dropped from the end first; a first part still too
+ * long is cut with an ellipsis.
+ */
+export function fitToWidth(text: string, width: number): string {
+  if (width <= 0 || text.length <= width) return text;
+  const parts = text.split(' · ');
+  while (parts.length > 1 && parts.join(' · ').length > width) parts.pop();
+  const fitted = parts.join(' · ');
+  return fitted.length <= width ? fitted : `${fitted.slice(0, Math.max(0, width - 1))}…`;
 }

@@ -54,6 +54,10 @@ export class ProgressView {
     }
   }
 
+  private rateMeansSomething(seconds: number): boolean {
+    return seconds >= ETA_MIN_SECONDS && this.shownDone >= Math.max(ETA_MIN_FILES, Math.ceil(this.shownTotal / 100));
+  }
+
   private format(p: IndexProgress): string {
     const seconds = p.elapsedMs / 1000;
     const known = p.expectedTotal !== null || p.discoveryDone;
@@ -66,8 +70,8 @@ export class ProgressView {
     } else {
       parts.push(`${fmt(this.shownDone)}/${fmt(this.shownTotal)}+ files`);
     }
-    if (this.shownDone > 0 && seconds > 0) parts.push(`${fmt(Math.round(this.shownDone / seconds))} files/s`);
-    if (known && this.shownDone > 0 && this.shownDone < this.shownTotal) {
+    if (this.shownDone > 0 && seconds >= 1) parts.push(`${fmt(Math.round(this.shownDone / seconds))} files/s`);
+    if (known && this.rateMeansSomething(seconds) && this.shownDone < this.shownTotal) {
       const eta = ((this.shownTotal - this.shownDone) * seconds) / this.shownDone;
       parts.push(`ETA ${formatDuration(eta * 1000)}`);
     }
@@ -76,6 +80,14 @@ export class ProgressView {
     return parts.join(' · ');
   }
 }
+
+/**
+ * An ETA is the rate so far projected: the first seconds (starting the parser, the first
+ * batch's round trip) and the first few files say nothing about the rest, and projected over
+ * 27,000 files they gave "ETA 1084 min". No ETA until both have passed.
+ */
+export const ETA_MIN_SECONDS = 5;
+export const ETA_MIN_FILES = 20;
 
 function shortReason(error: unknown): string {
   const status = (error as { status?: unknown } | null)?.status;

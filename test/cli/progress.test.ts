@@ -31,12 +31,28 @@ describe('ProgressView off a TTY', () => {
     view.update(progress({ filesTotal: 50, expectedTotal: 200, filesDone: 50, elapsedMs: 200 }));
     view.update(progress({ filesTotal: 60, expectedTotal: 200, filesDone: 40, elapsedMs: 300 })); // a smaller count must not show
     now = 1000;
-    view.update(progress({ filesTotal: 200, expectedTotal: 200, discoveryDone: true, filesDone: 100, elapsedMs: 400 }));
+    view.update(progress({ filesTotal: 200, expectedTotal: 200, discoveryDone: true, filesDone: 100, elapsedMs: 6000 }));
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/2\/10\+ files/);
     expect(lines[1]).toMatch(/\] 25% · 50\/200 files/);
     expect(lines[2]).toMatch(/\] 25% · 50\/200 files/);
     expect(lines[3]).toMatch(/\] 50% · 100\/200 files .*ETA/);
+  });
+
+  it('gives no ETA (and no rate) until the rate means something: a few seconds and a few files in', () => {
+    const { out, lines } = capture();
+    const view = new ProgressView(out, 0, () => 0);
+    const total = { filesTotal: 27_583, expectedTotal: 27_583, discoveryDone: true };
+    view.update(progress({ ...total, filesDone: 2, elapsedMs: 300 })); // the case users saw: "ETA 1084 min"
+    view.update(progress({ ...total, filesDone: 2, elapsedMs: 3000 }));
+    view.update(progress({ ...total, filesDone: 200, elapsedMs: 6000 })); // < 1% of the files
+    view.update(progress({ ...total, filesDone: 400, elapsedMs: 8000 }));
+    expect(lines[0]).not.toMatch(/files\/s|ETA/);
+    expect(lines[0]).toMatch(/0% · 2\/27,583 files/);
+    expect(lines[1]).not.toMatch(/ETA/);
+    expect(lines[1]).toMatch(/1 files\/s/);
+    expect(lines[2]).not.toMatch(/ETA/);
+    expect(lines[3]).toMatch(/1% · 400\/27,583 files · 50 files\/s · ETA 9 min 4 s/);
   });
 
   it('says when the provider is being retried, for as long as the wait lasts', () => {

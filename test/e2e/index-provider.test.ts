@@ -135,6 +135,22 @@ describe('cw index against a loopback Voyage server', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('off a TTY, progress lines have a percentage while the walk is still going (the files in scope are counted beside the run)', async () => {
+    // A slow provider holds the walk back (the pipeline admits files as batches complete), so
+    // the walk alone could not know the total until near the end.
+    server = await startVoyageServer({ latencyMs: 20 });
+    const repo = path.join(work, `repo${repoCount++}`);
+    await cp(path.join(PROJECT_ROOT, 'node_modules', 'undici', 'lib'), path.join(repo, 'lib'), { recursive: true });
+    await writeFile(path.join(repo, 'codeweaver.config.json'), JSON.stringify(voyageConfig({ batch_size: 4, concurrency: 1 })));
+    const res = await runCli(['index', repo], { env: env({ CODEWEAVER_PROGRESS_SECONDS: '0.05' }) });
+    expect(res.code, res.stderr).toBe(0);
+    const early = res.stderr
+      .split('\n')
+      .map((l) => /\] (\d+)% · ([\d,]+)\/([\d,]+) files/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null && Number(m[2]!.replace(/,/g, '')) * 2 <= Number(m[3]!.replace(/,/g, '')));
+    expect(early.length).toBeGreaterThan(0);
+  }, 60_000);
+
   it('refuses to change the model of an existing index unless --full, which rebuilds it', async () => {
     server = await startVoyageServer();
     const repo = await makeRepo(voyageConfig());

@@ -243,6 +243,8 @@ describe('progress', () => {
       total = t;
       done = d;
     }
+    // The files in scope are counted beside the run off a TTY too: a CI log gets percent lines.
+    expect(lines.some((l) => /\] \d+% · [\d,]+\/[\d,]+ files/.test(l))).toBe(true);
     // The total is never more than the files in scope.
     expect(total).toBeLessThanOrEqual(summary.files.scanned + Object.values(summary.files.skipped as Record<string, number>).reduce((a, b) => a + b, 0));
   }, 60_000);

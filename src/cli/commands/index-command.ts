@@ -81,8 +81,9 @@ async function runIndex({ out, session, graceMs, knobs, onRetry, root }: Runtime
       signal: shutdown.signal,
       forceSignal: shutdown.forceSignal,
       onProgress: (p) => view.update(p),
-      // The early total is for the live bar; off a TTY the lines show the total found so far.
-      precount: out.interactive,
+      // The files in scope, counted beside the run, so that progress has a percentage and an
+      // ETA from early on: on a TTY's bar and in the heartbeat lines of a CI log alike.
+      precount: !out.quiet,
       onSkip: (path, reason) => out.debug(`skipped ${quotePath(path)} (${reason})`),
       onSecret: (path, line, rule) => out.debug(`${quotePath(path)}:${line}: secret redacted (${rule})`),
       onFileFailed: (path, error) => out.warn(`${quotePath(path)}: ${error}`),
