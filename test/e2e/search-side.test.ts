@@ -198,6 +198,25 @@ describe('cw clean', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/would delete the Qdrant index .* rerun with --yes to confirm/);
   });
+
+  it('an index holding embedded vectors (paid for) is removed only with --yes off a terminal', async () => {
+    server = await startOpenAIServer({ dims: 16 });
+    const repo = await makeRepo(work.dir, CORPORA.small);
+    await writeFile(path.join(repo, 'codeweaver.config.json'), JSON.stringify({ embedding: { provider: 'openai-compatible', base_url: server.baseUrl, model: 'my-embedder' } }));
+    const env = cleanEnv({ OPENAI_API_KEY: 'sk-clean-test-000000' });
+    expect((await runCli(['index', repo], { env })).code).toBe(0);
+    const vectors = onlyOneJson((await runCli(['status', repo, '--json'], { env })).stdout).vectors as number;
+    expect(vectors).toBeGreaterThan(0);
+    const refused = await runCli(['clean', repo], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe(
+      `cw: error: cw clean would delete ${vectors.toLocaleString('en-US')} embedded vectors (openai-compatible/my-embedder) in the index ${path.join(repo, '.codeweaver', 'index.sqlite')} — rerun with --yes to confirm`,
+    );
+    expect(onlyOneJson((await runCli(['status', repo, '--json'], { env })).stdout).vectors).toBe(vectors); // nothing removed
+    const removed = await runCli(['clean', repo, '--yes', '--json'], { env });
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(onlyOneJson((await runCli(['status', repo, '--json'], { env })).stdout).indexed).toBe(false);
+  });
 });
 
 describe('cw status and cw config print what matters', () => {
