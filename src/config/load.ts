@@ -7,18 +7,8 @@ import { STORE_ENV, STORE_FLAGS } from './store-kinds.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { describeIssue } from './issues.js';
 
-export const CONFIG_SEARCH_PLACES = [
-  'codeweaver.config.json',
-  'codeweaver.config.yaml',
-  'codeweaver.config.yml',
-  'codeweaver.config.js',
-  'codeweaver.config.mjs',
-  'codeweaver.config.cjs',
-  '.codeweaverrc',
-  '.codeweaverrc.json',
-  '.codeweaverrc.yaml',
-  'package.json',
-];
+export { CONFIG_SEARCH_PLACES } from './file-names.js';
+import { CONFIG_SEARCH_PLACES } from './file-names.js';
 
 /**
  * Values given on the command line; each overrides the file. Store kinds add their own flags

@@ -1,4 +1,5 @@
 import { readdirSync, statSync, type Stats } from 'node:fs';
+import { OWN_CONFIG_FILES } from '../config/file-names.js';
 import { decodeName, fsPath, mayBeLossy } from './fs-names.js';
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
@@ -308,6 +309,9 @@ function classify(
     return { kind: 'dir', frame: { rel: rel + '/', abs, real, rules, ancestors: new Set(dir.ancestors).add(real) } };
   }
   if (walk.options.part && !walk.options.part(rel)) return null;
+  // codeweaver's own configuration is the tool's, not the user's code (a search for "voyage"
+  // found codeweaver.config.json): pruned without a word, as .codeweaver/ is.
+  if (OWN_CONFIG_FILES.has(name)) return null;
   const reason = fileReasonByName(walk, rules, rel, name);
   if (reason) {
     skip(walk, rel, reason);

@@ -152,6 +152,9 @@ describe('walkFiles: default skips', () => {
     }
     for (const l of lockfiles) spec[l] = '{}';
     spec['.codeweaver/index.sqlite'] = 'our own index';
+    // codeweaver's own configuration, at the root and in a package; package.json stays.
+    spec['codeweaver.config.json'] = '{"embedding":{"provider":"voyage"}}';
+    spec['packages/app/.codeweaverrc.yaml'] = 'embedding:\n  provider: voyage\n';
     spec['packages/worktree/.git'] = 'gitdir: /home/someone/repo/.git/worktrees/x\n'; // a worktree's gitfile
     tree = makeTree(spec);
   });
@@ -163,6 +166,9 @@ describe('walkFiles: default skips', () => {
     for (const d of defaultDirs) expect(skipped.get(d), d).toBe('default_excluded_dir');
     // The tool's own index directory is pruned silently: it is not the user's content.
     expect(skipped.has('.codeweaver')).toBe(false);
+    // So is its configuration: no hit for "voyage" in the settings file.
+    expect(skipped.has('codeweaver.config.json')).toBe(false);
+    expect(skipped.has('packages/app/.codeweaverrc.yaml')).toBe(false);
     expect(skipped.get('packages/app/node_modules')).toBe('default_excluded_dir');
     expect(skipped.get('packages/worktree/.git')).toBe('default_excluded_dir');
     for (const l of lockfiles) expect(skipped.get(l), l).toBe('lockfile');

@@ -30,7 +30,7 @@ describe('unusual file names', () => {
 
     const first = onlyJson(await runCli(['index', repo, '--json'], { env: cleanEnv() }));
     expect(first.files.skipped.unreadable ?? 0).toBe(0);
-    expect(first.files.indexed).toBe(4); // and codeweaver.config.json
+    expect(first.files.indexed).toBe(3); // not codeweaver.config.json: the tool's settings are no code
 
     for (const [query, jsonPath, shown] of [
       ['latinNamedFunction', 'caf\uf7e9.js', '"caf\\351.js":1'],
@@ -48,8 +48,8 @@ describe('unusual file names', () => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const again = onlyJson(await runCli(['index', repo, '--json'], { env: cleanEnv() }));
-      expect(again.files).toMatchObject({ indexed: 0, unchanged: 4 });
-      if (again.files.unchanged_by_stat === 4) {
+      expect(again.files).toMatchObject({ indexed: 0, unchanged: 3 });
+      if (again.files.unchanged_by_stat === 3) {
         expect(again.files.read).toBe(0);
         break;
       }

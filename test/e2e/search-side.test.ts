@@ -224,10 +224,11 @@ describe('cw status and cw config print what matters', () => {
     const repo = path.join(work.dir, 'one-file');
     await mkdir(repo, { recursive: true });
     await writeFile(path.join(repo, 'codeweaver.config.json'), '{}');
+    await writeFile(path.join(repo, 'one.ts'), 'export const one = 1;\n');
     expect((await runCli(['index', repo], { env: cleanEnv() })).code).toBe(0);
     const status = await runCli(['status', repo], { env: cleanEnv() });
     expect(status.stdout).toMatch(/model: local\/bm25 \(lexical: BM25 only\)/);
-    expect(status.stdout).toMatch(/^  1 file, 1 chunk$/m); // the config file itself
+    expect(status.stdout).toMatch(/^  1 file, 1 chunk$/m); // one.ts; never the config file
     const config = await runCli(['config', repo], { env: cleanEnv() });
     expect(config.stdout).toMatch(/^# configuration file: .*codeweaver\.config\.json \(empty: every value is a default\)$/m);
     expect(config.stdout).toMatch(/^# model: local\/bm25$/m);
