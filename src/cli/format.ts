@@ -60,6 +60,8 @@ export interface HitsContext {
   root: string;
   /** Where the user stands: printed paths are relative to it, so terminals make them clickable. */
   cwd: string;
+  /** Most lines shown per hit (6: the snippet; Infinity for -C/--whole, which chose the lines). */
+  maxLines?: number;
   /** Highlighted in snippets on a TTY. */
   query: string;
 }
@@ -82,7 +84,7 @@ export function formatHits(hits: SearchHit[], out: Output, ctx: HitsContext): st
         'dim',
         `(lines ${h.startLine}-${h.endLine}, score ${h.score.toFixed(4)})`,
       )}`;
-      const lines = h.snippet.split('\n').slice(0, 6);
+      const lines = h.snippet.split('\n').slice(0, ctx.maxLines ?? 6);
       const width = String(h.snippetStartLine + lines.length - 1).length;
       const body = lines.map((l, i) => `  ${out.style('dim', `${String(h.snippetStartLine + i).padStart(width)} │`)} ${highlight(l)}`).join('\n');
       blocks.push(`${head}\n${body}`);

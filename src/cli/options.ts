@@ -62,3 +62,9 @@ export function parsePositiveInt(flag: string, value: string): number {
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number ≥ 1, got "${value}"`);
   return n;
 }
+
+export function parseNonNegativeInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number ≥ 0, got "${value}"`);
+  return n;
+}

@@ -2,7 +2,7 @@
  * The search side as a user meets it: the index is found from anywhere inside the repository,
  * and an index built with flags is searched (and refreshed) without them.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type ProviderServer } from '../embedding/servers/index.js';
@@ -138,6 +138,26 @@ describe('results a person can use', () => {
     expect(high.length).toBeGreaterThan(0);
     expect(high.every((r: any) => r.score >= floor)).toBe(true);
     expect(high.length).toBeLessThan(all.length);
+    // -C n: n lines either side of the best line, as the file reads (grep -C); --whole: the chunk.
+    const withContext = onlyOneJson((await runCli(['search', 'retry', '--json', '-n', '20', '-C', '3'], { cwd: sub, env: cleanEnv() })).stdout).results;
+    const hit = withContext.find((r: any) => r.best_line !== null && r.best_line > 3);
+    const fileLines = (await readFile(path.join(repo, hit.path), 'utf8')).split('\n');
+    expect(hit.context.start_line).toBe(hit.best_line - 3);
+    expect(hit.context.end_line).toBe(Math.min(hit.best_line + 3, fileLines.length - (fileLines.at(-1) === '' ? 1 : 0)));
+    expect(hit.context.code).toBe(fileLines.slice(hit.best_line - 4, hit.context.end_line).join('\n'));
+    const humanContext = await runCli(['search', 'retry', '-n', '1', '-C', '4'], { cwd: sub, env: cleanEnv() });
+    const firstContext = onlyOneJson((await runCli(['search', 'retry', '--json', '-n', '1', '-C', '4'], { cwd: sub, env: cleanEnv() })).stdout).results[0].context;
+    expect(humanContext.stdout.trim().split('\n').filter((l) => / │ /.test(l)).length).toBe(firstContext.end_line - firstContext.start_line + 1);
+    expect(firstContext.end_line - firstContext.start_line).toBeGreaterThan(5); // more than the snippet's 6 lines
+    const whole = onlyOneJson((await runCli(['search', 'retry', '--json', '-n', '20', '--whole'], { cwd: sub, env: cleanEnv() })).stdout).results;
+    for (const r of whole) expect([r.context.start_line, r.context.end_line]).toEqual([r.start_line, r.end_line]);
+    const longest = whole.reduce((a: any, b: any) => (b.end_line - b.start_line > a.end_line - a.start_line ? b : a));
+    expect(longest.end_line - longest.start_line + 1).toBeGreaterThan(6); // more than a snippet shows
+    const wholeText = await runCli(['search', 'retry', '-n', '20', '--whole'], { cwd: sub, env: cleanEnv() });
+    const numbered = wholeText.stdout.split('\n').filter((l) => / │ /.test(l)).length;
+    expect(numbered).toBe(whole.reduce((n: number, r: any) => n + r.end_line - r.start_line + 1, 0));
+    expect((await runCli(['search', 'retry', '-C', '2', '--whole'], { cwd: sub, env: cleanEnv() })).code).toBe(2);
+    expect((await runCli(['search', 'retry', '-C', '-1'], { cwd: sub, env: cleanEnv() })).stderr).toMatch(/--context: expected a whole number ≥ 0/);
     const both = await runCli(['search', 'retry', '--jsonl', '--json'], { cwd: sub, env: cleanEnv() });
     expect(both.code).toBe(2);
     expect((await runCli(['search', 'retry', '--min-score', 'high'], { cwd: sub, env: cleanEnv() })).stderr).toMatch(/--min-score: expected a number/);

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { formatHits } from '../format.js';
-import { addCommonOptions, addStoreOptions, configFlags, parsePositiveInt, type OverrideOptions } from '../options.js';
+import { addCommonOptions, addStoreOptions, configFlags, parseNonNegativeInt, parsePositiveInt, type OverrideOptions } from '../options.js';
 import { enclosingIndexRoot, locateRepositoryRoot } from '../../session/locate.js';
 import { quotePath } from '../../quote-path.js';
 import { withSession } from '../runtime.js';
 import { UsageError } from '../../errors.js';
+import type { Session } from '../../session/session.js';
+import type { SearchHit } from '../../store/vector-store.js';
 
 interface SearchOptions extends OverrideOptions {
   path?: string;
@@ -18,6 +20,8 @@ interface SearchOptions extends OverrideOptions {
   perFile?: string;
   minScore?: string;
   jsonl?: boolean;
+  context?: string;
+  whole?: boolean;
 }
 
 export function searchCommand(setExit: (code: number) => void): Command {
@@ -33,7 +37,9 @@ export function searchCommand(setExit: (code: number) => void): Command {
     .option('-l, --files-with-matches', 'print only the paths of the files with results, one per line, best first')
     .option('--per-file <n>', 'at most n results from one file')
     .option('--min-score <score>', 'no results scored below this')
-    .option('--jsonl', 'one JSON object per result per line (the fields of --json results, with root), for streaming to another program');
+    .option('--jsonl', 'one JSON object per result per line (the fields of --json results, with root), for streaming to another program')
+    .option('-C, --context <n>', 'show n lines before and after each result\'s best line, read from the file as it is now (as grep -C); --json adds them as context')
+    .option('--whole', 'show each result\'s whole chunk (its function, class or block, as indexed) instead of a snippet; --json adds it as context');
   addStoreOptions(cmd);
   addCommonOptions(cmd);
   return cmd.action(async (words: string[], opts: SearchOptions) => {
@@ -42,6 +48,8 @@ export function searchCommand(setExit: (code: number) => void): Command {
     const minScore = opts.minScore === undefined ? undefined : Number(opts.minScore);
     if (minScore !== undefined && !Number.isFinite(minScore)) throw new UsageError(`--min-score: expected a number, got "${opts.minScore}"`);
     if (opts.jsonl && (opts.json || opts.filesWithMatches)) throw new UsageError('--jsonl: give one output form (--jsonl, --json or -l)');
+    const around = opts.context === undefined ? undefined : parseNonNegativeInt('--context', opts.context);
+    if (around !== undefined && opts.whole) throw new UsageError('--context and --whole: give one (n lines around the best line, or the whole chunk)');
     // Machine output: nothing but the lines on stdout, diagnostics on stderr.
     if (opts.jsonl) opts.json = true;
     setExit(
@@ -59,7 +67,10 @@ export function searchCommand(setExit: (code: number) => void): Command {
           perFile,
           minScore,
         });
-        const results = hits.map((h) => ({
+        // The lines to show instead of the snippet: the whole chunk as indexed, or n lines
+        // around the best line as the file is now (redacted and confined as read_code reads).
+        const shown = around === undefined && !opts.whole ? null : await Promise.all(hits.map((h) => contextOf(session, h, around)));
+        const results = hits.map((h, i) => ({
           path: h.path,
           start_line: h.startLine,
           end_line: h.endLine,
@@ -70,6 +81,7 @@ export function searchCommand(setExit: (code: number) => void): Command {
           best_line: h.bestLine,
           symbol: h.symbol,
           language: h.language,
+          ...(shown ? { context: { start_line: shown[i]!.startLine, end_line: shown[i]!.endLine, code: shown[i]!.code } } : {}),
         }));
         if (opts.jsonl) {
           for (const r of results) out.jsonLine({ root: session.root, ...r });
@@ -87,7 +99,8 @@ export function searchCommand(setExit: (code: number) => void): Command {
           results,
           search_mode: searchMode,
         });
-        out.print(formatHits(hits, out, { root: session.root, cwd: process.cwd(), query }));
+        const printed = shown ? hits.map((h, i) => ({ ...h, snippet: shown[i]!.code, snippetStartLine: shown[i]!.startLine })) : hits;
+        out.print(formatHits(printed, out, { root: session.root, cwd: process.cwd(), query, maxLines: shown ? Infinity : undefined }));
         // A nested index answers for its directory only: say which index this was.
         const enclosing = enclosingIndexRoot(session.root);
         if (enclosing) out.info(`searched the index of ${session.root}, inside ${enclosing} which has its own — cw search --path ${quotePath(enclosing)} searches that one`);
@@ -130,4 +143,21 @@ async function queryFromStdin(): Promise<string> {
     parts.push(part);
   }
   return Buffer.concat(parts).toString('utf8');
+}
+
+/**
+ * The lines shown for one hit with --whole (its chunk, as stored: no file read) or -C n (the
+ * best line, or the snippet's first, ± n, through Session.readCode: the file as it is now, by the
+ * indexer's rules). A file that cannot be read any more (deleted since) falls back to the chunk.
+ */
+async function contextOf(session: Session, hit: SearchHit, around: number | undefined): Promise<{ startLine: number; endLine: number; code: string }> {
+  const chunk = { startLine: hit.startLine, endLine: hit.endLine, code: hit.content };
+  if (around === undefined) return chunk;
+  const center = hit.bestLine ?? hit.snippetStartLine;
+  try {
+    const read = await session.readCode({ path: hit.path, startLine: Math.max(1, center - around), endLine: center + around });
+    return { startLine: read.startLine, endLine: read.endLine, code: read.code };
+  } catch {
+    return chunk;
+  }
 }
