@@ -12,10 +12,25 @@ import { statusCommand } from './commands/status-command.js';
 import { watchCommand } from './commands/watch-command.js';
 import { mcpCommand } from './commands/mcp-command.js';
 import { publishCommand } from './commands/publish-command.js';
+import { initCommand } from './commands/init-command.js';
 import { version } from '../version.js';
 
 // For bin/cw.js, which reports a failure of main() itself: one module to load, not two.
 export { redact };
+
+/** `cw --help` shows where to start, as git's and ripgrep's help do. */
+const EXAMPLES_HELP = `
+Examples:
+  cw init                                  write a commented codeweaver.config.yaml to start from
+  cw index                                 index the repository around you (offline, lexical: no key)
+  cw search "retry with backoff"           search it; -l for file names, --json for scripts
+  gh issue view 12 | cw search -           search with a whole issue's text
+  cw index --provider voyage --full        rebuild for search by meaning (VOYAGE_API_KEY)
+  cw status                                what is indexed, and what changed since
+  cw watch                                 keep the index fresh while you work
+  cw mcp install --client claude-code      let an agent search it over MCP
+
+Start with: cw index && cw search "<what you look for>"`;
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -63,9 +78,10 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .description('codeweaver: turn a code repository into a searchable vector index')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run cw --help for usage)')
+    .addHelpText('after', EXAMPLES_HELP)
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
-  for (const cmd of [indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), watchCommand(setExit), mcpCommand(setExit), publishCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
+  for (const cmd of [initCommand(setExit), indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), watchCommand(setExit), mcpCommand(setExit), publishCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
     cmd.version(version(), '-V, --version').addHelpText('after', EXIT_CODES_HELP).exitOverride();
     program.addCommand(cmd);
   }

@@ -18,8 +18,11 @@ describe('cw: commands, help and exit codes', () => {
   it('--help lists the commands and documents the exit codes; --version prints the version', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const cmd of ['index', 'search', 'status', 'config']) expect(help.stdout).toContain(cmd);
+    for (const cmd of ['init', 'index', 'search', 'status', 'config']) expect(help.stdout).toContain(cmd);
     expect(help.stdout).toMatch(/130\s+interrupted/);
+    // Where to start: examples and a next step, as git's and ripgrep's help give.
+    expect(help.stdout).toMatch(/Examples:\n\s+cw init /);
+    expect(help.stdout).toMatch(/Start with: cw index && cw search/);
     const indexHelp = await runCli(['index', '--help']);
     expect(indexHelp.code).toBe(0);
     for (const flag of ['--provider', '--model', '--base-url', '--store', '--qdrant-url', '--collection', '--concurrency', '--full', '--dry-run', '--config', '--json', '--quiet', '--verbose']) {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
+import { ensureSchemaFile, SCHEMA_FILE } from '../../config/schema-file.js';
 import { RunFilter } from '../../discovery/run-filter.js';
 import { UsageError } from '../../errors.js';
 import { enclosingIndexRoot, hasOwnIndex } from '../../session/locate.js';
@@ -39,7 +42,7 @@ export function indexCommand(setExit: (code: number) => void): Command {
   return cmd.action(async (rootArg: string | undefined, opts: IndexOptions) => setExit(await withSession(rootArg, opts, configFlags(opts), (rt) => runIndex(rt, opts))));
 }
 
-async function runIndex({ out, session, graceMs, knobs, onRetry, root }: Runtime, opts: IndexOptions): Promise<number> {
+async function runIndex({ out, session, graceMs, knobs, onRetry, root, loaded }: Runtime, opts: IndexOptions): Promise<number> {
   refuseBroadRoot('index', root); // never all of / or $HOME by accident
   // A first index inside an indexed repository is a `cw index .` typed in a subdirectory far
   // more often than a wish for a second index, which every command below it would then use.
@@ -89,6 +92,7 @@ async function runIndex({ out, session, graceMs, knobs, onRetry, root }: Runtime
       onFileFailed: (path, error) => out.warn(`${quotePath(path)}: ${error}`),
     });
     out.stopProgress();
+    if (!dryRun) refreshSchemaFile(loaded.filepath);
     out.result(summary);
     if (!out.quiet && !out.json) out.print(formatSummary(summary, out));
     if (summary.interrupted) return ExitCode.Interrupted;
@@ -108,5 +112,19 @@ async function runIndex({ out, session, graceMs, knobs, onRetry, root }: Runtime
     return ExitCode.Interrupted;
   } finally {
     shutdown.dispose();
+  }
+}
+
+/**
+ * A configuration that names the schema cw writes (cw init's) gets it back in step with this
+ * version: written where it is missing (a fresh clone) or differs (cw was upgraded). Best effort:
+ * an editor's convenience never fails a run.
+ */
+function refreshSchemaFile(configFile: string | null): void {
+  if (!configFile) return;
+  try {
+    if (readFileSync(configFile, 'utf8').includes(SCHEMA_FILE)) ensureSchemaFile(path.dirname(configFile));
+  } catch {
+    // unreadable or unwritable: the next run tries again
   }
 }
