@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(import.meta.dirname, '..', 'src');
-const RANK: Record<string, number> = { base: 0, config: 1, http: 2, discovery: 2, chunking: 2, store: 3, embedding: 3, pipeline: 4, session: 5, watch: 6, mcp: 6, cli: 7 };
+const RANK: Record<string, number> = { base: 0, config: 1, http: 2, discovery: 2, chunking: 2, store: 3, embedding: 3, rerank: 3, pipeline: 4, session: 5, watch: 6, mcp: 6, cli: 7 };
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));

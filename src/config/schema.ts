@@ -30,8 +30,8 @@ export const EMBEDDING_PROVIDERS = [
 ] as const;
 export type EmbeddingProviderName = (typeof EMBEDDING_PROVIDERS)[number];
 
-/** Names of the pooled HTTP clients: every remote embedding provider, and the Qdrant store. */
-export const HTTP_CLIENT_NAMES = [...EMBEDDING_PROVIDERS.filter((p) => p !== 'local'), 'qdrant'] as const;
+/** Names of the pooled HTTP clients: every remote embedding provider, the jina reranker, and the Qdrant store. */
+export const HTTP_CLIENT_NAMES = [...EMBEDDING_PROVIDERS.filter((p) => p !== 'local'), 'jina', 'qdrant'] as const;
 
 export { STORE_KINDS, type StoreKind } from './store-kinds.js';
 
@@ -217,6 +217,40 @@ const prior = (kind: PathPriorKind, what: string) =>
     .default(DEFAULT_PATH_PRIORS[kind])
     .meta({ description: `Score multiplier for hits in ${what}, for a question about code (not applied when the query asks for tests or docs). 1 ranks them like code.` });
 
+/** Rerank APIs: Voyage's and Cohere's own, and the Jina-style /v1/rerank that vLLM, Infinity and TEI servers speak. */
+export const RERANK_PROVIDERS = ['voyage', 'cohere', 'jina'] as const;
+export type RerankProviderName = (typeof RERANK_PROVIDERS)[number];
+
+/**
+ * 50 candidates by default: wide enough that the right file, which a first stage places in its
+ * top 50 for most queries where it is not first (bench/README: top-10 82–85%, and deeper ranks
+ * rarely add it), gets its chance, while one request stays small (50 chunks of ~512 tokens, about
+ * 25 k tokens: inside every rerank API's per-request limit, and a fraction of a cent).
+ */
+export const DEFAULT_RERANK_CANDIDATES = 50;
+
+export const RerankConfigSchema = z.strictObject({
+  provider: z
+    .enum(RERANK_PROVIDERS)
+    .optional()
+    .meta({ description: 'Reranker that reorders the best first-stage hits: voyage, cohere, or jina (any server speaking the Jina-style /v1/rerank API: vLLM, Infinity, text-embeddings-inference). Off when unset.' }),
+  model: z.string().min(1).optional().meta({ description: 'Rerank model; default rerank-2.5 (voyage), rerank-v3.5 (cohere), jina-reranker-v2-base-multilingual (jina).' }),
+  base_url: fetchableUrl().optional().meta({ description: "Rerank API base URL; defaults to the provider's public endpoint." }),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+    .optional()
+    .meta({ description: "Environment variable holding the key; defaults to the provider's usual one (VOYAGE_API_KEY, CO_API_KEY, JINA_API_KEY). A self-hosted jina server may need none." }),
+  candidates: z
+    .number()
+    .int()
+    .min(2)
+    .max(1000)
+    .default(DEFAULT_RERANK_CANDIDATES)
+    .meta({ description: 'How many first-stage hits are reranked per search (more: better odds for a hit ranked low, more tokens per search).' }),
+});
+export type RerankConfig = z.infer<typeof RerankConfigSchema>;
+
 export const SearchConfigSchema = z.strictObject({
   path_priors: z
     .strictObject({
@@ -228,6 +262,7 @@ export const SearchConfigSchema = z.strictObject({
     })
     .prefault({})
     .meta({ description: 'How search ranks hits by where they live: each a multiplier of the score.' }),
+  rerank: RerankConfigSchema.prefault({}),
 });
 export type SearchConfig = z.infer<typeof SearchConfigSchema>;
 

@@ -75,7 +75,8 @@ export class RemoteEmbedder implements Embedder {
   readonly #o: RemoteEmbedderOptions;
   readonly #policy: RetryPolicy;
   readonly #concurrency: AdaptiveConcurrency;
-  readonly #cooldown = new RateLimitCooldown();
+  /** The provider's 429 cool-down, shared by every caller of its pooled client (a reranker too). */
+  readonly #cooldown: RateLimitCooldown;
   /** Requests and tokens per minute: every attempt takes its share first (see rate-budget.ts). */
   readonly #budget: RateBudget;
   /** Aborted with the AuthError on the first 401/403: every other batch stops with it. */
@@ -96,6 +97,7 @@ export class RemoteEmbedder implements Embedder {
     this.#policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.#concurrency = new AdaptiveConcurrency({ max: options.concurrency });
     this.#budget = new RateBudget(options.rateLimits);
+    this.#cooldown = options.client.cooldown ?? new RateLimitCooldown();
     this.#latency = new LatencyReservoir(1024, options.random);
   }
 

@@ -3,6 +3,7 @@ import type { HttpPoolSettings } from '../config/schema.js';
 import type { ExtraCa } from './agent-options.js';
 import { toHttpError } from './errors.js';
 import { PooledAgent } from './pooled-agent.js';
+import { RateLimitCooldown } from './rate-limit.js';
 import { StatsRecorder } from './stats.js';
 import type { HttpClient, PooledFetch, PooledRequest } from './types.js';
 
@@ -38,7 +39,7 @@ export function createHttpClient(name: string, settings: HttpPoolSettings, ca: E
       throw toHttpError(err, name);
     }
   };
-  return { name, settings: frozen, dispatcher, fetch, request, stats: () => stats.snapshot() };
+  return { name, cooldown: new RateLimitCooldown(), settings: frozen, dispatcher, fetch, request, stats: () => stats.snapshot() };
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

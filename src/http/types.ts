@@ -1,5 +1,6 @@
 import type { Agent, Dispatcher, fetch as undiciFetch } from 'undici';
 import type { HttpPoolSettings } from '../config/schema.js';
+import type { RateLimitCooldown } from './rate-limit.js';
 
 /** Per-client figures, shown in `--json` run summaries under `http.<client name>`. */
 export interface HttpClientStats {
@@ -49,6 +50,11 @@ export interface PooledRequest {
 /** A named, pooled HTTP client: one undici Agent and a `fetch` bound to it. */
 export interface HttpClient {
   readonly name: string;
+  /**
+   * The provider's 429 cool-down, one per named client: a rate limit is the account's, so the
+   * embedding and rerank calls of one provider (both through this client) pause together.
+   */
+  readonly cooldown: RateLimitCooldown;
   readonly settings: Readonly<HttpPoolSettings>;
   /** The Agent every request of this client goes through. */
   readonly dispatcher: Agent;

@@ -6,7 +6,7 @@
  * characters a token for code): a page never goes over it, and says where the next one starts.
  */
 import { estimateTokens } from '../chunking/tokens.js';
-import { RANKING_DEPTH, type SearchPage } from '../session/search.js';
+import { RANKING_DEPTH, type RerankReport, type SearchPage } from '../session/search.js';
 import type { SearchHit } from '../store/vector-store.js';
 
 export type HitFormat = 'full' | 'compact';
@@ -28,6 +28,8 @@ export interface PageHit {
   symbol: string | null;
   language: string;
   score: number;
+  /** The reranker's score, when this search was reranked and the hit was among its candidates. */
+  rerank_score?: number;
   /** The chunk's code (full form); cut at a line end when the budget ends inside it. */
   code?: string;
   /** The code was cut to the budget: end_line is then the last line shown. */
@@ -46,6 +48,10 @@ export type PageDocument = {
   complete: boolean;
   /** Where the next page starts, or null when this one reaches the end of the ranking. */
   next_offset: number | null;
+  /** Whether a reranker reordered the best hits (false also when none is configured). */
+  reranked: boolean;
+  /** The reranker's report (provider, model, candidates, latency, why not reranked); null when none is configured. */
+  rerank: RerankReport | null;
   results: PageHit[];
 };
 
@@ -65,6 +71,8 @@ export function pageAnswer(root: string, page: SearchPage, request: PageRequest)
       total: page.total,
       complete: page.complete,
       next_offset: end < page.total || (!page.complete && end < RANKING_DEPTH) ? end : null,
+      reranked: page.rerank?.reranked ?? false,
+      rerank: page.rerank,
       results,
     };
     return { structured, text: textOf(structured) };
@@ -103,7 +111,17 @@ function toPageHit(h: SearchHit, format: HitFormat): PageHit {
   const lines = h.content.split('\n');
   const best = h.bestLine ?? h.startLine;
   const line = (lines[best - h.startLine] ?? lines[0] ?? '').trim().slice(0, MAX_LINE);
-  const base = { path: h.path, start_line: h.startLine, end_line: h.endLine, best_line: best, line, symbol: h.symbol, language: h.language, score: h.score };
+  const base = {
+    path: h.path,
+    start_line: h.startLine,
+    end_line: h.endLine,
+    best_line: best,
+    line,
+    symbol: h.symbol,
+    language: h.language,
+    score: h.score,
+    ...(h.rerankScore === undefined ? {} : { rerank_score: h.rerankScore }),
+  };
   return format === 'full' ? { ...base, code: h.content } : base;
 }
 
@@ -125,5 +143,7 @@ function textOf(doc: PageDocument): string {
     if (r.code === undefined) return `${where}  ${r.line}`;
     return `${r.path}:${r.start_line}-${r.end_line}${r.symbol ? ` ${r.symbol}` : ''} (${r.score.toFixed(3)})${r.truncated ? ' [cut to max_tokens]' : ''}\n${r.code}`;
   });
-  return hits.join(doc.format === 'full' ? '\n\n' : '\n') + more;
+  // The agent reading the text learns of the reranking as the structured result tells it.
+  const rerank = doc.rerank ? (doc.rerank.reranked ? `\n\nReranked by ${doc.rerank.provider}/${doc.rerank.model}.` : `\n\nNot reranked (first-stage order): ${doc.rerank.error}`) : '';
+  return hits.join(doc.format === 'full' ? '\n\n' : '\n') + more + rerank;
 }

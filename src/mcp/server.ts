@@ -88,6 +88,7 @@ const HIT = z.object({
   symbol: z.string().nullable().describe('The enclosing definition (function, class, method), when known.'),
   language: z.string(),
   score: z.number(),
+  rerank_score: z.number().optional().describe("The reranker's score (when reranked and among its candidates); the order follows it."),
   code: z.string().optional().describe("The chunk's code, lines start_line..end_line (full form only)."),
   truncated: z.boolean().optional().describe('The code was cut to max_tokens: end_line is the last line shown.'),
 });
@@ -100,6 +101,18 @@ const SEARCH_OUTPUT = {
   total: z.number().int().describe(`Hits ranked so far (at most ${RANKING_DEPTH}).`),
   complete: z.boolean().describe('Whether total is all there is; false: a later page ranks deeper.'),
   next_offset: z.number().int().nullable().describe('The offset of the next page, or null at the end of the ranking.'),
+  reranked: z.boolean().describe('Whether a reranker (search.rerank) reordered the best hits; false when none is configured or it failed (rerank.error says why; the first-stage order stands).'),
+  rerank: z
+    .object({
+      reranked: z.boolean(),
+      provider: z.string(),
+      model: z.string(),
+      candidates: z.number().int(),
+      latency_ms: z.number().nullable(),
+      tokens: z.number().nullable(),
+      error: z.string().nullable(),
+    })
+    .nullable(),
   results: z.array(HIT),
 };
 

@@ -7,7 +7,6 @@
  * One query embedder per model for the session's life: a long-lived server (`cw mcp`) keeps its
  * connections, its 429 cool-down and its rate budget from one query to the next.
  */
-import { estimateTokens } from '../chunking/tokens.js';
 import type { LoadedConfig } from '../config/load.js';
 import { languageFilter } from '../discovery/language.js';
 import { filterPath } from '../discovery/repo-path.js';
@@ -22,6 +21,10 @@ import { boostNamedFiles } from '../store/ranking/named-files.js';
 import { applyPathPriors } from '../store/ranking/priors.js';
 import { searchModeOf, type IndexMeta, type SearchHit, type SearchMode, type VectorStore } from '../store/vector-store.js';
 import { queryEmbedderConfig } from './build-info.js';
+import { queryWithin } from './query-cut.js';
+import { RerankStage, type RerankReport } from './rerank-stage.js';
+
+export type { RerankReport } from './rerank-stage.js';
 
 /** Candidates fetched per wanted hit when filters may drop some; widened until enough pass. */
 const FILTER_WIDENING = [4, 16, 64];
@@ -42,11 +45,18 @@ export interface SearchRequest {
   perFile?: number;
   /** No result scored below this (scores as the results show them). */
   minScore?: number;
+  /**
+   * Rerank the best first-stage hits: undefined = when search.rerank is configured; true = the
+   * user asked (no reranker configured, or a refused key, is then an error); false = never.
+   */
+  rerank?: boolean;
 }
 
 export interface SearchResult {
   hits: SearchHit[];
   searchMode: SearchMode;
+  /** Null when no reranker was to be used; else whether it reordered the hits, and if not why. */
+  rerank: RerankReport | null;
 }
 
 /**
@@ -103,10 +113,14 @@ export interface SearchServiceDeps {
 export class SearchService {
   /** The query embedder of each model met (usually one), by its settings. */
   private readonly embedders = new Map<string, Promise<Embedder>>();
+  /** The reranker, kept for the session's life (its client, cool-down and budget persist). */
+  private readonly reranking: RerankStage;
   /** Rankings made for paging, by query and filters (oldest first). */
   private readonly rankings = new Map<string, { at: number; ranking: Promise<Ranking> }>();
 
-  constructor(private readonly deps: SearchServiceDeps) {}
+  constructor(private readonly deps: SearchServiceDeps) {
+    this.reranking = new RerankStage({ config: () => deps.loaded().config, env: deps.env, pool: deps.pool });
+  }
 
   async search(request: SearchRequest): Promise<SearchResult> {
     const query = request.query.trim();
@@ -116,24 +130,33 @@ export class SearchService {
     const store = await this.deps.reader();
     const meta = await store.openReadOnly();
     if (!meta) throw new UsageError(`no index at ${store.location} — run \`cw index\` first`);
+    // A reranker that is asked for but cannot be made (not configured, no key) is an error
+    // before anything else is done; one merely configured that cannot is reported in the result.
+    const reranker = await this.reranking.prepare(request.rerank);
     const vector = meta.dimensions === null ? null : await this.embedQuery(meta, query);
     const base = { text: query, vector, pathPrefix: under || undefined };
     const globs = request.include?.length || request.exclude?.length ? new RunFilter(request.include ?? [], request.exclude ?? []) : null;
-    // Named files and path priors scale scores; diversity then decays each file's repeats.
-    const ranked = (hits: SearchHit[]) =>
-      capped(diversifyByFile(applyPathPriors(boostNamedFiles(hits, query), query, this.deps.loaded().config.search.path_priors)), request).slice(0, request.limit);
-    const searchMode = searchModeOf(meta.dimensions);
-    if (languages.size === 0 && !globs) return { hits: ranked(await store.search({ ...base, limit: request.limit * PRIOR_CANDIDATES })), searchMode };
-    // Filters apply to the ranked candidates; fetch more until enough pass (or none are left).
+    // The first stage ranks at least as many hits as the reranker reads.
+    const wanted = Math.max(request.limit, reranker.candidates);
+    // Named files and path priors scale scores; diversity then decays each file's repeats; the
+    // reranker reorders the best of that; the caps and the limit come last.
+    const ranked = async (hits: SearchHit[]) => {
+      const firstStage = diversifyByFile(applyPathPriors(boostNamedFiles(hits, query), query, this.deps.loaded().config.search.path_priors));
+      const { hits: ordered, report } = await reranker.apply(query, firstStage, request.rerank === true);
+      return { hits: capped(ordered, request).slice(0, request.limit), searchMode: searchModeOf(meta.dimensions), rerank: report };
+    };
+    if (languages.size === 0 && !globs) return ranked(await store.search({ ...base, limit: wanted * PRIOR_CANDIDATES }));
+    // Filters apply to the ranked candidates; fetch more until enough pass (or none are left):
+    // what the user filtered out never reaches the reranker.
     const keep = (h: SearchHit) => (languages.size === 0 || languages.has(h.language)) && (!globs || globs.covers(h.path));
     let kept: SearchHit[] = [];
     for (const factor of FILTER_WIDENING) {
-      const limit = request.limit * factor;
+      const limit = wanted * factor;
       const hits = await store.search({ ...base, limit });
       kept = hits.filter(keep);
-      if (kept.length >= request.limit * PRIOR_CANDIDATES || hits.length < limit) break;
+      if (kept.length >= wanted * PRIOR_CANDIDATES || hits.length < limit) break;
     }
-    return { hits: ranked(kept), searchMode };
+    return ranked(kept);
   }
 
   /** `limit` hits from `offset` of the query's ranking (see SearchPage). */
@@ -150,8 +173,8 @@ export class SearchService {
     this.rankings.delete(key);
     this.rankings.set(key, entry);
     if (this.rankings.size > KEPT_RANKINGS) this.rankings.delete(this.rankings.keys().next().value!);
-    const { hits, searchMode, complete } = await ranking;
-    return { hits: hits.slice(offset, end), searchMode, offset, total: hits.length, complete };
+    const { hits, searchMode, complete, rerank } = await ranking;
+    return { hits: hits.slice(offset, end), searchMode, rerank, offset, total: hits.length, complete };
   }
 
   /** A ranking that reaches `end` (or all there is): `have` when it does, else made deeper with `have`'s first `offset` hits kept in place. */
@@ -163,7 +186,7 @@ export class SearchService {
     const shown = have ? have.hits.slice(0, offset) : [];
     const keys = new Set(shown.map(hitKey));
     const hits = [...shown, ...made.hits.filter((h) => !keys.has(hitKey(h)))].slice(0, RANKING_DEPTH);
-    return { hits, searchMode: made.searchMode, complete: depth >= RANKING_DEPTH || made.hits.length < depth };
+    return { hits, searchMode: made.searchMode, rerank: made.rerank, complete: depth >= RANKING_DEPTH || made.hits.length < depth };
   }
 
   /** The index changed: rankings kept for paging are made again. */
@@ -171,8 +194,9 @@ export class SearchService {
     this.rankings.clear();
   }
 
-  /** Closes the query embedders. */
+  /** Closes the query embedders and the reranker. */
   async close(): Promise<void> {
+    await this.reranking.close();
     const embedders = [...this.embedders.values()];
     this.embedders.clear();
     for (const embedder of embedders) await (await embedder.catch(() => null))?.close();
@@ -196,31 +220,4 @@ export class SearchService {
   }
 }
 
-/**
- * The part of a query a model can embed: all of it when it fits, else whole lines from the top
- * while they fit (a pasted issue's title and description come first; its lexical search still
- * reads every word), else the start of its one long line. Without this, a whole issue sent as a
- * query fails on a model with a small input (512 tokens for many).
- */
-export function queryWithin(text: string, maxTokens: number): string {
-  if (estimateTokens(text) <= maxTokens) return text;
-  const lines = text.split('\n');
-  let used = 0;
-  let end = 0;
-  // The estimate is additive over lines: a line costs its own tokens plus one for its newline.
-  for (; end < lines.length; end++) {
-    const cost = estimateTokens(lines[end]!) + (end > 0 ? 1 : 0);
-    if (used + cost > maxTokens) break;
-    used += cost;
-  }
-  if (end > 0) return lines.slice(0, end).join('\n');
-  const first = lines[0]!;
-  let lo = 0;
-  let hi = first.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (estimateTokens(first.slice(0, mid)) <= maxTokens) lo = mid;
-    else hi = mid - 1;
-  }
-  return first.slice(0, lo);
-}
+export { queryWithin } from './query-cut.js';

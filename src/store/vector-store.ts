@@ -77,6 +77,8 @@ export interface SearchHit {
   bestLine: number | null;
   symbol: string | null;
   language: string;
+  /** The reranker's score, when the search was reranked and this hit was among the candidates. */
+  rerankScore?: number;
 }
 
 /**

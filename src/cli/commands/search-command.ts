@@ -22,6 +22,7 @@ interface SearchOptions extends OverrideOptions {
   jsonl?: boolean;
   context?: string;
   whole?: boolean;
+  rerank?: boolean;
 }
 
 export function searchCommand(setExit: (code: number) => void): Command {
@@ -39,6 +40,8 @@ export function searchCommand(setExit: (code: number) => void): Command {
     .option('--min-score <score>', 'no results scored below this')
     .option('--jsonl', 'one JSON object per result per line (the fields of --json results, with root), for streaming to another program')
     .option('-C, --context <n>', 'show n lines before and after each result\'s best line, read from the file as it is now (as grep -C); --json adds them as context')
+    .option('--rerank', 'rerank the best first-stage results with search.rerank\'s reranker (the default when one is configured); an error when none is, or its key is refused')
+    .option('--no-rerank', 'first-stage order only, even when a reranker is configured')
     .option('--whole', 'show each result\'s whole chunk (its function, class or block, as indexed) instead of a snippet; --json adds it as context');
   addStoreOptions(cmd);
   addCommonOptions(cmd);
@@ -57,7 +60,7 @@ export function searchCommand(setExit: (code: number) => void): Command {
       await withSession(locateRepositoryRoot(opts.path ?? '.'), opts, configFlags(opts), async ({ out, session }) => {
         // An unquoted multi-word query is one query; `-` alone is the text on standard input.
         const query = words.length === 1 && words[0] === '-' ? await queryFromStdin() : words.join(' ');
-        const { hits, searchMode } = await session.search({
+        const { hits, searchMode, rerank } = await session.search({
           query,
           limit,
           under: opts.under === undefined ? undefined : underFromCwd(session.root, opts.under),
@@ -66,7 +69,11 @@ export function searchCommand(setExit: (code: number) => void): Command {
           exclude: opts.exclude,
           perFile,
           minScore,
+          rerank: opts.rerank,
         });
+        // A reranker that could not reorder never fails the search: one line says why.
+        if (rerank && !rerank.reranked) out.warn(`results in first-stage order: ${rerank.error}`);
+        if (rerank?.reranked) out.debug(`reranked ${rerank.candidates} candidates with ${rerank.provider}/${rerank.model} in ${rerank.latency_ms} ms${rerank.tokens === null ? '' : ` (${rerank.tokens} tokens)`}`);
         // The lines to show instead of the snippet: the whole chunk as indexed, or n lines
         // around the best line as the file is now (redacted and confined as read_code reads).
         const shown = around === undefined && !opts.whole ? null : await Promise.all(hits.map((h) => contextOf(session, h, around)));
@@ -81,6 +88,8 @@ export function searchCommand(setExit: (code: number) => void): Command {
           best_line: h.bestLine,
           symbol: h.symbol,
           language: h.language,
+          // The reranker's score beside the first-stage one (null: not reranked, or past the candidates).
+          ...(rerank ? { rerank_score: h.rerankScore ?? null } : {}),
           ...(shown ? { context: { start_line: shown[i]!.startLine, end_line: shown[i]!.endLine, code: shown[i]!.code } } : {}),
         }));
         if (opts.jsonl) {
@@ -98,6 +107,8 @@ export function searchCommand(setExit: (code: number) => void): Command {
           root: session.root,
           results,
           search_mode: searchMode,
+          reranked: rerank?.reranked ?? false,
+          rerank,
         });
         const printed = shown ? hits.map((h, i) => ({ ...h, snippet: shown[i]!.code, snippetStartLine: shown[i]!.startLine })) : hits;
         out.print(formatHits(printed, out, { root: session.root, cwd: process.cwd(), query, maxLines: shown ? Infinity : undefined }));
