@@ -1,7 +1,7 @@
 /**
  * The layers README's "How it is built" names, held: nothing in src/ imports a layer above its
  * own (type-only imports included), and no module imports itself through others.
- *   base (errors, ids, redact, …) → config → http, discovery, chunking → store, embedding
+ *   base (errors, ids, redact, …) → config → http, discovery, chunking → store, embedding, rerank
  *   → pipeline → session → watch, mcp → cli
  */
 import { readdirSync, readFileSync } from 'node:fs';

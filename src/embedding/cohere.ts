@@ -3,9 +3,9 @@ import type { HttpClient } from '../http/types.js';
 import type { InputType } from './embedder.js';
 import { MalformedResponseError, VectorCountMismatchError } from './errors.js';
 import { PackedVectors } from './packed.js';
-import { callThroughSdk } from './exchange.js';
+import { callThroughSdk } from '../http/exchange.js';
 import type { WireFormat, WireResult } from './remote-embedder.js';
-import { sdkTimeoutSeconds } from './sdk-timeout.js';
+import { sdkTimeoutSeconds } from '../http/sdk-timeout.js';
 import { toVector } from './vectors.js';
 
 type CohereDtype = 'float' | 'int8' | 'uint8' | 'binary' | 'ubinary';

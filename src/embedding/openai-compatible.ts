@@ -1,7 +1,7 @@
 import type { PooledRequest } from '../http/types.js';
 import type { InputType } from './embedder.js';
 import { MalformedResponseError } from './errors.js';
-import { isSuccess, parseJson, requestExchange, statusError } from './exchange.js';
+import { isSuccess, parseJson, requestExchange, statusError } from '../http/exchange.js';
 import { PackedVectors } from './packed.js';
 import type { OpenAIDialect } from './providers.js';
 import type { WireFormat, WireResult } from './remote-embedder.js';

@@ -3,9 +3,9 @@ import type { HttpClient } from '../http/types.js';
 import type { InputType } from './embedder.js';
 import { MalformedResponseError } from './errors.js';
 import { PackedVectors } from './packed.js';
-import { callThroughSdk } from './exchange.js';
+import { callThroughSdk } from '../http/exchange.js';
 import type { WireResult, WireFormat } from './remote-embedder.js';
-import { sdkTimeoutSeconds } from './sdk-timeout.js';
+import { sdkTimeoutSeconds } from '../http/sdk-timeout.js';
 import { orderByIndex } from './vectors.js';
 
 export interface VoyageWireOptions {

@@ -1,6 +1,6 @@
 import { CohereClientV2 } from 'cohere-ai';
-import { callThroughSdk } from '../embedding/exchange.js';
-import { sdkTimeoutSeconds } from '../embedding/sdk-timeout.js';
+import { callThroughSdk } from '../http/exchange.js';
+import { sdkTimeoutSeconds } from '../http/sdk-timeout.js';
 import type { HttpClient } from '../http/types.js';
 import type { RerankWire, RerankWireResult } from './reranker.js';
 import { scoresByIndex } from './scores.js';

@@ -1,4 +1,4 @@
-import { isSuccess, parseJson, requestExchange, statusError } from '../embedding/exchange.js';
+import { isSuccess, parseJson, requestExchange, statusError } from '../http/exchange.js';
 import type { HttpClient } from '../http/types.js';
 import { MalformedRerankError, type RerankWire, type RerankWireResult } from './reranker.js';
 import { scoresByIndex } from './scores.js';

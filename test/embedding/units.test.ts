@@ -4,7 +4,7 @@ import { isBatchTooLarge } from '../../src/embedding/batch-too-large.js';
 import { acceptsDimensions, lookupModel } from '../../src/embedding/catalogue.js';
 import { LatencyReservoir } from '../../src/embedding/latency.js';
 import { PROVIDERS } from '../../src/embedding/providers.js';
-import { sdkTimeoutSeconds } from '../../src/embedding/sdk-timeout.js';
+import { sdkTimeoutSeconds } from '../../src/http/sdk-timeout.js';
 import { orderByIndex } from '../../src/embedding/vectors.js';
 import { VectorCountMismatchError, MalformedResponseError } from '../../src/embedding/errors.js';
 import { HttpStatusError } from '../../src/http/retry.js';

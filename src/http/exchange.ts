@@ -1,6 +1,6 @@
 import { Response, type Headers } from 'undici';
-import { HttpStatusError, parseRetryAfter } from '../http/retry.js';
-import type { PooledFetch, PooledRequest } from '../http/types.js';
+import { HttpStatusError, parseRetryAfter } from './retry.js';
+import type { PooledFetch, PooledRequest } from './types.js';
 
 /** One complete HTTP exchange: the response body is read in full before we look at it. */
 export interface Exchange {
