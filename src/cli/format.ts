@@ -159,6 +159,7 @@ export function formatStatus(doc: Record<string, unknown>, now: Date = new Date(
     ...(doc.languages && Object.keys(doc.languages).length > 0 ? [`  languages: ${languageLine(doc.languages as Record<string, number>)}`] : []),
     `  created ${whenText(doc.created_at as string | null, now) ?? 'unknown'}, last indexed ${whenText(doc.last_indexed_at as string | null, now) ?? 'never'}`,
     ...worktreeLines(doc.worktree as Worktree | undefined, (doc.changes as PendingChanges | null | undefined) ?? null),
+    ...(doc.rerank ? [`  rerank: ${(doc.rerank as { provider: string }).provider}/${(doc.rerank as { model: string }).model}, the best ${(doc.rerank as { candidates: number }).candidates} first-stage hits of each search`] : []),
     ...migrationLines(doc.migrations as MigrationEntry[] | undefined),
     ...(doc.shards ? shardLines('shards', doc.shards as ShardSet) : []),
     ...((doc.pending_builds as Array<ShardSet & { build: string }> | undefined) ?? []).flatMap((b) => shardLines(`build ${b.build} (not live)`, b)),

@@ -4,6 +4,7 @@ import { readEnvKnobs, type EnvKnobs } from '../config/env.js';
 import { loadConfig, type ConfigFlags, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { PROVIDERS } from '../embedding/providers.js';
+import { RERANK_KEY_ENV } from '../rerank/create.js';
 import { UsageError } from '../errors.js';
 import { addSecret, addSecretsFromEnv } from '../redact.js';
 import { isUnmarkedBroadRoot, locateRepositoryRoot } from '../session/locate.js';
@@ -84,9 +85,14 @@ export async function createRuntime(out: Output, rootArg: string | undefined, op
 /** Keys named by the configuration, and passwords inside configured URLs, are never printed. */
 function registerSecrets(config: Config, env: NodeJS.ProcessEnv): void {
   const { provider, api_key_env } = config.embedding;
-  const names = [config.store.api_key_env, ...(api_key_env ? [api_key_env] : provider !== 'local' ? PROVIDERS[provider].keyEnv : [])];
+  const rerank = config.search.rerank;
+  const names = [
+    config.store.api_key_env,
+    ...(api_key_env ? [api_key_env] : provider !== 'local' ? PROVIDERS[provider].keyEnv : []),
+    ...(rerank.api_key_env ? [rerank.api_key_env] : rerank.provider ? RERANK_KEY_ENV[rerank.provider] : []),
+  ];
   addSecretsFromEnv(env, names);
-  for (const url of [config.embedding.base_url, config.store.url, env.QDRANT_URL]) {
+  for (const url of [config.embedding.base_url, config.store.url, rerank.base_url, env.QDRANT_URL]) {
     if (!url) continue;
     try {
       const u = new URL(url);

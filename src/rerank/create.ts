@@ -33,6 +33,18 @@ const PROFILES: Readonly<Record<RerankProviderName, RerankProfile>> = {
  */
 export const RERANK_RETRY_POLICY: Readonly<RetryPolicy> = { maxAttempts: 3, maxTotalWaitMs: 4_000, baseDelayMs: 250, maxDelayMs: 2_000 };
 
+/** The variables each rerank API's key is read from by default (cw config shows whether they are set). */
+export const RERANK_KEY_ENV: Readonly<Record<RerankProviderName, readonly string[]>> = {
+  voyage: PROFILES.voyage.keyEnv,
+  cohere: PROFILES.cohere.keyEnv,
+  jina: PROFILES.jina.keyEnv,
+};
+
+/** The reranker a configuration names, with its model resolved; null when reranking is off. */
+export function describeRerank(config: RerankConfig): { provider: RerankProviderName; model: string; candidates: number } | null {
+  return config.provider ? { provider: config.provider, model: config.model ?? PROFILES[config.provider].defaultModel, candidates: config.candidates } : null;
+}
+
 export interface CreateRerankerDeps {
   pool: HttpClientPool;
   env: NodeJS.ProcessEnv;

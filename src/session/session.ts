@@ -19,6 +19,7 @@ import type { DiscoveredFile } from '../discovery/walk.js';
 import type { Shard } from '../discovery/shard.js';
 import { knownModels } from '../embedding/catalogue.js';
 import { createEmbedder } from '../embedding/create.js';
+import { describeRerank } from '../rerank/create.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { CodeweaverError, UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
@@ -452,6 +453,11 @@ export class Session {
     } catch (err) {
       return { config: this.loaded.config, origins: this.loaded.origins, indexUnread: err instanceof Error ? err.message : String(err) };
     }
+  }
+
+  /** The reranker searches here use (search.rerank), or null when reranking is off. */
+  rerankSettings(): ReturnType<typeof describeRerank> {
+    return describeRerank(this.config.search.rerank);
   }
 
   /** The checkout's commit and branch (git's answer; nulls outside git). */

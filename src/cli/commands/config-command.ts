@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { resolveHttpPoolSettings } from '../../config/schema.js';
 import { PROVIDERS } from '../../embedding/providers.js';
+import { RERANK_KEY_ENV } from '../../rerank/create.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { withSession } from '../runtime.js';
 
@@ -55,6 +56,9 @@ function effectiveClients(config: Config): Record<string, unknown> {
     });
   }
   if (config.store.kind === 'qdrant') clients.qdrant = resolveHttpPoolSettings(config.http_pool, 'qdrant');
+  // The reranker sends through its provider's client (the embedder's own when they are one provider).
+  const rerank = config.search.rerank.provider;
+  if (rerank && !clients[rerank]) clients[rerank] = resolveHttpPoolSettings(config.http_pool, rerank, { providerDefaults: true, concurrency: config.embedding.concurrency });
   return clients;
 }
 
@@ -64,5 +68,8 @@ function secretPresence(config: Config, env: NodeJS.ProcessEnv): Record<string, 
   if (api_key_env) names.add(api_key_env);
   else if (provider !== 'local') for (const n of PROVIDERS[provider].keyEnv) names.add(n);
   if (config.store.kind === 'qdrant') names.add(config.store.api_key_env);
+  const rerank = config.search.rerank;
+  if (rerank.api_key_env) names.add(rerank.api_key_env);
+  else if (rerank.provider) for (const n of RERANK_KEY_ENV[rerank.provider]) names.add(n);
   return Object.fromEntries([...names].map((n) => [n, env[n] ? 'set (redacted)' : 'not set']));
 }

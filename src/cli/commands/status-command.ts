@@ -21,7 +21,7 @@ export function statusCommand(setExit: (code: number) => void): Command {
         const status = await session.status();
         const store = await session.openReader();
         const [worktree, changes] = await Promise.all([session.worktree(), opts.checkChanges === false ? null : session.pendingChanges()]);
-        const doc = { ...statusDocument(status, store.location, store.kind), worktree, changes };
+        const doc = { ...statusDocument(status, store.location, store.kind), worktree, changes, rerank: session.rerankSettings() };
         out.result(doc);
         out.print(formatStatus(doc, new Date()));
         return 0;
