@@ -83,6 +83,7 @@ describe('cw search reranking', () => {
     ['down (503 to everything)', () => ({ status: 503, json: { detail: 'overloaded' } }), /gave up after 3 attempts .*503/],
     ['malformed JSON', () => ({ text: '{"data": [' }), /malformed rerank response/],
     ['slow past read_timeout', () => ({ delayMs: 4_000, json: {} }), /timed out|read_timeout/i],
+    ['rate-limited past its retry budget (429, Retry-After 120 s)', () => ({ status: 429, headers: { 'retry-after': '120' }, json: { detail: 'rate limited' } }), /429|rate limit/i],
   ] as const)('a reranker %s: the first-stage order, one warning, reranked false with the reason; exit 0', async (_what, reply, why) => {
     const { repo, env } = await indexedRepo('voyage', {}, { http_pool: { providers: { voyage: { read_timeout: 0.3 } } } });
     const plain = (await search(repo, env, '--no-rerank')).doc;
