@@ -31,7 +31,7 @@ export const EMBEDDING_PROVIDERS = [
 export type EmbeddingProviderName = (typeof EMBEDDING_PROVIDERS)[number];
 
 /** Names of the pooled HTTP clients: every remote embedding provider, the jina reranker, and the Qdrant store. */
-export const HTTP_CLIENT_NAMES = [...EMBEDDING_PROVIDERS.filter((p) => p !== 'local'), 'jina', 'qdrant'] as const;
+export const HTTP_CLIENT_NAMES = [...EMBEDDING_PROVIDERS.filter((p) => p !== 'local'), 'jina', 'huggingface', 'qdrant'] as const;
 
 export { STORE_KINDS, type StoreKind } from './store-kinds.js';
 
