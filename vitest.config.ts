@@ -10,7 +10,8 @@ export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    globalSetup: ['test/support/fresh-build.ts'],
+    // The build first (the runtime is installed by the built CLI), then the onnx runtime.
+    globalSetup: ['test/support/fresh-build.ts', 'test/support/onnx-runtime.ts'],
     // Tests open real sockets and spawn the CLI; two cores, so keep parallelism modest.
     pool: 'forks',
     maxWorkers: 2,

@@ -227,8 +227,8 @@ function rebuildLines(r: PendingRebuild | undefined): string[] {
   return [`  rebuild not live yet${what.length ? ` (${what.join(', ')})` : ''}: \`cw index --full\` finishes it; searches use the index above until then`];
 }
 
-function formatBytes(n: number): string {
-  if (n < 1024 * 1024) return `${Math.max(1, Math.round(n / 1024))} KB`;
+export function formatBytes(n: number): string {
+  if (n < 1024 * 1024) return n === 0 ? '0 KB' : `${Math.max(1, Math.round(n / 1024))} KB`;
   return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }
 

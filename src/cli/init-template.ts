@@ -1,6 +1,6 @@
 import { SCHEMA_FILE } from '../config/schema-file.js';
 import type { EmbeddingProviderName } from '../config/schema.js';
-import { PROVIDERS } from '../embedding/providers.js';
+import { keyEnvOf } from '../embedding/providers.js';
 
 export type InitFormat = 'yaml' | 'json';
 
@@ -17,7 +17,7 @@ export function initialConfigText(format: InitFormat, provider: EmbeddingProvide
   if (format === 'json') {
     return `${JSON.stringify({ $schema: `./${SCHEMA_FILE}`, embedding: { provider }, store: { kind: 'embedded' }, indexing: { exclude: [] } }, null, 2)}\n`;
   }
-  const key = provider === 'local' ? null : PROVIDERS[provider].keyEnv.join(' or ');
+  const key = keyEnvOf(provider).join(' or ') || null;
   return `# yaml-language-server: $schema=./${SCHEMA_FILE}
 # codeweaver configuration. Every key is optional: what is not here takes its default.
 # \`cw config\` prints what a run here uses and where each value came from; the schema above

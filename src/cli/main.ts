@@ -13,6 +13,7 @@ import { watchCommand } from './commands/watch-command.js';
 import { mcpCommand } from './commands/mcp-command.js';
 import { publishCommand } from './commands/publish-command.js';
 import { initCommand } from './commands/init-command.js';
+import { modelCommand } from './commands/model-command.js';
 import { version } from '../version.js';
 
 // For bin/cw.js, which reports a failure of main() itself: one module to load, not two.
@@ -81,7 +82,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .addHelpText('after', EXAMPLES_HELP)
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
-  for (const cmd of [initCommand(setExit), indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), watchCommand(setExit), mcpCommand(setExit), publishCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
+  for (const cmd of [initCommand(setExit), indexCommand(setExit), searchCommand(setExit), statusCommand(setExit), watchCommand(setExit), mcpCommand(setExit), modelCommand(setExit), publishCommand(setExit), configCommand(setExit), cleanCommand(setExit)]) {
     cmd.version(version(), '-V, --version').addHelpText('after', EXIT_CODES_HELP).exitOverride();
     program.addCommand(cmd);
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readEnvKnobs, type EnvKnobs } from '../config/env.js';
 import { loadConfig, type ConfigFlags, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { PROVIDERS } from '../embedding/providers.js';
+import { keyEnvOf } from '../embedding/providers.js';
 import { RERANK_KEY_ENV } from '../rerank/create.js';
 import { UsageError } from '../errors.js';
 import { addSecret, addSecretsFromEnv } from '../redact.js';
@@ -88,7 +88,7 @@ function registerSecrets(config: Config, env: NodeJS.ProcessEnv): void {
   const rerank = config.search.rerank;
   const names = [
     config.store.api_key_env,
-    ...(api_key_env ? [api_key_env] : provider !== 'local' ? PROVIDERS[provider].keyEnv : []),
+    ...(api_key_env ? [api_key_env] : keyEnvOf(provider)),
     ...(rerank.api_key_env ? [rerank.api_key_env] : rerank.provider ? RERANK_KEY_ENV[rerank.provider] : []),
   ];
   addSecretsFromEnv(env, names);

@@ -27,11 +27,12 @@ export const EMBEDDING_PROVIDERS = [
   'heroku',
   'mistral',
   'openai-compatible',
+  'onnx',
 ] as const;
 export type EmbeddingProviderName = (typeof EMBEDDING_PROVIDERS)[number];
 
 /** Names of the pooled HTTP clients: every remote embedding provider, the jina reranker, and the Qdrant store. */
-export const HTTP_CLIENT_NAMES = [...EMBEDDING_PROVIDERS.filter((p) => p !== 'local'), 'jina', 'huggingface', 'qdrant'] as const;
+export const HTTP_CLIENT_NAMES = [...EMBEDDING_PROVIDERS.filter((p) => p !== 'local' && p !== 'onnx'), 'jina', 'huggingface', 'qdrant'] as const;
 
 export { STORE_KINDS, type StoreKind } from './store-kinds.js';
 
@@ -131,7 +132,7 @@ export const EmbeddingConfigSchema = z.strictObject({
   provider: z
     .enum(EMBEDDING_PROVIDERS)
     .default('local')
-    .meta({ description: 'Embedding provider. `local` is the offline lexical (BM25) default.' }),
+    .meta({ description: 'Embedding provider. `local` is the offline lexical (BM25) default; `onnx` runs a model in process (no key, no server).' }),
   model: z.string().min(1).optional().meta({ description: "Model name; defaults to the provider's code model." }),
   base_url: fetchableUrl().optional().meta({ description: "API base URL; defaults to the provider's public endpoint." }),
   api_key_env: z
@@ -147,6 +148,13 @@ export const EmbeddingConfigSchema = z.strictObject({
     .meta({ description: 'Output data type, where the model supports it.' }),
   batch_size: z.number().int().min(1).max(4096).default(128).meta({ description: 'Most chunks per request.' }),
   concurrency: z.number().int().min(1).max(512).default(8).meta({ description: 'Most requests in flight.' }),
+  threads: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .optional()
+    .meta({ description: 'onnx: threads the model runs on (default: every core this process may use).' }),
   requests_per_minute: z
     .number()
     .positive()

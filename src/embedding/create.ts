@@ -6,6 +6,9 @@ import type { RetryEvent, RetryPolicy } from '../http/retry.js';
 import { acceptsDimensions, describeAllowedDimensions, lookupModel, UNKNOWN_MODEL_LIMITS, type ModelSpec } from './catalogue.js';
 import type { Embedder } from './embedder.js';
 import { LocalLexicalEmbedder } from './local.js';
+import { HubDownloader, type HubProgress } from './hub/download.js';
+import { isLocalModel } from './onnx/model-files.js';
+import { OnnxEmbedder } from './onnx/onnx-embedder.js';
 import { lazyWire } from './lazy-wire.js';
 import { PROVIDERS, type ProviderProfile } from './providers.js';
 import { RemoteEmbedder, type WireFormat } from './remote-embedder.js';
@@ -25,6 +28,8 @@ export interface CreateEmbedderDeps {
    * set up): the embedder exists for its limits and price; a request it made would be refused.
    */
   keyOptional?: boolean;
+  /** Told of a model download's progress (onnx, first use). */
+  onModelProgress?: (progress: HubProgress) => void;
 }
 
 /** Azure OpenAI's current GA api-version, used when `embedding.api_version` is unset. */
@@ -33,6 +38,7 @@ export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 /** The one place that maps `embedding.provider` to an implementation. */
 export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps): Embedder {
   if (config.provider === 'local') return new LocalLexicalEmbedder();
+  if (config.provider === 'onnx') return createOnnxEmbedder(config, deps);
   const profile = PROVIDERS[config.provider];
   const name = profile.name;
   const model = config.model ?? profile.defaultModel;
@@ -171,4 +177,24 @@ function resolveSize(config: EmbeddingConfig, profile: ProviderProfile, model: s
   // Packed bit types return one number per 8 dimensions.
   const vectorLength = dims !== null && (dtype === 'binary' || dtype === 'ubinary') ? dims / 8 : dims;
   return { request, dtype, vectorLength };
+}
+
+/**
+ * A model run in process. It names a Hugging Face repository (fetched into the hub cache at first
+ * use) or a directory. No default yet: see README ("A local model"), which says what choosing one
+ * still needs.
+ */
+function createOnnxEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps): Embedder {
+  if (!config.model) {
+    throw new UsageError('onnx: name the model — embedding.model (or --model): a Hugging Face repository with an ONNX export (org/name, e.g. Xenova/all-MiniLM-L6-v2) or a directory holding one');
+  }
+  const hub = isLocalModel(config.model)
+    ? null
+    : new HubDownloader({ fetch: requirePool(deps, 'onnx').getClient('huggingface').fetch, env: deps.env, onProgress: deps.onModelProgress });
+  return new OnnxEmbedder({ model: config.model, env: deps.env, hub, threads: config.threads });
+}
+
+function requirePool(deps: CreateEmbedderDeps, name: string): HttpClientPool {
+  if (!deps.pool) throw new Error(`createEmbedder: ${name} needs the HTTP pool`);
+  return deps.pool;
 }

@@ -22,7 +22,7 @@ export interface OpenAIDialect {
 
 /** Where a provider lives and how it is addressed; the one table for all remote providers. */
 export interface ProviderProfile {
-  name: Exclude<EmbeddingProviderName, 'local'>;
+  name: Exclude<EmbeddingProviderName, 'local' | 'onnx'>;
   /** Public endpoint; null when the user must say where (base_url or an env var below). */
   baseUrl: string | null;
   /** Env vars that may hold the base URL, tried in order (e.g. Heroku's add-on config vars). */
@@ -149,3 +149,8 @@ export const PROVIDERS: Readonly<Record<ProviderProfile['name'], ProviderProfile
     dialect: { ...bearer, packedVectors: true },
   },
 };
+
+/** The variables a provider's key is read from by default (none for the ones that send nothing: local, onnx). */
+export function keyEnvOf(provider: EmbeddingProviderName): readonly string[] {
+  return provider === 'local' || provider === 'onnx' ? [] : PROVIDERS[provider].keyEnv;
+}

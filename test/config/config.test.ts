@@ -98,7 +98,7 @@ describe('loadConfig', () => {
     expect(problems).toContainEqual(expect.stringMatching(/unknown key "http_pool\.max_conections" — allowed here: max_connections, /));
     expect(problems).toContainEqual(expect.stringMatching(/http_pool\.read_timeout: expected number, got the string "slow"/));
     expect(problems).toContainEqual(expect.stringMatching(/http_pool\.providers\.voyage\.max_connections: must be ≥ 1 \(got 0\)/));
-    expect(problems).toContainEqual(expect.stringMatching(/embedding\.provider: must be one of local, voyage, cohere, .*openai-compatible \(got "openaii"\)/));
+    expect(problems).toContainEqual(expect.stringMatching(/embedding\.provider: must be one of local, voyage, cohere, .*openai-compatible, onnx \(got "openaii"\)/));
     expect(problems).toContainEqual(expect.stringMatching(/indexing\.respect_gitignore: expected boolean/));
   });
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { resolveHttpPoolSettings } from '../../config/schema.js';
-import { PROVIDERS } from '../../embedding/providers.js';
+import { keyEnvOf } from '../../embedding/providers.js';
 import { RERANK_KEY_ENV } from '../../rerank/create.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { withSession } from '../runtime.js';
@@ -66,7 +66,7 @@ function secretPresence(config: Config, env: NodeJS.ProcessEnv): Record<string, 
   const names = new Set<string>();
   const { provider, api_key_env } = config.embedding;
   if (api_key_env) names.add(api_key_env);
-  else if (provider !== 'local') for (const n of PROVIDERS[provider].keyEnv) names.add(n);
+  else for (const n of keyEnvOf(provider)) names.add(n);
   if (config.store.kind === 'qdrant') names.add(config.store.api_key_env);
   const rerank = config.search.rerank;
   if (rerank.api_key_env) names.add(rerank.api_key_env);

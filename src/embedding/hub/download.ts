@@ -48,6 +48,9 @@ export interface HubDownloaderOptions {
 /** Files a model needs that are neither here nor reachable: exit 2, with where they go. */
 export class ModelFilesMissingError extends UsageError {}
 
+/** The repository has no such file at that revision (HTTP 404): not retried, and not missing by accident. */
+export class HubFileNotFoundError extends UsageError {}
+
 /** The bytes fetched do not hash to what the hub stated: the file is fetched again once. */
 export class ModelChecksumError extends Error {}
 
@@ -98,6 +101,23 @@ export class HubDownloader {
     return paths;
   }
 
+  /**
+   * Files a model may have (a pooling configuration, a tokenizer config): the local path of each
+   * one the repository has, null for one it has not (and for one not cached when offline).
+   */
+  async optionalFiles(repo: string, revision: string, files: readonly string[], signal?: AbortSignal): Promise<Array<string | null>> {
+    const found: Array<string | null> = [];
+    for (const file of files) {
+      try {
+        found.push((await this.files(repo, revision, [file], signal))[0]!);
+      } catch (err) {
+        if (!(err instanceof HubFileNotFoundError) && !(err instanceof ModelFilesMissingError)) throw err;
+        found.push(null);
+      }
+    }
+    return found;
+  }
+
   /** What the hub says of a file at a revision (a HEAD; redirects not followed). */
   async meta(repo: string, revision: string, file: string, signal?: AbortSignal): Promise<HubFileMeta> {
     const url = `${this.endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
@@ -106,7 +126,7 @@ export class HubDownloader {
     if (res.status === 401 || res.status === 403) {
       throw new UsageError(`${repo}: the hub refused access (HTTP ${res.status}) — a gated or private model needs HF_TOKEN with access to it`);
     }
-    if (res.status === 404) throw new UsageError(`${repo}: no file ${file} at revision ${revision} on ${this.endpoint} — check embedding.model`);
+    if (res.status === 404) throw new HubFileNotFoundError(`${repo}: no file ${file} at revision ${revision} on ${this.endpoint} — check embedding.model`);
     if (res.status >= 400) throw Object.assign(new Error(`${repo}: the hub answered HTTP ${res.status} for ${file}`), { retryable: res.status >= 500 });
     const commit = res.headers.get('x-repo-commit') ?? '';
     const etag = normalizeEtag(res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? '');

@@ -1,0 +1,193 @@
+/**
+ * A sentence-embedding model run in this process with ONNX Runtime: no key, no server. Texts are
+ * tokenized with the model's own tokenizer.json (Tokenizers.js), cut to the model's input limit,
+ * padded per batch; the graph runs on ONNX Runtime's own threads (`embedding.threads`, default
+ * every core), off the main thread; the last hidden state is pooled as the model states (mean over
+ * the attention mask, the first token, or the last) and normalised, so a dot product is a cosine.
+ * One batch runs at a time: ONNX Runtime already spreads one over every core, and two at once
+ * would only share them.
+ */
+import { availableParallelism } from 'node:os';
+import type { Tokenizer as TokenizerType } from '@huggingface/tokenizers';
+import { CodeweaverError } from '../../errors.js';
+import type { HubDownloader } from '../hub/download.js';
+import type { Embedder, EmbedderLimits, EmbedderStats, InputType } from '../embedder.js';
+import { LatencyReservoir } from '../latency.js';
+import { modelFiles, type ModelFiles, type Pooling } from './model-files.js';
+import { loadOnnxRuntime, type OrtModule, type OrtSession, type OrtTensor } from './runtime.js';
+
+/** Inputs per inference: bounded so a batch's padded tensor stays small (32 × 512 tokens). */
+const BATCH_ITEMS = 32;
+
+/** Texts some models expect before a query or a document (their model cards say so). */
+const PREFIXES: Record<string, { query: string; document: string }> = {
+  'BAAI/bge-small-en-v1.5': { query: 'Represent this sentence for searching relevant passages: ', document: '' },
+  'BAAI/bge-base-en-v1.5': { query: 'Represent this sentence for searching relevant passages: ', document: '' },
+  'Snowflake/snowflake-arctic-embed-xs': { query: 'Represent this sentence for searching relevant passages: ', document: '' },
+  'Snowflake/snowflake-arctic-embed-s': { query: 'Represent this sentence for searching relevant passages: ', document: '' },
+  'nomic-ai/nomic-embed-text-v1.5': { query: 'search_query: ', document: 'search_document: ' },
+};
+
+export interface OnnxEmbedderOptions {
+  model: string;
+  env: NodeJS.ProcessEnv;
+  /** Fetches the model's files (null: the model is a local directory). */
+  hub: HubDownloader | null;
+  threads?: number;
+}
+
+interface Loaded {
+  files: ModelFiles;
+  session: OrtSession;
+  ort: OrtModule;
+  tokenizer: TokenizerType;
+}
+
+export class OnnxEmbedder implements Embedder {
+  readonly provider = 'onnx' as const;
+  readonly model: string;
+  readonly endpoint = null;
+  /** Nothing to pay: a dry run states the time instead (the session's estimate). */
+  readonly pricePerMillionTokens = 0;
+  readonly #o: OnnxEmbedderOptions;
+  readonly #threads: number;
+  #loaded: Promise<Loaded> | undefined;
+  #files: ModelFiles | null = null;
+  /** One inference at a time (see the file comment). */
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  readonly #latency = new LatencyReservoir(1024);
+  #stats = { requests: 0, retries: 0, rate_limited: 0, bytes_sent: 0, bytes_received: 0 };
+
+  constructor(options: OnnxEmbedderOptions) {
+    this.#o = options;
+    this.model = options.model;
+    this.#threads = options.threads ?? Math.max(1, availableParallelism());
+  }
+
+  get dimensions(): number | null {
+    return this.#files?.hiddenSize ?? null;
+  }
+
+  get limits(): EmbedderLimits {
+    const max = this.#files?.maxTokens ?? 512;
+    return { maxInputTokens: max, maxBatchItems: BATCH_ITEMS, maxBatchTokens: BATCH_ITEMS * max };
+  }
+
+  /** Fetches (when missing) and loads the model: once for the embedder's life (a `cw mcp` loads it once). */
+  init(signal?: AbortSignal): Promise<void> {
+    return this.#load(signal).then(() => undefined);
+  }
+
+  async embed(texts: string[], inputType: InputType, signal?: AbortSignal): Promise<Float32Array[]> {
+    if (this.#closed) throw new CodeweaverError(`onnx: ${this.model}: the embedder is closed`);
+    if (texts.length === 0) return [];
+    const loaded = await this.#load(signal);
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += BATCH_ITEMS) {
+      const batch = texts.slice(i, i + BATCH_ITEMS);
+      const run = this.#queue.then(() => this.#infer(loaded, batch, inputType));
+      this.#queue = run.catch(() => undefined);
+      out.push(...(await run));
+      if (signal?.aborted) throw signal.reason;
+    }
+    return out;
+  }
+
+  stats(): EmbedderStats {
+    return { ...this.#stats, rate_limit_wait_ms: 0, connections_opened: 0, latency_ms: { p50: this.#latency.percentile(50), p95: this.#latency.percentile(95) } };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const loaded = await this.#loaded?.catch(() => null);
+    await this.#queue;
+    await loaded?.session.release();
+  }
+
+  #load(signal?: AbortSignal): Promise<Loaded> {
+    this.#loaded ??= (async () => {
+      const files = await modelFiles(this.model, this.#o.hub, signal);
+      const ort = await loadOnnxRuntime(this.#o.env);
+      const { Tokenizer } = await import('@huggingface/tokenizers');
+      const session = await ort.InferenceSession.create(files.onnx, {
+        intraOpNumThreads: this.#threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        executionProviders: ['cpu'],
+      });
+      if (!session.inputNames.includes('input_ids')) {
+        await session.release();
+        throw new CodeweaverError(`onnx: ${this.model}: the graph takes no input_ids (${session.inputNames.join(', ')}) — not a text-embedding export`, 'usage');
+      }
+      this.#files = files;
+      return { files, session, ort, tokenizer: new Tokenizer(files.tokenizer, files.tokenizerConfig) };
+    })();
+    this.#loaded.catch(() => (this.#loaded = undefined)); // a missing runtime or model: the next run asks again
+    return this.#loaded;
+  }
+
+  async #infer(loaded: Loaded, texts: string[], inputType: InputType): Promise<Float32Array[]> {
+    const started = performance.now();
+    const { files, session, ort, tokenizer } = loaded;
+    const prefix = PREFIXES[this.model]?.[inputType] ?? '';
+    const encoded = texts.map((t) => truncate(tokenizer.encode(prefix + t).ids, files.maxTokens));
+    const width = Math.max(...encoded.map((ids) => ids.length));
+    const ids = new BigInt64Array(texts.length * width);
+    const mask = new BigInt64Array(texts.length * width);
+    encoded.forEach((row, r) => {
+      for (let c = 0; c < row.length; c++) {
+        ids[r * width + c] = BigInt(row[c]!);
+        mask[r * width + c] = 1n;
+      }
+    });
+    const dims = [texts.length, width];
+    const feeds: Record<string, OrtTensor> = { input_ids: new ort.Tensor('int64', ids, dims) };
+    if (session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, dims);
+    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(ids.length), dims);
+    const outputs = await session.run(feeds);
+    const name = session.outputNames.includes('sentence_embedding') ? 'sentence_embedding' : session.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : session.outputNames[0]!;
+    const output = outputs[name]!;
+    const vectors = pool(output, encoded.map((r) => r.length), files.pooling, files.hiddenSize);
+    for (const t of Object.values(outputs)) t.dispose?.();
+    this.#stats.requests++;
+    this.#latency.record(performance.now() - started);
+    return vectors;
+  }
+}
+
+/** The model's input limit, keeping the final special token ([SEP], </s>) where there is one. */
+function truncate(ids: number[], max: number): number[] {
+  return ids.length <= max ? ids : [...ids.slice(0, max - 1), ids[ids.length - 1]!];
+}
+
+/** One normalised vector per text from [batch, seq, hidden] (pooled here) or [batch, hidden] (pooled by the graph). */
+function pool(output: OrtTensor, lengths: number[], pooling: Pooling, hidden: number): Float32Array[] {
+  const data = output.data as Float32Array;
+  const [batch, second, third] = output.dims as number[];
+  const vectors: Float32Array[] = [];
+  for (let b = 0; b < batch!; b++) {
+    const v = new Float32Array(hidden);
+    if (third === undefined) {
+      v.set(data.subarray(b * second!, b * second! + hidden));
+    } else {
+      const seq = second!;
+      const base = b * seq * third;
+      const n = lengths[b]!;
+      if (pooling === 'cls' || pooling === 'last') {
+        const at = pooling === 'cls' ? 0 : n - 1;
+        v.set(data.subarray(base + at * third, base + at * third + hidden));
+      } else {
+        for (let t = 0; t < n; t++) for (let d = 0; d < hidden; d++) v[d]! += data[base + t * third + d]!;
+        for (let d = 0; d < hidden; d++) v[d]! /= n;
+      }
+    }
+    let norm = 0;
+    for (let d = 0; d < hidden; d++) norm += v[d]! * v[d]!;
+    norm = Math.sqrt(norm) || 1;
+    for (let d = 0; d < hidden; d++) v[d]! /= norm;
+    vectors.push(v);
+  }
+  return vectors;
+}

@@ -1,0 +1,146 @@
+/**
+ * The onnx provider through the real CLI: a model made for the tests served by a loopback hub in
+ * the Hugging Face URL layout (nothing reaches the internet), fetched into the hub cache at first
+ * use, indexed and searched hybrid; reruns reuse vectors; offline use from the cache; the opt-in
+ * runtime and a missing model refused with the fix; cw model pull and list.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runtimeDir } from '../../src/embedding/onnx/runtime.js';
+import { startHubServer, type HubServer } from '../doubles/hub/server.js';
+import { CORPORA, makeRepo, workDir } from '../reliability/harness.js';
+import { snapshotEmbeddedIndex } from '../support/index-snapshot.js';
+import { assertBuilt, cleanEnv, onlyJson, runCli } from './cli-harness.js';
+
+const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/models/tiny-embedder');
+const REPO_ID = 'test-org/tiny-embedder';
+/** The runtime the suite's global setup installed (cleanEnv's HOME is empty: name it). */
+const RUNTIME = { CODEWEAVER_RUNTIME_DIR: path.dirname(runtimeDir(process.env)) };
+
+function fixtureFiles(dir = FIXTURE, prefix = ''): Record<string, Buffer> {
+  const files: Record<string, Buffer> = {};
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) Object.assign(files, fixtureFiles(full, `${prefix}${name}/`));
+    else files[`${prefix}${name}`] = readFileSync(full);
+  }
+  return files;
+}
+
+/** Every stored vector, by chunk, as bytes. */
+function vectorsOf(repo: string): string[] {
+  const db = new Database(path.join(repo, '.codeweaver', 'index.sqlite'), { readonly: true });
+  try {
+    return (db.prepare('SELECT path, start_line, content_hash, hex(vector) AS v FROM chunks ORDER BY path, start_line, content_hash').all() as Array<Record<string, string>>).map(
+      (r) => `${r.path}:${r.start_line}:${r.content_hash}:${r.v}`,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+let work: Awaited<ReturnType<typeof workDir>>;
+let hub: HubServer | null = null;
+let hfHome: string;
+beforeAll(async () => {
+  assertBuilt();
+  work = await workDir('onnx');
+});
+afterEach(async () => {
+  await hub?.close();
+  hub = null;
+  await rm(hfHome, { recursive: true, force: true });
+});
+afterAll(() => work.cleanup());
+
+async function hubEnv(extra: Record<string, string> = {}) {
+  hub = await startHubServer(REPO_ID, fixtureFiles());
+  hfHome = await mkdtemp(path.join(os.tmpdir(), 'cw-hf-'));
+  return cleanEnv({ ...RUNTIME, HF_HOME: hfHome, HF_ENDPOINT: hub.origin, ...extra });
+}
+
+describe('cw index and cw search with --provider onnx', () => {
+  it('fetch the model at first use, index hybrid, search, and reuse every vector on a rerun', async () => {
+    const env = await hubEnv();
+    const repo = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx', model: REPO_ID } });
+    const first = await runCli(['index', repo, '--json'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const summary = onlyJson(first);
+    expect(summary).toMatchObject({ provider: 'onnx', model: REPO_ID, search_mode: 'hybrid', files: { failed: 0 } });
+    expect(summary.chunks.embedded).toBeGreaterThan(0);
+    const snap = snapshotEmbeddedIndex(path.join(repo, '.codeweaver', 'index.sqlite'));
+    expect(snap.vectors).toBe(snap.chunks.length);
+    // The files went into the hub cache, in its layout.
+    const cached = path.join(hfHome, 'hub', 'models--test-org--tiny-embedder', 'snapshots', hub!.commit, 'onnx', 'model.onnx');
+    expect(readFileSync(cached)).toEqual(readFileSync(path.join(FIXTURE, 'onnx', 'model.onnx')));
+
+    const found = await runCli(['search', 'retry handler', '--path', repo, '--json'], { env });
+    expect(found.code, found.stderr).toBe(0);
+    const doc = onlyJson(found);
+    expect(doc.search_mode).toBe('hybrid');
+    expect(doc.results.length).toBeGreaterThan(0);
+
+    const again = onlyJson(await runCli(['index', repo, '--json'], { env }));
+    expect(again.chunks).toMatchObject({ embedded: 0 });
+
+    // Offline, from the cache: no request reaches the hub.
+    const asked = hub!.requests.length;
+    const offline = await runCli(['search', 'retry handler', '--path', repo, '--json'], { env: { ...env, HF_HUB_OFFLINE: '1' } });
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(onlyJson(offline).results.map((r: any) => r.path)).toEqual(doc.results.map((r: any) => r.path));
+    expect(hub!.requests.length).toBe(asked);
+  });
+
+  it('the model as a directory (an air-gapped copy) gives the same vectors as the hub\'s', async () => {
+    const env = await hubEnv();
+    const fromHub = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx', model: REPO_ID } });
+    const fromDir = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx', model: FIXTURE } });
+    for (const repo of [fromHub, fromDir]) expect((await runCli(['index', repo], { env })).code).toBe(0);
+    const a = snapshotEmbeddedIndex(path.join(fromHub, '.codeweaver', 'index.sqlite'));
+    const b = snapshotEmbeddedIndex(path.join(fromDir, '.codeweaver', 'index.sqlite'));
+    expect(a.chunks).toEqual(b.chunks);
+    expect(vectorsOf(fromHub)).toEqual(vectorsOf(fromDir));
+  });
+
+  it('without the runtime, or without a model, one line with the fix; exit 2; nothing written', async () => {
+    const env = await hubEnv();
+    const repo = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx', model: FIXTURE } });
+    const noRuntime = await runCli(['index', repo], { env: { ...env, CODEWEAVER_RUNTIME_DIR: path.join(hfHome, 'no-runtime') } });
+    expect(noRuntime.code).toBe(2);
+    expect(noRuntime.stderr.trim()).toMatch(/^cw: error: the onnx provider needs ONNX Runtime, which is not installed — run cw model install-runtime \(installs onnxruntime-node@1\.23\.2/);
+    expect(existsSync(path.join(repo, '.codeweaver', 'index.sqlite'))).toBe(false);
+    const noModel = await runCli(['index', repo, '--provider', 'onnx', '--model', ''], { env });
+    expect(noModel.code).toBe(2);
+    const unnamed = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx' } });
+    const bare = await runCli(['index', unnamed], { env });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr.trim()).toMatch(/^cw: error: onnx: name the model — embedding\.model/);
+  });
+});
+
+describe('cw model', () => {
+  it('pull fetches a model into the hub cache (resumable, checked); list shows it usable; offline without it is exit 2 naming the files', async () => {
+    const env = await hubEnv();
+    const pulled = await runCli(['model', 'pull', REPO_ID, '--json'], { env });
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(onlyJson(pulled)).toMatchObject({ model: REPO_ID, dimensions: 32, max_tokens: 128, pooling: 'mean' });
+    const listed = onlyJson(await runCli(['model', 'list', '--json'], { env }));
+    expect(listed.models).toEqual([expect.objectContaining({ repo: REPO_ID, usable: true })]);
+    expect(listed.models[0].bytes).toBeGreaterThan(20_000);
+
+    const elsewhere = cleanEnv({ ...RUNTIME, HF_HOME: path.join(hfHome, 'empty'), HF_HUB_OFFLINE: '1' });
+    const offline = await runCli(['model', 'pull', REPO_ID], { env: elsewhere });
+    expect(offline.code).toBe(2);
+    expect(offline.stderr).toMatch(/config\.json, tokenizer\.json not in the model cache and HF_HUB_OFFLINE is set — run cw model pull test-org\/tiny-embedder where/);
+  });
+
+  it('install-runtime says where the runtime is (installed by the suite as a user would)', async () => {
+    const res = await runCli(['model', 'install-runtime', '--json'], { env: cleanEnv(RUNTIME) });
+    expect(res.code, res.stderr).toBe(0);
+    expect(onlyJson(res)).toMatchObject({ runtime: 'onnxruntime-node', version: '1.23.2', installed_now: false, dir: runtimeDir(RUNTIME) });
+  });
+});
