@@ -16,8 +16,15 @@ import { LatencyReservoir } from '../latency.js';
 import { modelFiles, type ModelFiles, type Pooling } from './model-files.js';
 import { loadOnnxRuntime, type OrtModule, type OrtSession, type OrtTensor } from './runtime.js';
 
-/** Inputs per inference: bounded so a batch's padded tensor stays small (32 × 512 tokens). */
+/** Most inputs per inference. */
 const BATCH_ITEMS = 32;
+/**
+ * Most padded tokens per inference (inputs × the longest one's length). Attention's memory grows
+ * with inputs × length²: 32 inputs of 512 tokens held 2.1 GB at peak on a MiniLM-sized model, so
+ * long inputs go 8 at a time and short ones up to 32. Inputs are sorted by length first, so a
+ * batch pads little.
+ */
+const BATCH_TOKENS = 4_096;
 
 /** Texts some models expect before a query or a document (their model cards say so). */
 const PREFIXES: Record<string, { query: string; document: string }> = {
@@ -83,13 +90,21 @@ export class OnnxEmbedder implements Embedder {
     if (this.#closed) throw new CodeweaverError(`onnx: ${this.model}: the embedder is closed`);
     if (texts.length === 0) return [];
     const loaded = await this.#load(signal);
-    const out: Float32Array[] = [];
-    for (let i = 0; i < texts.length; i += BATCH_ITEMS) {
-      const batch = texts.slice(i, i + BATCH_ITEMS);
-      const run = this.#queue.then(() => this.#infer(loaded, batch, inputType));
+    const prefix = PREFIXES[this.model]?.[inputType] ?? '';
+    const encoded = texts.map((t) => truncate(loaded.tokenizer.encode(prefix + t).ids, loaded.files.maxTokens));
+    const order = encoded.map((_, i) => i).sort((a, b) => encoded[a]!.length - encoded[b]!.length);
+    const out = new Array<Float32Array>(texts.length);
+    for (let start = 0; start < order.length; ) {
+      // As many inputs as fit the token budget at the longest one's length (they are sorted).
+      let end = start + 1;
+      while (end < order.length && end - start < BATCH_ITEMS && (end - start + 1) * encoded[order[end]!]!.length <= BATCH_TOKENS) end++;
+      const members = order.slice(start, end);
+      const run = this.#queue.then(() => this.#infer(loaded, members.map((i) => encoded[i]!)));
       this.#queue = run.catch(() => undefined);
-      out.push(...(await run));
+      const vectors = await run;
+      members.forEach((i, k) => (out[i] = vectors[k]!));
       if (signal?.aborted) throw signal.reason;
+      start = end;
     }
     return out;
   }
@@ -128,21 +143,19 @@ export class OnnxEmbedder implements Embedder {
     return this.#loaded;
   }
 
-  async #infer(loaded: Loaded, texts: string[], inputType: InputType): Promise<Float32Array[]> {
+  async #infer(loaded: Loaded, encoded: number[][]): Promise<Float32Array[]> {
     const started = performance.now();
-    const { files, session, ort, tokenizer } = loaded;
-    const prefix = PREFIXES[this.model]?.[inputType] ?? '';
-    const encoded = texts.map((t) => truncate(tokenizer.encode(prefix + t).ids, files.maxTokens));
+    const { files, session, ort } = loaded;
     const width = Math.max(...encoded.map((ids) => ids.length));
-    const ids = new BigInt64Array(texts.length * width);
-    const mask = new BigInt64Array(texts.length * width);
+    const ids = new BigInt64Array(encoded.length * width);
+    const mask = new BigInt64Array(encoded.length * width);
     encoded.forEach((row, r) => {
       for (let c = 0; c < row.length; c++) {
         ids[r * width + c] = BigInt(row[c]!);
         mask[r * width + c] = 1n;
       }
     });
-    const dims = [texts.length, width];
+    const dims = [encoded.length, width];
     const feeds: Record<string, OrtTensor> = { input_ids: new ort.Tensor('int64', ids, dims) };
     if (session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, dims);
     if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(ids.length), dims);

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// The onnx provider's cost on this machine, with a model of a real small encoder's shape.
+//
+//   npm run build && node bench/onnx-bench.mjs [--layers 6] [--repo DIR] [--threads N]
+//
+// No model hub is reachable here, so the weights are random: bench/make-bert-shaped-onnx.py
+// builds an encoder of all-MiniLM-L6-v2's shape (--layers 6) or bge-small-en-v1.5's
+// (--layers 12): hidden 384, 12 heads, 1,536 intermediate, 30,522 word pieces. Compute, threads
+// and memory do not depend on the weights' values. Two measurements:
+//  1. `cw index --provider onnx` of a repository (default: this one's src/ and test/) from scratch,
+//     under /usr/bin/time: chunks embedded per second of the run, CPU/wall over the run, peak RSS;
+//  2. in process, the model loaded: one short query embedded, 50 times: p50 and p95.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { layers: { type: 'string', default: '6' }, repo: { type: 'string' }, threads: { type: 'string' } } });
+const layers = Number(values.layers);
+const modelDir = path.join(os.tmpdir(), `cw-bert-shaped-${layers}`);
+if (!existsSync(path.join(modelDir, 'onnx', 'model.onnx'))) {
+  execFileSync('python3', [path.join(ROOT, 'bench', 'make-bert-shaped-onnx.py'), modelDir, '--layers', String(layers)], { stdio: 'inherit' });
+}
+
+// 1. A whole run from scratch.
+const repo = values.repo ?? (() => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cw-onnx-bench-'));
+  for (const d of ['src', 'test/e2e', 'test/reliability']) cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
+  return dir;
+})();
+rmSync(path.join(repo, '.codeweaver'), { recursive: true, force: true });
+const threadsFlag = values.threads ? { CW_BENCH_THREADS: values.threads } : {};
+const config = JSON.stringify({ embedding: { provider: 'onnx', model: modelDir, ...(values.threads ? { threads: Number(values.threads) } : {}), concurrency: 2 } });
+execFileSync('sh', ['-c', `printf '%s' '${config}' > ${path.join(repo, 'codeweaver.config.json')}`]);
+const run = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, path.join(ROOT, 'bin', 'cw.js'), 'index', repo, '--json'], { encoding: 'utf8', env: { ...process.env, ...threadsFlag } });
+if (run.status !== 0) throw new Error(run.stderr);
+const [wall, user, sys, maxKb] = run.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+const summary = JSON.parse(run.stdout);
+const embedded = summary.chunks.embedded;
+
+// 2. Query latency, the model loaded once.
+const { OnnxEmbedder } = await import(path.join(ROOT, 'dist', 'embedding', 'onnx', 'onnx-embedder.js'));
+const embedder = new OnnxEmbedder({ model: modelDir, env: process.env, hub: null, threads: values.threads ? Number(values.threads) : undefined });
+await embedder.init();
+for (let i = 0; i < 5; i++) await embedder.embed(['warm up the session'], 'query');
+const times = [];
+for (let i = 0; i < 50; i++) {
+  const t = performance.now();
+  await embedder.embed([`where are retries with exponential backoff scheduled ${i}`], 'query');
+  times.push(performance.now() - t);
+}
+await embedder.close();
+times.sort((a, b) => a - b);
+
+console.log(`model: BERT-shaped, ${layers} layers × 384 (random weights: ${layers === 6 ? 'all-MiniLM-L6-v2' : 'bge-small-en-v1.5'}'s shape), ${os.availableParallelism()} cores`);
+console.log(`index: ${summary.files.indexed} files, ${embedded} chunks embedded in ${wall.toFixed(1)} s → ${(embedded / wall).toFixed(1)} chunks/s; CPU/wall ${((user + sys) / wall).toFixed(2)}; peak RSS ${Math.round(maxKb / 1024)} MB`);
+console.log(`query: p50 ${times[25].toFixed(1)} ms, p95 ${times[47].toFixed(1)} ms (model loaded)`);
