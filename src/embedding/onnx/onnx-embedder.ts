@@ -20,11 +20,11 @@ import { loadOnnxRuntime, type OrtModule, type OrtSession, type OrtTensor } from
 const BATCH_ITEMS = 32;
 /**
  * Most padded tokens per inference (inputs × the longest one's length). Attention's memory grows
- * with inputs × length²: 32 inputs of 512 tokens held 2.1 GB at peak on a MiniLM-sized model, so
- * long inputs go 8 at a time and short ones up to 32. Inputs are sorted by length first, so a
- * batch pads little.
+ * with inputs × length²: on a MiniLM-sized model (bench/onnx-bench.mjs) a budget of 32 × 512
+ * peaked at 2.1 GB RSS, 4,096 at 865 MB, 2,048 at 542 MB, for the same chunks/s. So long inputs
+ * go 4 at a time and short ones up to 32; inputs are sorted by length first, so a batch pads little.
  */
-const BATCH_TOKENS = 4_096;
+const BATCH_TOKENS = 2_048;
 
 /** Texts some models expect before a query or a document (their model cards say so). */
 const PREFIXES: Record<string, { query: string; document: string }> = {

@@ -34,7 +34,13 @@ export interface OrtModule {
   InferenceSession: {
     create(
       path: string,
-      options: { intraOpNumThreads?: number; interOpNumThreads?: number; graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all'; executionProviders?: string[] },
+      options: {
+        intraOpNumThreads?: number;
+        interOpNumThreads?: number;
+        graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+        executionProviders?: string[];
+        enableCpuMemArena?: boolean;
+      },
     ): Promise<OrtSession>;
   };
 }
