@@ -25,7 +25,13 @@ export function formatSummary(s: RunSummary, out: Output): string {
     )} removed · ~${fmt(s.tokens)} tokens`,
     `  ${s.provider}/${s.model} (${s.search_mode} search) → ${s.store} ${s.store_location}`,
   ];
-  if (s.dry_run && s.estimated_cost_usd !== null) lines.push(`  estimated cost: $${s.estimated_cost_usd.toFixed(4)}`);
+  if (s.dry_run && s.provider === 'onnx') {
+    lines.push(
+      s.estimated_seconds !== null
+        ? `  estimated time: ~${formatDuration(s.estimated_seconds * 1000)} of embedding on this machine (${fmt(s.measured_tokens_per_second ?? 0)} tokens/s measured); no cost`
+        : '  estimated time: unknown (the model could not be timed: see the warning); no cost',
+    );
+  } else if (s.dry_run && s.estimated_cost_usd !== null) lines.push(`  estimated cost: $${s.estimated_cost_usd.toFixed(4)}`);
   else if (s.dry_run && s.provider !== 'local') lines.push(`  estimated cost: unknown (no price known for ${s.provider}/${s.model})`);
   const secretFiles = f.skipped.secret_file ?? 0;
   if (s.secrets_redacted > 0 || secretFiles > 0) {

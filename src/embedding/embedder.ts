@@ -48,6 +48,11 @@ export interface Embedder {
   embed(texts: string[], inputType: InputType, signal?: AbortSignal): Promise<Float32Array[]>;
   stats(): EmbedderStats;
   /**
+   * A model run here (onnx): its throughput on this machine, in estimated tokens per second,
+   * timed on a sample after init(). Remote providers leave it out (they state a price instead).
+   */
+  measureTokensPerSecond?(signal?: AbortSignal): Promise<number>;
+  /**
    * Cancels requests in flight and refuses new ones. Idempotent. The connections belong to the
    * pool, which its owner (the session) closes.
    */

@@ -59,6 +59,13 @@ export interface RunSummary {
   dry_run: boolean;
   /** USD, for --dry-run where the provider has a public price; null when unknown. */
   estimated_cost_usd: number | null;
+  /**
+   * For --dry-run with a local model (onnx): seconds the embedding would take on this machine,
+   * from the tokens to embed and the model's throughput measured here (null otherwise).
+   */
+  estimated_seconds: number | null;
+  /** The throughput that estimate used (estimated tokens per second), or null. */
+  measured_tokens_per_second: number | null;
   interrupted: boolean;
   /**
    * Why the run stopped before the end on its own (e.g. the provider is down), or null. Files
@@ -104,6 +111,8 @@ export function emptySummary(): RunSummary {
     store_requests: {},
     dry_run: false,
     estimated_cost_usd: null,
+    estimated_seconds: null,
+    measured_tokens_per_second: null,
     interrupted: false,
     aborted: null,
     rebuilt: false,

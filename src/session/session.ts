@@ -278,7 +278,12 @@ export class Session {
     let full = false;
     try {
       if (dryRun && embedder.provider !== 'local') this.warnUnknownModel(embedder);
-      if (dryRun && embedder.dimensions === null && embedder.provider !== 'local') {
+      if (dryRun && embedder.measureTokensPerSecond) {
+        // A local model times itself on this machine: the dry run's estimate is a time, not a cost.
+        await embedder.init(signal).catch((err: unknown) => {
+          this.hooks.onWarning?.(`${embedder.provider}/${embedder.model}: no time estimate — ${err instanceof Error ? err.message : String(err)}`);
+        });
+      } else if (dryRun && embedder.dimensions === null && embedder.provider !== 'local') {
         // Probing an unknown model's size takes a request; a dry run estimates without one.
         this.hooks.onWarning?.(`${embedder.provider}/${embedder.model}: vector size unknown until the first real run (set embedding.dimensions)`);
       } else {
@@ -351,6 +356,11 @@ export class Session {
       // A walk without reading, beside the real one: an early total for the progress display.
       if (!request.files && request.precount) void countFiles(this.root, config.indexing, request.filter, signal).then((n) => n !== null && run.setExpectedTotal(n));
       const summary = await run.run();
+      if (dryRun && embedder.measureTokensPerSecond && embedder.dimensions !== null && !summary.interrupted) {
+        const rate = await embedder.measureTokensPerSecond(signal);
+        summary.estimated_seconds = Math.round(summary.tokens / rate);
+        summary.measured_tokens_per_second = Math.round(rate);
+      }
       if (sharded && !dryRun) {
         // How the shard ended (a named build is published by cw publish, not here).
         await recordShardEnd(store, summary, { shard: shard ?? WHOLE, build: build ?? null, commit: await commit, startedAt }, this.say);
@@ -508,7 +518,8 @@ export class Session {
     return createEmbedder(config.embedding, {
       // The local provider sends nothing: no pool, no undici.
       pool: provider === 'local' ? undefined : await this.openPool(),
-      env: this.env,
+      // A dry run downloads no model: it uses one already cached, or says it cannot time the run.
+      env: keyOptional && provider === 'onnx' ? { ...this.env, HF_HUB_OFFLINE: '1' } : this.env,
       keyOptional,
       onRetry: (event) => this.hooks.onRetry?.(provider, event),
     });

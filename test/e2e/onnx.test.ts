@@ -122,6 +122,30 @@ describe('cw index and cw search with --provider onnx', () => {
   });
 });
 
+describe('cw index --dry-run with onnx', () => {
+  it('states the time the model would take here (timed on this machine), not a cost; downloads nothing', async () => {
+    const env = await hubEnv();
+    const local = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx', model: FIXTURE } });
+    const timed = await runCli(['index', local, '--dry-run', '--json'], { env });
+    expect(timed.code, timed.stderr).toBe(0);
+    const doc = onlyJson(timed);
+    expect(doc.measured_tokens_per_second).toBeGreaterThan(0);
+    expect(doc.estimated_seconds).toBe(Math.round(doc.tokens / doc.measured_tokens_per_second));
+    const text = await runCli(['index', local, '--dry-run'], { env });
+    expect(text.stdout).toMatch(/estimated time: ~.* of embedding on this machine \([\d,]+ tokens\/s measured\); no cost/);
+    expect(text.stdout).not.toContain('estimated cost');
+    expect(existsSync(path.join(local, '.codeweaver', 'index.sqlite'))).toBe(false);
+
+    // A hub model not yet downloaded: a dry run does not fetch it, and says it cannot time the run.
+    const remote = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx', model: REPO_ID } });
+    const untimed = await runCli(['index', remote, '--dry-run'], { env });
+    expect(untimed.code, untimed.stderr).toBe(0);
+    expect(untimed.stderr).toMatch(/warning: onnx\/test-org\/tiny-embedder: no time estimate — .*not in the model cache and HF_HUB_OFFLINE is set/);
+    expect(untimed.stdout).toContain('estimated time: unknown');
+    expect(hub!.requests).toHaveLength(0);
+  });
+});
+
 describe('cw model', () => {
   it('pull fetches a model into the hub cache (resumable, checked); list shows it usable; offline without it is exit 2 naming the files', async () => {
     const env = await hubEnv();

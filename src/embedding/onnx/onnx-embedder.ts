@@ -13,6 +13,7 @@ import { CodeweaverError } from '../../errors.js';
 import type { HubDownloader } from '../hub/download.js';
 import type { Embedder, EmbedderLimits, EmbedderStats, InputType } from '../embedder.js';
 import { LatencyReservoir } from '../latency.js';
+import { estimateTokens } from '../../chunking/tokens.js';
 import { modelFiles, type ModelFiles, type Pooling } from './model-files.js';
 import { loadOnnxRuntime, type OrtModule, type OrtSession, type OrtTensor } from './runtime.js';
 
@@ -107,6 +108,18 @@ export class OnnxEmbedder implements Embedder {
       start = end;
     }
     return out;
+  }
+
+  async measureTokensPerSecond(signal?: AbortSignal): Promise<number> {
+    // Chunk-sized code-like texts (~300 estimated tokens each), one full batch's worth, after a
+    // warm-up run: what an index run's batches cost, not the first inference's set-up.
+    const line = 'const value = computeResult(input, options); // handle the request and return\n';
+    const sample = Array.from({ length: 8 }, (_, i) => `${i} ${line.repeat(12)}`);
+    await this.embed(sample.slice(0, 1), 'document', signal);
+    const started = performance.now();
+    await this.embed(sample, 'document', signal);
+    const seconds = (performance.now() - started) / 1000;
+    return sample.reduce((n, t) => n + estimateTokens(t), 0) / Math.max(seconds, 1e-3);
   }
 
   stats(): EmbedderStats {
