@@ -56,6 +56,7 @@ export function formatSummary(s: RunSummary, out: Output): string {
       );
     }
   }
+  if (s.vectors_pending > 0) lines.push(`  vectors: ${fmt(s.vectors_pending)} chunks still without one — the next \`cw index\` fills them (lexical search covers them meanwhile)`);
   if (s.rebuild_pending) lines.push('  the rebuild is not live yet: `cw index --full` finishes it (a plain `cw index` updates the live index instead)');
   else if (s.interrupted) lines.push('  the next `cw index` finishes the rest');
   return lines.join('\n');
@@ -161,6 +162,9 @@ export function formatStatus(doc: Record<string, unknown>, now: Date = new Date(
     `index: ${doc.store} ${doc.location}`,
     `  model: ${doc.provider}/${doc.model}${lexical ? ' (lexical: BM25 only)' : ` (${doc.dimensions} dimensions, hybrid search)`}`,
     `  ${count(doc.files as number, 'file')}, ${count(doc.chunks as number, 'chunk')}${lexical ? '' : `, ${count(doc.vectors as number, 'vector')}`}`,
+    ...(!lexical && (doc.vectors as number) < (doc.chunks as number)
+      ? [`  vectors: ${fmt(doc.vectors as number)} of ${fmt(doc.chunks as number)} chunks — \`cw index\` fills the rest (found lexically meanwhile)`]
+      : []),
     ...(doc.dense_engine === 'sqlite-vec' ? ['  dense search: sqlite-vec (bit-quantized candidates, rescored exactly)'] : doc.dense_engine === 'scan' ? ['  dense search: a scan of every vector (sqlite-vec not in use)'] : []),
     ...(doc.languages && Object.keys(doc.languages).length > 0 ? [`  languages: ${languageLine(doc.languages as Record<string, number>)}`] : []),
     `  created ${whenText(doc.created_at as string | null, now) ?? 'unknown'}, last indexed ${whenText(doc.last_indexed_at as string | null, now) ?? 'never'}`,

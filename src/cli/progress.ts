@@ -23,6 +23,7 @@ export class ProgressView {
   private shownDone = 0;
   private shownPercent = 0;
   private retry: { text: string; until: number } | null = null;
+  private unit: 'files' | 'chunks' = 'files';
 
   constructor(
     private readonly out: Output,
@@ -40,6 +41,12 @@ export class ProgressView {
     if (p.phase === 'done') {
       this.out.stopProgress();
       return;
+    }
+    if (p.phase === 'vectors' && this.unit === 'files') {
+      // The vectors' fill counts chunks from zero: a new bar, not the files' one going on.
+      this.unit = 'chunks';
+      this.shownTotal = this.shownDone = this.shownPercent = 0;
+      this.lastPlain = this.lastLive = -Infinity;
     }
     this.shownTotal = Math.max(this.shownTotal, p.expectedTotal ?? 0, p.filesTotal);
     this.shownDone = Math.min(Math.max(this.shownDone, p.filesDone), this.shownTotal);
@@ -66,11 +73,11 @@ export class ProgressView {
       this.shownPercent = Math.max(this.shownPercent, Math.floor((100 * this.shownDone) / this.shownTotal));
       const filled = Math.round((BAR_WIDTH * this.shownPercent) / 100);
       parts.push(`[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ${this.shownPercent}%`);
-      parts.push(`${fmt(this.shownDone)}/${fmt(this.shownTotal)} files`);
+      parts.push(`${fmt(this.shownDone)}/${fmt(this.shownTotal)} ${this.unit}`);
     } else {
-      parts.push(`${fmt(this.shownDone)}/${fmt(this.shownTotal)}+ files`);
+      parts.push(`${fmt(this.shownDone)}/${fmt(this.shownTotal)}+ ${this.unit}`);
     }
-    if (this.shownDone > 0 && seconds >= 1) parts.push(`${fmt(Math.round(this.shownDone / seconds))} files/s`);
+    if (this.shownDone > 0 && seconds >= 1) parts.push(`${fmt(Math.round(this.shownDone / seconds))} ${this.unit}/s`);
     if (known && this.rateMeansSomething(seconds) && this.shownDone < this.shownTotal) {
       const eta = ((this.shownTotal - this.shownDone) * seconds) / this.shownDone;
       parts.push(`ETA ${formatDuration(eta * 1000)}`);

@@ -111,7 +111,7 @@ export class IndexRun {
     private readonly options: IndexRunOptions,
   ) {
     const { embedder } = deps;
-    this.vectors = vectorSource({ store: deps.store, embedder, reuse: !options.full, ledger: this.ledger }, options.dryRun);
+    this.vectors = vectorSource({ store: deps.store, embedder, reuse: !options.full, ledger: this.ledger }, options.dryRun, Boolean(options.deferVectors));
     this.contentSignature = contentSignatureOf(deps.chunker.signature, { redactSecrets: options.indexing.redact_secrets, skipGenerated: options.indexing.skip_generated });
     this.changes = new ChangeDetection({
       store: deps.store,
@@ -387,7 +387,7 @@ export class IndexRun {
       if (this.requestSignal.aborted) throw abortReasonOf(this.requestSignal);
       this.outageStreak = 0;
       batch.forEach((item, i) => {
-        item.chunk.vector = vectors[i]!;
+        item.chunk.vector = vectors[i] ?? null;
       });
       for (const item of batch) {
         if (--item.job.waiting === 0 && !item.job.failed) this.writes.enqueue(item.job);

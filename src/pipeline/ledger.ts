@@ -8,7 +8,8 @@ import type { ParserBackend } from '../chunking/syntax.js';
 import type { SkipReason } from '../discovery/skip-reasons.js';
 import { emptySummary, MAX_LISTED_FAILURES, type RunSummary } from './summary.js';
 
-export type IndexPhase = 'indexing' | 'finishing' | 'deleting' | 'done';
+/** `vectors`: a run that deferred its vectors fills them (its counts are then chunks, not files). */
+export type IndexPhase = 'indexing' | 'finishing' | 'deleting' | 'vectors' | 'done';
 
 export interface IndexProgress {
   phase: IndexPhase;

@@ -58,6 +58,12 @@ export interface IndexRunOptions {
    * a missing (or incompatible) index sets it too, since nothing there can be reused.
    */
   full: boolean;
+  /**
+   * Chunks are written without the vectors the store does not already have, which the session
+   * fills in behind (pipeline/vector-fill.ts): every file is lexically searchable as fast as in a
+   * lexical run. For a model run on this machine, where embedding is the slow part.
+   */
+  deferVectors?: boolean;
   /** Fills a --full rebuild beside the live index: until it is published, the summary says it is pending. */
   rebuild?: boolean;
   /** Discovery and chunking only; nothing is embedded or written. */

@@ -80,6 +80,12 @@ export interface RunSummary {
    */
   rebuild_pending: boolean;
   /**
+   * Chunks still without a vector when the run ended: a run with a model on this machine writes
+   * every chunk first (searchable lexically at once) and fills vectors behind; stopped early, the
+   * next cw index fills the rest. 0 otherwise.
+   */
+  vectors_pending: number;
+  /**
    * How each language chunked along its syntax tree in this run was parsed: "native" (the
    * grammar's prebuilt addon) or "wasm" (where that does not load, or indexing.parser: wasm).
    * Languages chunked in line windows (text, markdown, …) are not listed.
@@ -117,6 +123,7 @@ export function emptySummary(): RunSummary {
     aborted: null,
     rebuilt: false,
     rebuild_pending: false,
+    vectors_pending: 0,
     failures: [],
   };
 }

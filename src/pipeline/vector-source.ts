@@ -9,8 +9,8 @@ import type { StoredChunk, VectorStore } from '../store/vector-store.js';
 import type { Ledger } from './ledger.js';
 
 export interface VectorSource {
-  /** One vector per chunk, in order. */
-  vectorsFor(chunks: StoredChunk[], signal: AbortSignal): Promise<Float32Array[]>;
+  /** One vector per chunk, in order; null for a chunk whose vector is left for later (deferred). */
+  vectorsFor(chunks: StoredChunk[], signal: AbortSignal): Promise<Array<Float32Array | null>>;
 }
 
 export interface VectorSourceDeps {
@@ -22,8 +22,8 @@ export interface VectorSourceDeps {
   ledger: Ledger;
 }
 
-export function vectorSource(deps: VectorSourceDeps, dryRun: boolean): VectorSource {
-  return dryRun ? new DryRunVectors(deps) : new StoredOrEmbedded(deps);
+export function vectorSource(deps: VectorSourceDeps, dryRun: boolean, deferred = false): VectorSource {
+  return dryRun ? new DryRunVectors(deps) : deferred ? new StoredOrDeferred(deps) : new StoredOrEmbedded(deps);
 }
 
 /** What a batch needs: vectors the store already has, and the distinct texts still to embed. */
@@ -61,6 +61,21 @@ class StoredOrEmbedded implements VectorSource {
     }
     ledger.reused(reused);
     return chunks.map((c) => known.get(c.contentHash) ?? fresh.get(c.contentHash)!);
+  }
+}
+
+/**
+ * A run that leaves embedding for later (a model on this machine: vector-fill.ts): vectors the
+ * store already has for the same content are reused, the rest are written as none, and the run
+ * is as fast as a lexical one. The tokens left to embed are counted here; the fill embeds them.
+ */
+class StoredOrDeferred implements VectorSource {
+  constructor(private readonly deps: VectorSourceDeps) {}
+
+  async vectorsFor(chunks: StoredChunk[]): Promise<Array<Float32Array | null>> {
+    const { known, reused } = await plan(this.deps, chunks);
+    this.deps.ledger.reused(reused);
+    return chunks.map((c) => known.get(c.contentHash) ?? null);
   }
 }
 

@@ -26,10 +26,11 @@ import type { HttpClientPool } from '../http/pool.js';
 import type { HttpClientStats } from '../http/types.js';
 import type { RetryEvent } from '../http/retry.js';
 import { IndexRun, type IndexProgress, type ReconcileScope } from '../pipeline/index-run.js';
+import { fillVectors } from '../pipeline/vector-fill.js';
 import { emptySummary, type RunSummary } from '../pipeline/summary.js';
 import { sameMeta } from '../store/compatibility.js';
 import { createStore } from '../store/create.js';
-import { buildsOf, type IndexMeta, type StoreStatus, type VectorStore } from '../store/vector-store.js';
+import { buildsOf, type IndexMeta, type StoreStatus, type VectorFill, type VectorStore } from '../store/vector-store.js';
 import { perClientDelta, counterDelta } from './stats.js';
 import { addSecretsFromEnv } from '../redact.js';
 import { adoptIndexSettings, buildSettingsOf, effectiveSettings } from './build-info.js';
@@ -238,6 +239,37 @@ export class Session {
   }
 
   /**
+   * The vectors a deferred run left out (pipeline/vector-fill.ts), filled once its chunks are all
+   * written, unless the run was stopped. Progress is told in chunks (phase `vectors`).
+   */
+  private async fillDeferred(store: VectorStore, embedder: Embedder, summary: RunSummary, signal: AbortSignal, onProgress?: (p: IndexProgress) => void): Promise<void> {
+    if (summary.interrupted || summary.aborted || !store.fillVectors) return;
+    const started = performance.now();
+    try {
+      const result = await fillVectors(store as VectorFill, embedder, signal, (p) =>
+        onProgress?.({
+          phase: 'vectors',
+          filesTotal: p.total,
+          expectedTotal: p.total,
+          discoveryDone: true,
+          filesDone: p.filled,
+          chunksEmbedded: summary.chunks.embedded + p.filled,
+          chunksWritten: summary.chunks.written,
+          elapsedMs: performance.now() - started,
+        }),
+      );
+      summary.chunks.embedded += result.embedded;
+      summary.tokens += result.tokens;
+      summary.vectors_pending = result.pending;
+      summary.duration_ms = Math.round(summary.duration_ms + (performance.now() - started));
+    } catch (err) {
+      summary.vectors_pending = await store.countWithoutVectors?.().catch(() => 0) ?? 0;
+      if (!signal.aborted) summary.aborted = `vectors not filled: ${err instanceof Error ? err.message : String(err)} — the index is searchable lexically; the next cw index fills them`;
+    }
+    if (signal.aborted) summary.interrupted = true;
+  }
+
+  /**
    * A dry run's check of the model name: the real run would learn of a typo from the provider's
    * refusal at the first request; a dry run sends none, so it says what it cannot know.
    */
@@ -313,6 +345,9 @@ export class Session {
       else this.hooks.onDebug?.(notice);
     }
     try {
+      // A model on this machine is the slow part of a run: every chunk is written first (the
+      // index is lexically searchable as soon as a lexical run would be), the vectors after.
+      const deferVectors = !dryRun && !sharded && embedder.measureTokensPerSecond !== undefined && typeof store.fillVectors === 'function';
       const chunkerOptions: ChunkerOptions = {
         targetTokens: config.indexing.chunk_tokens,
         maxTokens: Math.min(config.indexing.chunk_tokens, embedder.limits.maxInputTokens),
@@ -347,6 +382,7 @@ export class Session {
           batchSize: config.embedding.batch_size,
           concurrency: config.embedding.concurrency,
           full,
+          deferVectors,
           rebuild: rebuild && build === undefined,
           dryRun,
         },
@@ -356,6 +392,7 @@ export class Session {
       // A walk without reading, beside the real one: an early total for the progress display.
       if (!request.files && request.precount) void countFiles(this.root, config.indexing, request.filter, signal).then((n) => n !== null && run.setExpectedTotal(n));
       const summary = await run.run();
+      if (deferVectors) await this.fillDeferred(store, embedder, summary, signal, request.onProgress);
       if (dryRun && embedder.measureTokensPerSecond && embedder.dimensions !== null && !summary.interrupted) {
         const rate = await embedder.measureTokensPerSecond(signal);
         summary.estimated_seconds = Math.round(summary.tokens / rate);

@@ -309,6 +309,29 @@ export class EmbeddedStore implements VectorStore {
     return this.guard(() => this.writable().write(files, now));
   }
 
+  async chunksWithoutVectors(limit: number): Promise<Array<{ contentHash: string; content: string; tokens: number }>> {
+    return this.guard(() => {
+      this.writable();
+      const rows = this.db!.prepare(
+        'SELECT content_hash, content, tokens FROM chunks WHERE vector IS NULL GROUP BY content_hash ORDER BY min(rowid) LIMIT ?',
+      ).raw().all(limit) as Array<[string, string, number]>;
+      return rows.map(([contentHash, content, tokens]) => ({ contentHash, content, tokens }));
+    });
+  }
+
+  async fillVectors(vectors: Map<string, Float32Array>): Promise<number> {
+    // The run's writes are done: the fill commits on this thread, after whatever the write thread held.
+    await this.stopThread();
+    return this.guard(() => this.writable().fill(vectors));
+  }
+
+  async countWithoutVectors(): Promise<number> {
+    return this.guard(() => {
+      this.writable();
+      return this.db!.prepare('SELECT count(*) FROM chunks WHERE vector IS NULL').pluck().get() as number;
+    });
+  }
+
   async deleteFiles(paths: string[]): Promise<number> {
     const now = this.timestamp();
     if (await this.threadReady()) return this.onThread({ op: 'delete', paths, now });

@@ -176,7 +176,21 @@ export interface StoreStatus {
  * stores all of its chunks (or after them), so an interrupted run never leaves a file
  * marked done with chunks missing.
  */
-export type VectorStore = StoreReader & StoreWriter & Partial<StatCache> & Partial<WriterLock> & Partial<ShardedBuilds> & Partial<SymbolIndex>;
+export type VectorStore = StoreReader & StoreWriter & Partial<StatCache> & Partial<WriterLock> & Partial<ShardedBuilds> & Partial<SymbolIndex> & Partial<VectorFill>;
+
+/**
+ * A store that takes chunks before their vectors: a run writes every chunk (lexically searchable
+ * at once) and fills the vectors in behind, while open for writing. The embedded store has it;
+ * Qdrant, whose points are vectors, has not.
+ */
+export interface VectorFill {
+  /** Texts of chunks stored without a vector, one per content hash, at most `limit`. */
+  chunksWithoutVectors(limit: number): Promise<Array<{ contentHash: string; content: string; tokens: number }>>;
+  /** Stores each vector on every chunk of its content hash that has none; resolves with the chunks filled. */
+  fillVectors(vectors: Map<string, Float32Array>): Promise<number>;
+  /** Chunks without a vector right now. */
+  countWithoutVectors(): Promise<number>;
+}
 
 /** What searches, status and a run's lookups read. */
 export interface StoreReader {

@@ -23,6 +23,7 @@ export interface WriteCounters {
 interface StoredRow {
   rowid: number;
   symbol: string | null;
+  hasVector: boolean;
 }
 
 /** Thrown inside the transaction (so it rolls back) when a vector does not fit the index. */
@@ -46,6 +47,8 @@ export class ChunkWriter {
   private readonly touchMeta: Database.Statement;
   private readonly writeTx: (files: FileWrite[], now: string) => WriteResult;
   private readonly deleteTx: (paths: string[], now: string) => number;
+  private readonly fillVector: Database.Statement;
+  private readonly fillTx: (vectors: Map<string, Float32Array>) => number;
 
   constructor(
     db: Db,
@@ -72,7 +75,22 @@ export class ChunkWriter {
         definitions = excluded.definitions
       RETURNING rowid`).pluck(); // positional: binding by name costs 2–5 µs more per row (bench/store-micro-bench.mjs)
     this.fts = new FtsRows(db);
-    this.chunksOfPath = db.prepare('SELECT rowid, id, symbol FROM chunks WHERE path = ?').raw();
+    this.fillVector = db.prepare('UPDATE chunks SET norm = ?, vector = ? WHERE content_hash = ? AND vector IS NULL RETURNING rowid').pluck();
+    this.fillTx = db.transaction((vectors: Map<string, Float32Array>) => {
+      let filled = 0;
+      for (const [hash, vector] of vectors) {
+        this.checkVector(hash, vector);
+        const encoded = encodeVector(vector);
+        for (const rowid of this.fillVector.all(vectorNorm(vector), encoded, hash) as number[]) {
+          this.bits?.insert.run(BigInt(rowid), encoded);
+          filled++;
+        }
+      }
+      this.counters.rows_written += filled * (this.bits ? 2 : 1);
+      this.counters.transactions++;
+      return filled;
+    });
+    this.chunksOfPath = db.prepare('SELECT rowid, id, symbol, vector IS NOT NULL FROM chunks WHERE path = ?').raw();
     this.chunkText = db.prepare('SELECT content FROM chunks WHERE rowid = ?').pluck();
     this.deleteChunk = db.prepare('DELETE FROM chunks WHERE rowid = ?');
     this.upsertFile = db.prepare(
@@ -161,7 +179,11 @@ export class ChunkWriter {
           this.fts.insert(rowid, { path: file.path, symbol: chunk.symbol, content: chunk.content }, pathTerms);
           // A chunk stored before has its bits already: the same text under the same model.
           if (vector && this.bits) this.bits.insert.run(BigInt(rowid), encodeVector(vector));
-        } else if (before.symbol !== chunk.symbol) {
+        } else if (vector && this.bits && !before.hasVector) {
+          // Stored before without a vector (a run that left its vectors for later): its bits now.
+          this.bits.insert.run(BigInt(rowid), encodeVector(vector));
+        }
+        if (before !== undefined && before.symbol !== chunk.symbol) {
           this.fts.delete(rowid, { path: file.path, symbol: before.symbol, content: chunk.content }, pathTerms);
           this.fts.insert(rowid, { path: file.path, symbol: chunk.symbol, content: chunk.content }, pathTerms);
         }
@@ -195,8 +217,8 @@ export class ChunkWriter {
 
   /** The chunks of `path` in the index, by id. */
   private storedChunks(path: string): Map<string, StoredRow> {
-    const rows = this.chunksOfPath.all(path) as [number, string, string | null][];
-    return new Map(rows.map(([rowid, id, symbol]) => [id, { rowid, symbol }]));
+    const rows = this.chunksOfPath.all(path) as [number, string, string | null, number][];
+    return new Map(rows.map(([rowid, id, symbol, hasVector]) => [id, { rowid, symbol, hasVector: hasVector === 1 }]));
   }
 
   /** Deletes chunks of `path` and their FTS rows (with the values they were inserted from). */
@@ -209,6 +231,15 @@ export class ChunkWriter {
       this.deleteChunk.run(rowid);
     }
     return chunks.length;
+  }
+
+  /**
+   * Vectors, by content hash, for the chunks stored without one (a run that left its vectors for
+   * later): every such chunk of each hash gets it, and its sqlite-vec bits, in one transaction.
+   * Resolves with the chunks filled.
+   */
+  fill(vectors: Map<string, Float32Array>): number {
+    return this.fillTx(vectors);
   }
 
   private checkVector(id: string, vector: Float32Array | null): void {
