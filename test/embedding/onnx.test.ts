@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnnxEmbedder } from '../../src/embedding/onnx/onnx-embedder.js';
+import { loadedModelCount, OnnxEmbedder } from '../../src/embedding/onnx/onnx-embedder.js';
 
 const MODEL = path.resolve(import.meta.dirname, '../fixtures/models/tiny-embedder');
 let embedder: OnnxEmbedder;
@@ -43,6 +43,18 @@ describe('OnnxEmbedder', () => {
     const [v] = await embedder.embed([long], 'document');
     expect(dot(v!, v!)).toBeCloseTo(1, 5);
     expect(embedder.stats().requests).toBeGreaterThan(0);
+  });
+
+  it('one model loaded per process: a second embedder of it (a query embedder beside a run) shares it, and survives the first one closing', async () => {
+    const before = loadedModelCount();
+    const second = new OnnxEmbedder({ model: MODEL, env: process.env, hub: null, threads: 2 });
+    await second.init();
+    expect(loadedModelCount()).toBe(before);
+    const [a] = await second.embed(['retry request'], 'query');
+    await second.close();
+    const [b] = await embedder.embed(['retry request'], 'query');
+    for (let d = 0; d < 32; d++) expect(b![d]).toBeCloseTo(a![d]!, 6);
+    await expect(second.embed(['x'], 'query')).rejects.toThrow(/closed/);
   });
 
   it('batches larger than one inference are split and keep their order', async () => {

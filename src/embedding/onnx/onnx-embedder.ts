@@ -36,6 +36,22 @@ const PREFIXES: Record<string, { query: string; document: string }> = {
   'nomic-ai/nomic-embed-text-v1.5': { query: 'search_query: ', document: 'search_document: ' },
 };
 
+/**
+ * Models loaded in this process, by name and threads, with their inference queue: a long-lived
+ * `cw mcp` or `cw watch` loads a model once for its index runs and its queries alike (one copy in
+ * memory, one inference at a time over every core), and an embedder's close leaves it loaded.
+ */
+interface SharedModel {
+  loaded: Promise<Loaded>;
+  queue: Promise<unknown>;
+}
+const LOADED = new Map<string, SharedModel>();
+
+/** How many models this process holds loaded (or loading). */
+export function loadedModelCount(): number {
+  return LOADED.size;
+}
+
 export interface OnnxEmbedderOptions {
   model: string;
   env: NodeJS.ProcessEnv;
@@ -61,8 +77,6 @@ export class OnnxEmbedder implements Embedder {
   readonly #threads: number;
   #loaded: Promise<Loaded> | undefined;
   #files: ModelFiles | null = null;
-  /** One inference at a time (see the file comment). */
-  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   readonly #latency = new LatencyReservoir(1024);
   #stats = { requests: 0, retries: 0, rate_limited: 0, bytes_sent: 0, bytes_received: 0 };
@@ -100,8 +114,9 @@ export class OnnxEmbedder implements Embedder {
       let end = start + 1;
       while (end < order.length && end - start < BATCH_ITEMS && (end - start + 1) * encoded[order[end]!]!.length <= BATCH_TOKENS) end++;
       const members = order.slice(start, end);
-      const run = this.#queue.then(() => this.#infer(loaded, members.map((i) => encoded[i]!)));
-      this.#queue = run.catch(() => undefined);
+      const shared = this.#shared()!;
+      const run = shared.queue.then(() => this.#infer(loaded, members.map((i) => encoded[i]!)));
+      shared.queue = run.catch(() => undefined);
       const vectors = await run;
       members.forEach((i, k) => (out[i] = vectors[k]!));
       if (signal?.aborted) throw signal.reason;
@@ -126,16 +141,30 @@ export class OnnxEmbedder implements Embedder {
     return { ...this.#stats, rate_limit_wait_ms: 0, connections_opened: 0, latency_ms: { p50: this.#latency.percentile(50), p95: this.#latency.percentile(95) } };
   }
 
+  /** Stops this embedder; the loaded model stays for the process's other embedders (see LOADED). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const loaded = await this.#loaded?.catch(() => null);
-    await this.#queue;
-    await loaded?.session.release();
+    await this.#shared()?.queue;
+  }
+
+  /** The process-wide entry of this model, once loading has begun. */
+  #shared(): SharedModel | undefined {
+    return LOADED.get(this.#key());
+  }
+
+  #key(): string {
+    return `${this.model}\0${this.#threads}`;
   }
 
   #load(signal?: AbortSignal): Promise<Loaded> {
-    this.#loaded ??= (async () => {
+    const key = this.#key();
+    const shared = LOADED.get(key);
+    if (shared) {
+      this.#loaded ??= shared.loaded.then((l) => ((this.#files = l.files), l));
+      return this.#loaded;
+    }
+    this.#loaded = (async () => {
       const files = await modelFiles(this.model, this.#o.hub, signal);
       const ort = await loadOnnxRuntime(this.#o.env);
       const { Tokenizer } = await import('@huggingface/tokenizers');
@@ -152,7 +181,13 @@ export class OnnxEmbedder implements Embedder {
       this.#files = files;
       return { files, session, ort, tokenizer: new Tokenizer(files.tokenizer, files.tokenizerConfig) };
     })();
-    this.#loaded.catch(() => (this.#loaded = undefined)); // a missing runtime or model: the next run asks again
+    const entry: SharedModel = { loaded: this.#loaded, queue: Promise.resolve() };
+    LOADED.set(key, entry);
+    // A missing runtime or model: not kept, the next run asks again.
+    this.#loaded.catch(() => {
+      this.#loaded = undefined;
+      if (LOADED.get(key) === entry) LOADED.delete(key);
+    });
     return this.#loaded;
   }
 
