@@ -35,6 +35,7 @@ export async function fillVectors(
 ): Promise<FillResult> {
   const total = await store.countWithoutVectors();
   const result: FillResult = { filled: 0, embedded: 0, tokens: 0, pending: total };
+  if (total > 0) onProgress?.({ filled: 0, total }); // every chunk is written: the fill begins
   while (!signal.aborted) {
     const rows = await store.chunksWithoutVectors(FILL_BATCH);
     if (rows.length === 0) break;
