@@ -7,7 +7,8 @@ import { keyEnvOf } from '../embedding/providers.js';
 import { RERANK_KEY_ENV } from '../rerank/create.js';
 import { UsageError } from '../errors.js';
 import { addSecret, addSecretsFromEnv } from '../redact.js';
-import { isUnmarkedBroadRoot, locateRepositoryRoot } from '../session/locate.js';
+import { enclosingIndexRoot, hasOwnIndex, isUnmarkedBroadRoot, locateRepositoryRoot } from '../session/locate.js';
+import { quotePath } from '../quote-path.js';
 import type { RetryEvent } from '../http/retry.js';
 import { Session } from '../session/session.js';
 import type { CommonOptions } from './options.js';
@@ -130,5 +131,19 @@ function oneLine(err: unknown): string {
 export function refuseBroadRoot(command: string, root: string): void {
   if (isUnmarkedBroadRoot(root)) {
     throw new UsageError(`cw ${command}: ${root} is not a repository (no .git, codeweaver config or index) — pass the repository's path, e.g. cw ${command} /path/to/repo`);
+  }
+}
+
+/**
+ * A first index inside an indexed repository is a `cw index .` (or `cw watch .`) typed in a
+ * subdirectory far more often than a wish for a second index, which every command below it would
+ * then use: refused unless `--here` says it is wanted.
+ */
+export function refuseNestedIndex(command: string, root: string, here: boolean | undefined): void {
+  const enclosing = hasOwnIndex(root) ? null : enclosingIndexRoot(root);
+  if (enclosing && !here) {
+    throw new UsageError(
+      `${root} is inside ${enclosing}, which has its own index — run cw ${command} ${quotePath(enclosing)} to use that one, or pass --here to create a separate index for this directory`,
+    );
   }
 }

@@ -114,7 +114,13 @@ describe('an index inside an indexed repository', () => {
     const refused = await runCli(['index', '.'], { cwd: sub, env: cleanEnv() });
     expect(refused.code).toBe(2);
     expect(refused.stderr.trim()).toBe(
-      `cw: error: ${sub} is inside ${repo}, which has its own index — run cw index ${repo} to update that one, or pass --here to create a separate index for this directory`,
+      `cw: error: ${sub} is inside ${repo}, which has its own index — run cw index ${repo} to use that one, or pass --here to create a separate index for this directory`,
+    );
+    // cw watch would create one too: the same refusal.
+    const watch = await runCli(['watch', '.'], { cwd: sub, env: cleanEnv() });
+    expect(watch.code).toBe(2);
+    expect(watch.stderr.trim()).toBe(
+      `cw: error: ${sub} is inside ${repo}, which has its own index — run cw watch ${repo} to use that one, or pass --here to create a separate index for this directory`,
     );
     expect(existsSync(path.join(sub, '.codeweaver'))).toBe(false);
     // Without a path, the repository around the directory is found and updated, as before.

@@ -3,15 +3,13 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { ensureSchemaFile, SCHEMA_FILE } from '../../config/schema-file.js';
 import { RunFilter } from '../../discovery/run-filter.js';
-import { UsageError } from '../../errors.js';
-import { enclosingIndexRoot, hasOwnIndex } from '../../session/locate.js';
 import { checkBuildId, parseShard } from '../../discovery/shard.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatSummary, quotePath } from '../format.js';
 import { Shutdown } from '../lifecycle.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { ProgressView } from '../progress.js';
-import { refuseBroadRoot, withSession, type Runtime } from '../runtime.js';
+import { refuseBroadRoot, refuseNestedIndex, withSession, type Runtime } from '../runtime.js';
 
 interface IndexOptions extends OverrideOptions {
   full?: boolean;
@@ -44,14 +42,7 @@ export function indexCommand(setExit: (code: number) => void): Command {
 
 async function runIndex({ out, session, graceMs, knobs, onRetry, root, loaded }: Runtime, opts: IndexOptions): Promise<number> {
   refuseBroadRoot('index', root); // never all of / or $HOME by accident
-  // A first index inside an indexed repository is a `cw index .` typed in a subdirectory far
-  // more often than a wish for a second index, which every command below it would then use.
-  const enclosing = hasOwnIndex(root) ? null : enclosingIndexRoot(root);
-  if (enclosing && !opts.here) {
-    throw new UsageError(
-      `${root} is inside ${enclosing}, which has its own index — run cw index ${quotePath(enclosing)} to update that one, or pass --here to create a separate index for this directory`,
-    );
-  }
+  refuseNestedIndex('index', root, opts.here);
   const dryRun = Boolean(opts.dryRun);
   const shutdown = new Shutdown({
     graceMs,
