@@ -190,7 +190,7 @@ function createOnnxEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps): 
   }
   const hub = isLocalModel(config.model)
     ? null
-    : new HubDownloader({ fetch: requirePool(deps, 'onnx').getClient('huggingface').fetch, env: deps.env, onProgress: deps.onModelProgress });
+    : new HubDownloader({ fetch: requirePool(deps, 'onnx').getClient('huggingface').fetch, env: deps.env, onProgress: deps.onModelProgress, cacheFirst: true });
   return new OnnxEmbedder({ model: config.model, env: deps.env, hub, threads: config.threads });
 }
 

@@ -78,6 +78,8 @@ describe('cw index and cw search with --provider onnx', () => {
     const cached = path.join(hfHome, 'hub', 'models--test-org--tiny-embedder', 'snapshots', hub!.commit, 'onnx', 'model.onnx');
     expect(readFileSync(cached)).toEqual(readFileSync(path.join(FIXTURE, 'onnx', 'model.onnx')));
 
+    // Cached: a search and a rerun use the files as they are, without a request to the hub.
+    const afterFetch = hub!.requests.length;
     const found = await runCli(['search', 'retry handler', '--path', repo, '--json'], { env });
     expect(found.code, found.stderr).toBe(0);
     const doc = onlyJson(found);
@@ -86,6 +88,7 @@ describe('cw index and cw search with --provider onnx', () => {
 
     const again = onlyJson(await runCli(['index', repo, '--json'], { env }));
     expect(again.chunks).toMatchObject({ embedded: 0 });
+    expect(hub!.requests.length).toBe(afterFetch);
 
     // Offline, from the cache: no request reaches the hub.
     const asked = hub!.requests.length;

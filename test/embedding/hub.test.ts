@@ -124,6 +124,20 @@ describe('HubDownloader', () => {
     expect(hub.requests.filter((r) => r.url.startsWith('/cdn/')).every((r) => r.headers.authorization === undefined)).toBe(true);
   });
 
+  it('cache first (as the onnx provider asks): a cached file, or one recorded absent (.no_exist), costs no request', async () => {
+    hub = await startHubServer(REPO, FILES);
+    const first = new HubDownloader({ fetch: pool.getClient('huggingface').fetch, env: { HF_HOME: home, HF_ENDPOINT: hub.origin }, retryPolicy: FAST, cacheFirst: true });
+    await first.files(REPO, 'main', ['config.json']);
+    expect(await first.optionalFiles(REPO, 'main', ['1_Pooling/config.json'])).toEqual([null]);
+    expect(existsSync(path.join(home, 'hub', 'models--test-org--tiny-embedder', '.no_exist', hub.commit, '1_Pooling', 'config.json'))).toBe(true);
+    const asked = hub.requests.length;
+    await first.files(REPO, 'main', ['config.json']);
+    expect(await first.optionalFiles(REPO, 'main', ['1_Pooling/config.json'])).toEqual([null]);
+    expect(hub.requests.length).toBe(asked);
+    await downloader().files(REPO, 'main', ['config.json']); // without it (cw model pull): the hub is asked
+    expect(hub.requests.length).toBeGreaterThan(asked);
+  });
+
   it('a file the repository does not have is named, with the fix', async () => {
     hub = await startHubServer(REPO, FILES);
     await expect(downloader().files(REPO, 'main', ['onnx/model_fp16.onnx'])).rejects.toThrow(/no file onnx\/model_fp16\.onnx at revision main on http:\/\/127\.0\.0\.1:\d+ — check embedding\.model/);

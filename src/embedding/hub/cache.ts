@@ -8,6 +8,7 @@
  *       blobs/{etag}                    each file's bytes, named by its hash (sha256 for LFS files)
  *       blobs/{etag}.incomplete         a download in progress (resumed from its length)
  *       snapshots/{commit}/{path}       symbolic links to ../../blobs/{etag}
+ *       .no_exist/{commit}/{path}       an empty file: the repository has no such file at that commit
  */
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -55,4 +56,15 @@ export function snapshotPath(cache: string, repo: string, commit: string, file: 
 
 export function blobPath(cache: string, repo: string, etag: string): string {
   return path.join(repoDir(cache, repo), 'blobs', etag);
+}
+
+/** huggingface_hub's record that a file is absent at a commit, so that nobody asks again. */
+export function noExistPath(cache: string, repo: string, commit: string, file: string): string {
+  return path.join(repoDir(cache, repo), '.no_exist', commit, ...file.split('/'));
+}
+
+/** Whether the cache records `file` as absent at the commit `revision` resolves to. */
+export function knownAbsent(cache: string, repo: string, revision: string, file: string): boolean {
+  const commit = cachedCommit(cache, repo, revision);
+  return commit !== null && existsSync(noExistPath(cache, repo, commit, file));
 }

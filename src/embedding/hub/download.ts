@@ -14,7 +14,7 @@ import { UsageError } from '../../errors.js';
 import { classifyHttpError } from '../../http/errors.js';
 import { RetriesExhaustedError, withRetries, type RetryPolicy } from '../../http/retry.js';
 import type { PooledFetch } from '../../http/types.js';
-import { blobPath, cachedCommit, cachedFile, hubCacheDir, repoDir, snapshotPath } from './cache.js';
+import { blobPath, cachedCommit, cachedFile, hubCacheDir, knownAbsent, noExistPath, repoDir, snapshotPath } from './cache.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
@@ -43,6 +43,12 @@ export interface HubDownloaderOptions {
   env: NodeJS.ProcessEnv;
   onProgress?: (progress: HubProgress) => void;
   retryPolicy?: RetryPolicy;
+  /**
+   * Use a file the cache holds without asking the hub (a search must not pay a round trip per
+   * model file, and an index's vectors must keep coming from the weights that made them).
+   * Off for `cw model pull`, which asks the hub what the revision is now.
+   */
+  cacheFirst?: boolean;
 }
 
 /** Files a model needs that are neither here nor reachable: exit 2, with where they go. */
@@ -80,6 +86,10 @@ export class HubDownloader {
     let unreachable: string | null = null;
     for (const file of files) {
       const cached = cachedFile(this.cache, repo, revision, file);
+      if (cached && this.#o.cacheFirst) {
+        paths.push(cached);
+        continue;
+      }
       if (this.offline || unreachable) {
         if (cached) paths.push(cached);
         else missing.push(file);
@@ -108,10 +118,16 @@ export class HubDownloader {
   async optionalFiles(repo: string, revision: string, files: readonly string[], signal?: AbortSignal): Promise<Array<string | null>> {
     const found: Array<string | null> = [];
     for (const file of files) {
+      // Known absent (asked before, by cw or huggingface_hub): no request.
+      if ((this.#o.cacheFirst || this.offline) && knownAbsent(this.cache, repo, revision, file)) {
+        found.push(null);
+        continue;
+      }
       try {
         found.push((await this.files(repo, revision, [file], signal))[0]!);
       } catch (err) {
         if (!(err instanceof HubFileNotFoundError) && !(err instanceof ModelFilesMissingError)) throw err;
+        if (err instanceof HubFileNotFoundError) this.#recordAbsent(repo, revision, file);
         found.push(null);
       }
     }
@@ -212,6 +228,15 @@ export class HubDownloader {
       throw new ModelChecksumError(`${file}: ${have} bytes hashing to ${digest.slice(0, 12)}…, the hub states ${meta.size} bytes hashing to ${meta.etag.slice(0, 12)}…`);
     }
     renameSync(partial, blob);
+  }
+
+  /** An empty `.no_exist` file, where the commit is known, as huggingface_hub records one. */
+  #recordAbsent(repo: string, revision: string, file: string): void {
+    const commit = cachedCommit(this.cache, repo, revision);
+    if (!commit) return;
+    const marker = noExistPath(this.cache, repo, commit, file);
+    mkdirSync(path.dirname(marker), { recursive: true });
+    writeFileSync(marker, '');
   }
 
   #headers(url: string): Record<string, string> {

@@ -65,11 +65,12 @@ async function fromHub(model: string, hub: HubDownloader | null, signal?: AbortS
   if (!hub) throw new UsageError(`${model}: the model is fetched from the Hugging Face hub, which needs the HTTP pool`);
   const [repo, revision = 'main'] = model.split('@') as [string, string?];
   const required = await hub.files(repo, revision, REQUIRED, signal);
-  const [primary, fallback] = await hub.optionalFiles(repo, revision, ONNX_FILES, signal);
-  const onnx = primary ?? fallback;
+  // The export at the top is asked for only when onnx/ has none (a repository may hold both: one download).
+  let onnx: string | null = null;
+  for (const file of ONNX_FILES) if (!onnx) [onnx] = await hub.optionalFiles(repo, revision, [file], signal);
   if (!onnx) throw new UsageError(`${repo}: no ONNX export (${ONNX_FILES.join(' or ')}) in the repository — pick a model that publishes one (Xenova/…, onnx-community/…), or export it and name the directory`);
   const optional = await hub.optionalFiles(repo, revision, OPTIONAL, signal);
-  const found = new Map<string, string | null>([...REQUIRED.map((f, i) => [f, required[i]!] as const), ...OPTIONAL.map((f, i) => [f, optional[i]!] as const), ['onnx', onnx]]);
+  const found = new Map<string, string | null>([...REQUIRED.map((f, i) => [f, required[i]!] as const), ...OPTIONAL.map((f, i) => [f, optional[i]!] as const), ['onnx', onnx!]]);
   return (file) => found.get(file) ?? null;
 }
 
