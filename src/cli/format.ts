@@ -154,7 +154,7 @@ export function formatStatus(doc: Record<string, unknown>, now: Date = new Date(
     return [
       `no index yet at ${doc.location} — run \`cw index\` to create it`,
       ...worktreeLines(doc.worktree as Worktree | undefined, null),
-      ...rebuildLines(doc.pending_rebuild as PendingRebuild | undefined),
+      ...rebuildLines(doc.pending_rebuild as PendingRebuild | undefined, now),
     ].join('\n');
   }
   const lexical = doc.dimensions === null;
@@ -173,7 +173,7 @@ export function formatStatus(doc: Record<string, unknown>, now: Date = new Date(
     ...migrationLines(doc.migrations as MigrationEntry[] | undefined),
     ...(doc.shards ? shardLines('shards', doc.shards as ShardSet) : []),
     ...((doc.pending_builds as Array<ShardSet & { build: string }> | undefined) ?? []).flatMap((b) => shardLines(`build ${b.build} (not live)`, b)),
-    ...rebuildLines(doc.pending_rebuild as PendingRebuild | undefined),
+    ...rebuildLines(doc.pending_rebuild as PendingRebuild | undefined, now),
   ].join('\n');
 }
 
@@ -226,13 +226,13 @@ interface PendingRebuild {
 }
 
 /** The one story of an unfinished --full, told the same way by the run's summary and by status. */
-function rebuildLines(r: PendingRebuild | undefined): string[] {
+function rebuildLines(r: PendingRebuild | undefined, now: Date): string[] {
   if (!r) return [];
   const what = [
     r.provider ? `${r.provider}/${r.model}` : null,
     r.files !== null ? count(r.files, 'file') + ' so far' : null,
     r.bytes !== null ? formatBytes(r.bytes) : null,
-    r.started_at ? `started ${whenText(r.started_at, new Date())}` : null,
+    r.started_at ? `started ${whenText(r.started_at, now)}` : null,
   ].filter(Boolean);
   return [`  rebuild not live yet${what.length ? ` (${what.join(', ')})` : ''}: \`cw index --full\` finishes it; searches use the index above until then`];
 }

@@ -482,7 +482,8 @@ export class Session {
    * stat where the store keeps stat data). Null when there is no index to compare with.
    */
   async pendingChanges(): Promise<PendingChanges | null> {
-    if (!(await this.status())) return null;
+    // Whether there is an index at all: its meta, not the counts status() would make.
+    if (!(await (await this.openReader()).openReadOnly())) return null;
     const files = (await this.index({ dryRun: true })).files;
     return { new_or_changed: files.indexed, deleted: files.deleted + files.out_of_scope, unchanged: files.unchanged };
   }
