@@ -71,3 +71,13 @@ export function displayUrl(url: string): string {
     return redact(url);
   }
 }
+
+/**
+ * Whether a URL carries userinfo (a key pasted as `https://key@host` or `user:pass@`): fetch
+ * refuses such a URL, and a key in a URL ends up in logs and shell history. Each configured URL is
+ * refused on it, with the key the user should set instead.
+ */
+export function hasCredentials(url: string): boolean {
+  const u = new URL(url);
+  return u.username !== '' || u.password !== '';
+}

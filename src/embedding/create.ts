@@ -1,5 +1,5 @@
 import type { EmbeddingConfig } from '../config/schema.js';
-import { addSecret, displayUrl, REDACTED } from '../redact.js';
+import { addSecret, displayUrl, hasCredentials, REDACTED } from '../redact.js';
 import { UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import type { RetryEvent, RetryPolicy } from '../http/retry.js';
@@ -9,7 +9,7 @@ import { LocalLexicalEmbedder } from './local.js';
 import { HubDownloader, type HubProgress } from './hub/download.js';
 import { isLocalModel } from './onnx/model-files.js';
 import { OnnxEmbedder } from './onnx/onnx-embedder.js';
-import { lazyWire } from './lazy-wire.js';
+import { lazyWire } from '../lazy-wire.js';
 import { PROVIDERS, type ProviderProfile } from './providers.js';
 import { RemoteEmbedder, type WireFormat } from './remote-embedder.js';
 
@@ -53,8 +53,7 @@ export function createEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps
   const redact = (s: string) => (apiKey ? s.split(apiKey).join(REDACTED) : s);
   const spec = lookupModel(name, model);
   const size = resolveSize(config, profile, model, spec);
-  if (!deps.pool) throw new Error(`createEmbedder: ${name} needs the HTTP pool`);
-  const client = deps.pool.getClient(name, undefined, { providerDefaults: true, concurrency: config.concurrency });
+  const client = requirePool(deps, name).getClient(name, undefined, { providerDefaults: true, concurrency: config.concurrency });
 
   // Each wire's module (and its SDK) loads at the first request: see lazyWire.
   let wire: WireFormat;
@@ -113,8 +112,7 @@ function resolveBaseUrl(config: EmbeddingConfig, profile: ProviderProfile, env: 
  * refused before any request, without echoing it.
  */
 function withoutCredentials(url: string, provider: string): string {
-  const u = new URL(url);
-  if (u.username || u.password) {
+  if (hasCredentials(url)) {
     throw new UsageError(
       `${provider}: embedding.base_url ${displayUrl(url)} carries credentials — remove them from the URL and put the key in the variable embedding.api_key_env names`,
     );

@@ -2,7 +2,8 @@ import type { RerankConfig, RerankProviderName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import type { RetryEvent, RetryPolicy } from '../http/retry.js';
-import { addSecret, displayUrl, REDACTED } from '../redact.js';
+import { addSecret, displayUrl, hasCredentials, REDACTED } from '../redact.js';
+import { lazyWire } from '../lazy-wire.js';
 import { RemoteReranker, type RerankWire, type Reranker } from './reranker.js';
 
 /** What each rerank API is by default: its endpoint, key variables, model and document limit. */
@@ -80,7 +81,7 @@ export function createReranker(config: RerankConfig, deps: CreateRerankerDeps): 
   addSecret(apiKey);
   const redact = (s: string) => (apiKey ? s.split(apiKey).join(REDACTED) : s);
   const client = deps.pool.getClient(provider, undefined, { providerDefaults: true, concurrency: deps.concurrency });
-  const wire = lazyRerankWire(async (): Promise<RerankWire> => {
+  const wire: RerankWire = lazyWire(async (): Promise<RerankWire> => {
     if (provider === 'voyage') return new (await import('./voyage.js')).VoyageRerankWire({ client, baseUrl, apiKey: apiKey!, model, redact });
     if (provider === 'cohere') {
       return new (await import('./cohere.js')).CohereRerankWire({ client, baseUrl, apiKey: apiKey!, model, maxTokensPerDoc: profile.maxDocumentTokens, redact });
@@ -100,17 +101,9 @@ export function createReranker(config: RerankConfig, deps: CreateRerankerDeps): 
   });
 }
 
-/** The wire's module (and its SDK) loads at the first rerank, not when a search service starts. */
-function lazyRerankWire(load: () => Promise<RerankWire>): RerankWire {
-  let loaded: Promise<RerankWire> | undefined;
-  return {
-    send: async (query, documents, signal) => (await (loaded ??= load())).send(query, documents, signal),
-  };
-}
 
 function withoutCredentials(url: string, provider: string): string {
-  const u = new URL(url);
-  if (u.username || u.password) {
+  if (hasCredentials(url)) {
     throw new UsageError(`${provider} rerank: search.rerank.base_url ${displayUrl(url)} carries credentials — remove them and put the key in the variable search.rerank.api_key_env names`);
   }
   return url;
