@@ -6,10 +6,10 @@ all-MiniLM-L6-v2 (--layers 6) or bge-small-en-v1.5 (--layers 12): hidden 384, 12
 intermediate 1536, vocabulary 30522, 512 positions. Compute does not depend on the weights'
 values, so throughput, CPU use and memory are the real model's; what it finds is meaningless.
 
-    pip install onnx numpy && python3 bench/make-bert-shaped-onnx.py OUT_DIR [--layers 6]
+    pip install onnx numpy tokenizers && python3 bench/make-bert-shaped-onnx.py OUT_DIR [--layers 6]
 
 Writes OUT_DIR/onnx/model.onnx, config.json, tokenizer.json (a WordPiece vocabulary of the same
-size, made up), tokenizer_config.json, 1_Pooling/config.json.
+size, trained on Python's standard library), tokenizer_config.json, 1_Pooling/config.json.
 """
 import argparse
 import json
@@ -18,6 +18,8 @@ import os
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from stdlib_corpus import stdlib_sources
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 H, HEADS, FF, VOCAB, POS = 384, 12, 1536, 30522, 512
 
@@ -105,23 +107,19 @@ def main():
     os.makedirs(os.path.join(args.out, '1_Pooling'), exist_ok=True)
     onnx.save(model, os.path.join(args.out, 'onnx', 'model.onnx'))
 
-    vocab = {t: i for i, t in enumerate(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'])}
-    letters = [chr(c) for c in range(33, 127)]
-    for t in letters + ['##' + c for c in letters]:
-        vocab.setdefault(t, len(vocab))
-    i = 0
-    while len(vocab) < VOCAB:  # made-up word pieces, to give the WordPiece model a real-sized vocabulary
-        vocab.setdefault(f'w{i}', len(vocab))
-        i += 1
-    tok = {
-        'version': '1.0', 'truncation': None, 'padding': None,
-        'added_tokens': [{'id': vocab[t], 'content': t, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False, 'special': True} for t in ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']],
-        'normalizer': {'type': 'BertNormalizer', 'clean_text': True, 'handle_chinese_chars': True, 'strip_accents': None, 'lowercase': True},
-        'pre_tokenizer': {'type': 'BertPreTokenizer'},
-        'post_processor': {'type': 'TemplateProcessing', 'single': [{'SpecialToken': {'id': '[CLS]', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}}, {'SpecialToken': {'id': '[SEP]', 'type_id': 0}}], 'pair': [], 'special_tokens': {t: {'id': t, 'ids': [vocab[t]], 'tokens': [t]} for t in ['[CLS]', '[SEP]']}},
-        'decoder': {'type': 'WordPiece', 'prefix': '##', 'cleanup': True},
-        'model': {'type': 'WordPiece', 'unk_token': '[UNK]', 'continuing_subword_prefix': '##', 'max_input_chars_per_word': 100, 'vocab': vocab},
-    }
+    # A WordPiece vocabulary of BERT's size trained on Python's standard library, uncased as
+    # MiniLM's and bge's: token counts close to the real ones (a made-up vocabulary would split
+    # code into letters and overstate every input's length).
+    tok = Tokenizer(models.WordPiece(unk_token='[UNK]'))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
+
+    tok.train_from_iterator(stdlib_sources(), trainers.WordPieceTrainer(vocab_size=VOCAB, special_tokens=specials, show_progress=False))
+    cls, sep = tok.token_to_id('[CLS]'), tok.token_to_id('[SEP]')
+    tok.post_processor = processors.TemplateProcessing(single='[CLS] $A [SEP]', pair='[CLS] $A [SEP] $B:1 [SEP]:1', special_tokens=[('[CLS]', cls), ('[SEP]', sep)])
+    tok = json.loads(tok.to_str())
     files = {
         'tokenizer.json': tok,
         'tokenizer_config.json': {'tokenizer_class': 'BertTokenizer', 'do_lower_case': True, 'model_max_length': 512},

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // The onnx provider's cost on this machine, with a model of a real small encoder's shape.
 //
-//   npm run build && node bench/onnx-bench.mjs [--layers 6] [--repo DIR] [--threads N]
+//   npm run build && node bench/onnx-bench.mjs [--shape minilm|bge-small|granite-small] [--repo DIR] [--threads N]
 //
-// No model hub is reachable here, so the weights are random: bench/make-bert-shaped-onnx.py
-// builds an encoder of all-MiniLM-L6-v2's shape (--layers 6) or bge-small-en-v1.5's
-// (--layers 12): hidden 384, 12 heads, 1,536 intermediate, 30,522 word pieces. Compute, threads
-// and memory do not depend on the weights' values. Two measurements:
+// No model hub is reachable here, so the weights are random, in a real model's shape:
+//  - minilm, bge-small: bench/make-bert-shaped-onnx.py, an encoder of all-MiniLM-L6-v2's shape
+//    (6 layers) or bge-small-en-v1.5's (12): hidden 384, 12 heads, 1,536 intermediate, 30,522
+//    word pieces;
+//  - granite-small (the default model's): bench/make-modernbert-shaped-onnx.py, transformers'
+//    ModernBertModel in granite-embedding-small-english-r2's shape (12 layers × 384, alternating
+//    local and global attention, 50,368 byte-level BPE tokens), exported as the ONNX community does.
+// Compute, threads and memory do not depend on the weights' values. Two measurements:
 //  1. `cw index --provider onnx` of a repository (default: this one's src/ and test/) from scratch,
 //     under /usr/bin/time: chunks embedded per second of the run, CPU/wall over the run, peak RSS,
 //     and when every chunk was written (lexically searchable; the vectors are filled after);
@@ -18,11 +22,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { layers: { type: 'string', default: '6' }, repo: { type: 'string' }, threads: { type: 'string' } } });
-const layers = Number(values.layers);
-const modelDir = path.join(os.tmpdir(), `cw-bert-shaped-${layers}`);
+const { values } = parseArgs({ options: { shape: { type: 'string', default: 'minilm' }, repo: { type: 'string' }, threads: { type: 'string' } } });
+const SHAPES = {
+  minilm: { label: "BERT, 6 layers × 384: all-MiniLM-L6-v2's shape", script: 'make-bert-shaped-onnx.py', args: ['--layers', '6'] },
+  'bge-small': { label: "BERT, 12 layers × 384: bge-small-en-v1.5's shape", script: 'make-bert-shaped-onnx.py', args: ['--layers', '12'] },
+  'granite-small': { label: "ModernBERT, 12 layers × 384: granite-embedding-small-english-r2's shape (the default)", script: 'make-modernbert-shaped-onnx.py', args: [] },
+};
+const shape = SHAPES[values.shape];
+if (!shape) throw new Error(`--shape: one of ${Object.keys(SHAPES).join(', ')}`);
+const modelDir = path.join(os.tmpdir(), `cw-shaped-${values.shape}`);
 if (!existsSync(path.join(modelDir, 'onnx', 'model.onnx'))) {
-  execFileSync('python3', [path.join(ROOT, 'bench', 'make-bert-shaped-onnx.py'), modelDir, '--layers', String(layers)], { stdio: 'inherit' });
+  execFileSync('python3', [path.join(ROOT, 'bench', shape.script), modelDir, ...shape.args], { stdio: 'inherit' });
 }
 
 // 1. A whole run from scratch.
@@ -71,7 +81,7 @@ for (let i = 0; i < 50; i++) {
 await embedder.close();
 times.sort((a, b) => a - b);
 
-console.log(`model: BERT-shaped, ${layers} layers × 384 (random weights: ${layers === 6 ? 'all-MiniLM-L6-v2' : 'bge-small-en-v1.5'}'s shape), ${os.availableParallelism()} cores`);
+console.log(`model: ${shape.label}, random weights; ${os.availableParallelism()} cores`);
 console.log(`index: ${summary.files.indexed} files, ${embedded} chunks embedded in ${wall.toFixed(1)} s → ${(embedded / wall).toFixed(1)} chunks/s; CPU/wall ${((user + sys) / wall).toFixed(2)}; peak RSS ${Math.round(maxKb / 1024)} MB`);
 console.log(`lexically searchable after ~${searchableAfter === null ? '?' : searchableAfter.toFixed(1)} s (every chunk written; the vectors then filled behind); a lexical run of the same tree: ${lexicalSeconds.toFixed(2)} s`);
 console.log(`query: p50 ${times[25].toFixed(1)} ms, p95 ${times[47].toFixed(1)} ms (model loaded)`);

@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
 """
-Writes test/fixtures/models/tiny-embedder: a sentence-embedding model made for the tests, in the
-layout of a Hugging Face repository (config.json, tokenizer.json, tokenizer_config.json,
-modules.json, 1_Pooling/config.json, onnx/model.onnx), a few tens of KB.
+Writes two sentence-embedding models made for the tests, in the layout of a Hugging Face
+repository, a few tens of KB each:
+
+- test/fixtures/models/tiny-embedder: BERT-like (config.json, a WordPiece tokenizer.json,
+  tokenizer_config.json, modules.json, 1_Pooling/config.json with mean pooling, onnx/model.onnx);
+- test/fixtures/models/tiny-bpe-embedder: in the layout of the default model's ONNX community
+  export (ModernBERT): a byte-level BPE tokenizer.json with [CLS] … [SEP] around each input, a
+  graph taking no token_type_ids, and no 1_Pooling/ (cw knows the default's pooling: CLS). Its
+  last_hidden_state at each position is that token's embedding plus the sum over the input, so
+  the first token's vector depends on the whole text. expected-ids.json holds what Hugging Face's
+  own tokenizers library makes of a few code texts, for comparison with the JS tokenizer.
 
 Its graph is a BERT-shaped interface with no layers: token embeddings plus token-type embeddings,
 `last_hidden_state` = E[input_ids] + T[token_type_ids], [batch, seq, 32]. Mean pooling over the
 attention mask then gives texts that share words nearby vectors, so dense search has something
 to find. Weights come from a fixed seed: the same file every time.
 
-    pip install onnx==1.23.1 numpy && python3 scripts/make-tiny-embedder.py
+    pip install onnx==1.23.1 numpy tokenizers==0.23.2 && python3 scripts/make-tiny-embedder.py
 """
 import json
 import os
@@ -18,7 +26,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'models', 'tiny-embedder')
+MODELS = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'models')
+OUT = os.path.join(MODELS, 'tiny-embedder')
+BPE_OUT = os.path.join(MODELS, 'tiny-bpe-embedder')
 HIDDEN = 32
 
 SPECIAL = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
@@ -117,5 +127,71 @@ def main():
             f.write('\n')
 
 
+SAMPLES = [
+    'def retry(request, timeout=30):\n    return handler(request)',
+    'export async function searchIndex(query: string): Promise<Result[]> {}',
+    'class ConnectionPool:  # reuse sockets\n\tpass',
+    'naïve café — unicode → arrows',
+]
+
+
+def bpe_model():
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+
+    os.makedirs(os.path.join(BPE_OUT, 'onnx'), exist_ok=True)
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    specials = ['[UNK]', '[CLS]', '[SEP]', '[PAD]', '[MASK]']
+    trainer = trainers.BpeTrainer(vocab_size=400, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    corpus = [' '.join(WORDS[i:i + 12]) for i in range(0, len(WORDS), 12)] + ['def f(x):\n    return x', 'const a = b(c);', 'if (a) { return; }']
+    tok.train_from_iterator(corpus, trainer)
+    tok.add_special_tokens(specials)
+    cls, sep = tok.token_to_id('[CLS]'), tok.token_to_id('[SEP]')
+    tok.post_processor = processors.TemplateProcessing(single='[CLS] $A [SEP]', pair='[CLS] $A [SEP] $B [SEP]', special_tokens=[('[CLS]', cls), ('[SEP]', sep)])
+    size = tok.get_vocab_size()
+
+    rng = np.random.default_rng(20261208)
+    emb = rng.standard_normal((size, HIDDEN)).astype(np.float32)
+    graph = helper.make_graph(
+        [
+            helper.make_node('Gather', ['word_embeddings', 'input_ids'], ['words'], axis=0),
+            helper.make_node('Cast', ['attention_mask'], ['mask_f'], to=TensorProto.FLOAT),
+            helper.make_node('Unsqueeze', ['mask_f', 'last_axis'], ['mask_u']),
+            helper.make_node('Mul', ['words', 'mask_u'], ['kept']),
+            helper.make_node('ReduceSum', ['kept', 'seq_axis'], ['total'], keepdims=1),
+            helper.make_node('Add', ['words', 'total'], ['last_hidden_state']),
+        ],
+        'tiny-bpe-embedder',
+        [
+            helper.make_tensor_value_info('input_ids', TensorProto.INT64, ['batch', 'sequence']),
+            helper.make_tensor_value_info('attention_mask', TensorProto.INT64, ['batch', 'sequence']),
+        ],
+        [helper.make_tensor_value_info('last_hidden_state', TensorProto.FLOAT, ['batch', 'sequence', HIDDEN])],
+        initializer=[
+            numpy_helper.from_array(emb, 'word_embeddings'),
+            numpy_helper.from_array(np.array([2], dtype=np.int64), 'last_axis'),
+            numpy_helper.from_array(np.array([1], dtype=np.int64), 'seq_axis'),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)], producer_name='codeweaver-tests')
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(BPE_OUT, 'onnx', 'model.onnx'))
+
+    tokenizer = json.loads(tok.to_str())
+    files = {
+        'tokenizer.json': tokenizer,
+        'tokenizer_config.json': {'tokenizer_class': 'PreTrainedTokenizerFast', 'model_max_length': 8192, 'cls_token': '[CLS]', 'sep_token': '[SEP]', 'pad_token': '[PAD]', 'unk_token': '[UNK]', 'mask_token': '[MASK]'},
+        'config.json': {'model_type': 'modernbert', 'architectures': ['ModernBertModel'], 'hidden_size': HIDDEN, 'max_position_embeddings': 8192, 'vocab_size': size},
+        'expected-ids.json': [{'text': t, 'ids': tok.encode(t).ids} for t in SAMPLES],
+    }
+    for name, content in files.items():
+        with open(os.path.join(BPE_OUT, name), 'w') as f:
+            json.dump(content, f, indent=1, sort_keys=True, ensure_ascii=False)
+            f.write('\n')
+
+
 if __name__ == '__main__':
     main()
+    bpe_model()

@@ -133,7 +133,7 @@ export const EmbeddingConfigSchema = z.strictObject({
     .enum(EMBEDDING_PROVIDERS)
     .default('local')
     .meta({ description: 'Embedding provider. `local` is the offline lexical (BM25) default; `onnx` runs a model in process (no key, no server).' }),
-  model: z.string().min(1).optional().meta({ description: "Model name; defaults to the provider's code model." }),
+  model: z.string().min(1).optional().meta({ description: "Model name; defaults to the provider's code model. onnx: a Hugging Face repository with an ONNX export (org/name[@revision]) or a directory holding one." }),
   base_url: fetchableUrl().optional().meta({ description: "API base URL; defaults to the provider's public endpoint." }),
   api_key_env: z
     .string()

@@ -7,6 +7,7 @@ import { acceptsDimensions, describeAllowedDimensions, lookupModel, UNKNOWN_MODE
 import type { Embedder } from './embedder.js';
 import { LocalLexicalEmbedder } from './local.js';
 import { HubDownloader, type HubProgress } from './hub/download.js';
+import { DEFAULT_ONNX_MODEL } from './onnx/known-models.js';
 import { isLocalModel } from './onnx/model-files.js';
 import { OnnxEmbedder } from './onnx/onnx-embedder.js';
 import { lazyWire } from '../lazy-wire.js';
@@ -179,17 +180,14 @@ function resolveSize(config: EmbeddingConfig, profile: ProviderProfile, model: s
 
 /**
  * A model run in process. It names a Hugging Face repository (fetched into the hub cache at first
- * use) or a directory. No default yet: see README ("A local model"), which says what choosing one
- * still needs.
+ * use) or a directory; unset, the default (known-models.ts says why that one).
  */
 function createOnnxEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps): Embedder {
-  if (!config.model) {
-    throw new UsageError('onnx: name the model — embedding.model (or --model): a Hugging Face repository with an ONNX export (org/name, e.g. Xenova/all-MiniLM-L6-v2) or a directory holding one');
-  }
-  const hub = isLocalModel(config.model)
+  const model = config.model ?? DEFAULT_ONNX_MODEL;
+  const hub = isLocalModel(model)
     ? null
     : new HubDownloader({ fetch: requirePool(deps, 'onnx').getClient('huggingface').fetch, env: deps.env, onProgress: deps.onModelProgress, cacheFirst: true });
-  return new OnnxEmbedder({ model: config.model, env: deps.env, hub, threads: config.threads });
+  return new OnnxEmbedder({ model, env: deps.env, hub, threads: config.threads });
 }
 
 function requirePool(deps: CreateEmbedderDeps, name: string): HttpClientPool {

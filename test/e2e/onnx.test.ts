@@ -2,34 +2,26 @@
  * The onnx provider through the real CLI: a model made for the tests served by a loopback hub in
  * the Hugging Face URL layout (nothing reaches the internet), fetched into the hub cache at first
  * use, indexed and searched hybrid; reruns reuse vectors; offline use from the cache; the opt-in
- * runtime and a missing model refused with the fix; cw model pull and list.
+ * runtime refused with the fix; the default model when none is named; cw model pull and list.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ONNX_MODEL } from '../../src/embedding/onnx/known-models.js';
 import { runtimeDir } from '../../src/embedding/onnx/runtime.js';
 import { startHubServer, type HubServer } from '../doubles/hub/server.js';
 import { CORPORA, makeRepo, workDir } from '../reliability/harness.js';
 import { snapshotEmbeddedIndex } from '../support/index-snapshot.js';
+import { fixtureFiles, TINY_BPE_EMBEDDER, TINY_EMBEDDER } from '../support/model-fixtures.js';
 import { assertBuilt, cleanEnv, onlyJson, runCli } from './cli-harness.js';
 
-const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/models/tiny-embedder');
+const FIXTURE = TINY_EMBEDDER;
 const REPO_ID = 'test-org/tiny-embedder';
 /** The runtime the suite's global setup installed (cleanEnv's HOME is empty: name it). */
 const RUNTIME = { CODEWEAVER_RUNTIME_DIR: path.dirname(runtimeDir(process.env)) };
-
-function fixtureFiles(dir = FIXTURE, prefix = ''): Record<string, Buffer> {
-  const files: Record<string, Buffer> = {};
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) Object.assign(files, fixtureFiles(full, `${prefix}${name}/`));
-    else files[`${prefix}${name}`] = readFileSync(full);
-  }
-  return files;
-}
 
 /** Every stored vector, by chunk, as bytes. */
 function vectorsOf(repo: string): string[] {
@@ -57,8 +49,8 @@ afterEach(async () => {
 });
 afterAll(() => work.cleanup());
 
-async function hubEnv(extra: Record<string, string> = {}) {
-  hub = await startHubServer(REPO_ID, fixtureFiles());
+async function hubEnv(extra: Record<string, string> = {}, served: { repo: string; dir: string } = { repo: REPO_ID, dir: FIXTURE }) {
+  hub = await startHubServer(served.repo, fixtureFiles(served.dir));
   hfHome = await mkdtemp(path.join(os.tmpdir(), 'cw-hf-'));
   return cleanEnv({ ...RUNTIME, HF_HOME: hfHome, HF_ENDPOINT: hub.origin, ...extra });
 }
@@ -118,10 +110,25 @@ describe('cw index and cw search with --provider onnx', () => {
     expect(existsSync(path.join(repo, '.codeweaver', 'index.sqlite'))).toBe(false);
     const noModel = await runCli(['index', repo, '--provider', 'onnx', '--model', ''], { env });
     expect(noModel.code).toBe(2);
-    const unnamed = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx' } });
-    const bare = await runCli(['index', unnamed], { env });
-    expect(bare.code).toBe(2);
-    expect(bare.stderr.trim()).toMatch(/^cw: error: onnx: name the model — embedding\.model/);
+  });
+
+  it('with no model named, the default: fetched under its name, pooled as it was trained (CLS), searched; cw model pull fetches it too', async () => {
+    // A model made for the tests, in the default's export layout, served under the default's name.
+    const env = await hubEnv({}, { repo: DEFAULT_ONNX_MODEL, dir: TINY_BPE_EMBEDDER });
+    const repo = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx' } });
+    const run = await runCli(['index', repo, '--json'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(onlyJson(run)).toMatchObject({ provider: 'onnx', model: DEFAULT_ONNX_MODEL, search_mode: 'hybrid' });
+    expect(hub!.requests.some((r) => r.url.includes(`/${DEFAULT_ONNX_MODEL}/resolve/`))).toBe(true);
+    const found = await runCli(['search', 'retry handler', '--path', repo, '--json'], { env });
+    expect(found.code, found.stderr).toBe(0);
+    expect(onlyJson(found)).toMatchObject({ search_mode: 'hybrid' });
+
+    // `cw model pull` with nothing named, in a repository with no onnx model configured: the default.
+    const elsewhere = await makeRepo(work.dir, CORPORA.small);
+    const pulled = await runCli(['model', 'pull', '--json'], { env, cwd: elsewhere });
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(onlyJson(pulled)).toMatchObject({ model: DEFAULT_ONNX_MODEL, pooling: 'cls' });
   });
 });
 

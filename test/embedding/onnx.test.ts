@@ -1,12 +1,21 @@
 /**
- * The onnx provider in process, on a model made for the tests (test/fixtures/models/tiny-embedder,
+ * The onnx provider in process, on models made for the tests (test/fixtures/models,
  * scripts/make-tiny-embedder.py) and the real ONNX Runtime (installed by the suite's global setup).
  */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HubDownloader } from '../../src/embedding/hub/download.js';
+import { DEFAULT_ONNX_MODEL } from '../../src/embedding/onnx/known-models.js';
+import { modelFiles } from '../../src/embedding/onnx/model-files.js';
 import { loadedModelCount, OnnxEmbedder } from '../../src/embedding/onnx/onnx-embedder.js';
+import { HttpClientPool } from '../../src/http/pool.js';
+import { startHubServer, type HubServer } from '../doubles/hub/server.js';
+import { fixtureFiles, TINY_BPE_EMBEDDER, TINY_EMBEDDER } from '../support/model-fixtures.js';
 
-const MODEL = path.resolve(import.meta.dirname, '../fixtures/models/tiny-embedder');
+const MODEL = TINY_EMBEDDER;
 let embedder: OnnxEmbedder;
 beforeAll(async () => {
   embedder = new OnnxEmbedder({ model: MODEL, env: process.env, hub: null, threads: 2 });
@@ -63,5 +72,56 @@ describe('OnnxEmbedder', () => {
     expect(all).toHaveLength(70);
     const [last] = await embedder.embed([texts[69]!], 'document');
     for (let d = 0; d < 32; d++) expect(last![d]).toBeCloseTo(all[69]![d]!, 5);
+  });
+});
+
+describe("the default model's export layout (ModernBERT: byte-level BPE, no token_type_ids, no 1_Pooling/)", () => {
+  let home: string;
+  let hub: HubServer | null = null;
+  let pool: HttpClientPool;
+  beforeEach(async () => {
+    home = await mkdtemp(path.join(os.tmpdir(), 'cw-hf-'));
+    pool = new HttpClientPool({});
+  });
+  afterEach(async () => {
+    await pool.destroyAll();
+    await hub?.close();
+    hub = null;
+    await rm(home, { recursive: true, force: true });
+  });
+  const serve = async (repo: string) => {
+    hub = await startHubServer(repo, fixtureFiles(TINY_BPE_EMBEDDER));
+    return new HubDownloader({ fetch: pool.getClient('huggingface').fetch, env: { HF_HOME: home, HF_ENDPOINT: hub.origin } });
+  };
+
+  it('the default is pooled as it was trained (CLS) though its repository states no pooling; a model cw does not know, by the mean', async () => {
+    expect((await modelFiles(DEFAULT_ONNX_MODEL, await serve(DEFAULT_ONNX_MODEL))).pooling).toBe('cls');
+    await hub!.close();
+    expect((await modelFiles('other-org/unknown-embedder', await serve('other-org/unknown-embedder'))).pooling).toBe('mean');
+    // A directory is not taken for a repository of the same name.
+    expect((await modelFiles(TINY_BPE_EMBEDDER, null)).pooling).toBe('mean');
+  });
+
+  it("tokenizes as Hugging Face's tokenizers library does, runs without token_type_ids, and pools the first token", async () => {
+    const bpe = new OnnxEmbedder({ model: DEFAULT_ONNX_MODEL, env: { ...process.env, HF_HOME: home }, hub: await serve(DEFAULT_ONNX_MODEL), threads: 1 });
+    const mean = new OnnxEmbedder({ model: TINY_BPE_EMBEDDER, env: process.env, hub: null, threads: 1 });
+    try {
+      const { Tokenizer } = await import('@huggingface/tokenizers');
+      const files = await modelFiles(TINY_BPE_EMBEDDER, null);
+      const tokenizer = new Tokenizer(files.tokenizer, files.tokenizerConfig);
+      const expected = JSON.parse(readFileSync(path.join(TINY_BPE_EMBEDDER, 'expected-ids.json'), 'utf8')) as Array<{ text: string; ids: number[] }>;
+      for (const { text, ids } of expected) expect(tokenizer.encode(text).ids, text).toEqual(ids);
+
+      const texts = expected.map((e) => e.text);
+      const [cls, avg] = await Promise.all([bpe.embed(texts, 'document'), mean.embed(texts, 'document')]);
+      for (const v of cls) expect(dot(v, v)).toBeCloseTo(1, 5);
+      // The graph adds the whole input's sum to every position: CLS and mean pooling differ.
+      for (let i = 0; i < texts.length; i++) expect(dot(cls[i]!, avg[i]!)).toBeLessThan(0.9999);
+      // And the first token's vector depends on the text.
+      expect(dot(cls[0]!, cls[1]!)).toBeLessThan(0.9999);
+    } finally {
+      await bpe.close();
+      await mean.close();
+    }
   });
 });

@@ -1,17 +1,17 @@
 /**
  * `cw model`: the local model's files and runtime, for CI images and air-gapped machines.
  *   install-runtime   ONNX Runtime, the opt-in install the onnx provider needs
- *   pull [NAME]       a model's files into the Hugging Face hub cache (default: embedding.model)
+ *   pull [NAME]       a model's files into the Hugging Face hub cache (default: the configured onnx model, else the default one)
  *   list              the models in that cache, whichever tool fetched them
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { UsageError } from '../../errors.js';
 import { HubDownloader } from '../../embedding/hub/download.js';
 import { hubCacheDir } from '../../embedding/hub/cache.js';
 import { listCachedModels } from '../../embedding/hub/list.js';
+import { DEFAULT_ONNX_MODEL } from '../../embedding/onnx/known-models.js';
 import { modelFiles } from '../../embedding/onnx/model-files.js';
 import { installOnnxRuntime, ONNX_RUNTIME_PACKAGE, ONNX_RUNTIME_VERSION, runtimeDir } from '../../embedding/onnx/runtime.js';
 import { HttpClientPool } from '../../http/pool.js';
@@ -51,7 +51,7 @@ export function modelCommand(setExit: (code: number) => void): Command {
 
   cmd.addCommand(
     common(new Command('pull').description("fetch a model's files into the Hugging Face hub cache ($HF_HOME/hub), resuming an interrupted download"))
-      .argument('[name]', 'a Hugging Face repository (org/name, optionally @revision); default: embedding.model')
+      .argument('[name]', `a Hugging Face repository (org/name, optionally @revision); default: embedding.model with the onnx provider, else ${DEFAULT_ONNX_MODEL}`)
       .option('-c, --config <file>', 'use this configuration file instead of searching for one')
       .action(async (name: string | undefined, opts: ModelOptions) => {
         const out = createOutput(opts);
@@ -91,9 +91,9 @@ export function modelCommand(setExit: (code: number) => void): Command {
   return cmd;
 }
 
+/** The configured onnx model; with none (or another provider configured), the default local model. */
 async function configuredModel(configFile: string | undefined): Promise<string> {
   const loaded = await loadConfig({ searchFrom: locateRepositoryRoot(path.resolve('.')), configFile, env: process.env });
   const { provider, model } = loaded.config.embedding;
-  if (provider !== 'onnx' || !model) throw new UsageError('cw model pull: name the model (cw model pull org/name), or set embedding.provider: onnx and embedding.model in the configuration');
-  return model;
+  return (provider === 'onnx' ? model : undefined) ?? DEFAULT_ONNX_MODEL;
 }

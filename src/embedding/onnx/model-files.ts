@@ -7,13 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { HubDownloader } from '../hub/download.js';
+import { knownOnnxModel, type Pooling } from './known-models.js';
 
 /** The export transformers.js and the ONNX community publish; `model.onnx` at the top as a fallback. */
 export const ONNX_FILES = ['onnx/model.onnx', 'model.onnx'] as const;
 const REQUIRED = ['config.json', 'tokenizer.json'] as const;
 const OPTIONAL = ['tokenizer_config.json', 'modules.json', '1_Pooling/config.json'] as const;
 
-export type Pooling = 'mean' | 'cls' | 'last';
+export type { Pooling };
 
 export interface ModelFiles {
   /** The graph to load. */
@@ -74,9 +75,12 @@ async function fromHub(model: string, hub: HubDownloader | null, signal?: AbortS
   return (file) => found.get(file) ?? null;
 }
 
-/** sentence-transformers' pooling configuration; mean pooling when a model states none. */
+/**
+ * sentence-transformers' pooling configuration; when the repository has none, the pooling cw
+ * knows the model was trained with (known-models.ts), else mean pooling.
+ */
 function poolingOf(file: string | null, model: string): Pooling {
-  if (!file) return 'mean';
+  if (!file) return (isLocalModel(model) ? undefined : knownOnnxModel(model)?.pooling) ?? 'mean';
   const config = readJson(file, model) as Record<string, unknown>;
   if (config.pooling_mode_cls_token) return 'cls';
   if (config.pooling_mode_lasttoken) return 'last';

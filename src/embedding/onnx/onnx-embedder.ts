@@ -14,7 +14,8 @@ import type { HubDownloader } from '../hub/download.js';
 import type { Embedder, EmbedderLimits, EmbedderStats, InputType } from '../embedder.js';
 import { LatencyReservoir } from '../latency.js';
 import { estimateTokens } from '../../chunking/tokens.js';
-import { modelFiles, type ModelFiles, type Pooling } from './model-files.js';
+import { knownOnnxModel, type Pooling } from './known-models.js';
+import { modelFiles, type ModelFiles } from './model-files.js';
 import { loadOnnxRuntime, type OrtModule, type OrtSession, type OrtTensor } from './runtime.js';
 
 /** Most inputs per inference. */
@@ -26,15 +27,6 @@ const BATCH_ITEMS = 32;
  * go 4 at a time and short ones up to 32; inputs are sorted by length first, so a batch pads little.
  */
 const BATCH_TOKENS = 2_048;
-
-/** Texts some models expect before a query or a document (their model cards say so). */
-const PREFIXES: Record<string, { query: string; document: string }> = {
-  'BAAI/bge-small-en-v1.5': { query: 'Represent this sentence for searching relevant passages: ', document: '' },
-  'BAAI/bge-base-en-v1.5': { query: 'Represent this sentence for searching relevant passages: ', document: '' },
-  'Snowflake/snowflake-arctic-embed-xs': { query: 'Represent this sentence for searching relevant passages: ', document: '' },
-  'Snowflake/snowflake-arctic-embed-s': { query: 'Represent this sentence for searching relevant passages: ', document: '' },
-  'nomic-ai/nomic-embed-text-v1.5': { query: 'search_query: ', document: 'search_document: ' },
-};
 
 /**
  * Models loaded in this process, by name and threads, with their inference queue: a long-lived
@@ -105,7 +97,7 @@ export class OnnxEmbedder implements Embedder {
     if (this.#closed) throw new CodeweaverError(`onnx: ${this.model}: the embedder is closed`);
     if (texts.length === 0) return [];
     const loaded = await this.#load(signal);
-    const prefix = PREFIXES[this.model]?.[inputType] ?? '';
+    const prefix = knownOnnxModel(this.model)?.prefixes?.[inputType] ?? '';
     const encoded = texts.map((t) => truncate(loaded.tokenizer.encode(prefix + t).ids, loaded.files.maxTokens));
     const order = encoded.map((_, i) => i).sort((a, b) => encoded[a]!.length - encoded[b]!.length);
     const out = new Array<Float32Array>(texts.length);
