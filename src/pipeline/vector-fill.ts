@@ -36,9 +36,12 @@ export async function fillVectors(
   const total = await store.countWithoutVectors();
   const result: FillResult = { filled: 0, embedded: 0, tokens: 0, pending: total };
   if (total > 0) onProgress?.({ filled: 0, total }); // every chunk is written: the fill begins
+  let cursor = 0;
   while (!signal.aborted) {
-    const rows = await store.chunksWithoutVectors(FILL_BATCH);
+    const batch = await store.chunksWithoutVectors(FILL_BATCH, cursor);
+    const rows = batch.rows;
     if (rows.length === 0) break;
+    cursor = batch.cursor;
     const vectors = await embedder.embed(rows.map((r) => r.content), 'document', signal);
     if (signal.aborted) break; // a batch embedded after the stop is not written: the next run redoes it
     result.filled += await store.fillVectors(new Map(rows.map((r, i) => [r.contentHash, vectors[i]!])));
