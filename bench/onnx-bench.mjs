@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The onnx provider's cost on this machine, with a model of a real small encoder's shape.
 //
-//   npm run build && node bench/onnx-bench.mjs [--shape minilm|bge-small|granite-small] [--repo DIR] [--threads N]
+//   npm run build && node bench/onnx-bench.mjs [--shape minilm|bge-small|granite-small] [--model DIR] [--repo DIR] [--threads N]
+//
+// --model: a model directory of your own instead of a shape (a real model's files, or a variant
+// such as an int8 export of a shape).
 //
 // No model hub is reachable here, so the weights are random, in a real model's shape:
 //  - minilm, bge-small: bench/make-bert-shaped-onnx.py, an encoder of all-MiniLM-L6-v2's shape
@@ -22,15 +25,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { shape: { type: 'string', default: 'minilm' }, repo: { type: 'string' }, threads: { type: 'string' } } });
+const { values } = parseArgs({ options: { shape: { type: 'string', default: 'minilm' }, model: { type: 'string' }, repo: { type: 'string' }, threads: { type: 'string' } } });
 const SHAPES = {
   minilm: { label: "BERT, 6 layers × 384: all-MiniLM-L6-v2's shape", script: 'make-bert-shaped-onnx.py', args: ['--layers', '6'] },
   'bge-small': { label: "BERT, 12 layers × 384: bge-small-en-v1.5's shape", script: 'make-bert-shaped-onnx.py', args: ['--layers', '12'] },
   'granite-small': { label: "ModernBERT, 12 layers × 384: granite-embedding-small-english-r2's shape (the default)", script: 'make-modernbert-shaped-onnx.py', args: [] },
 };
-const shape = SHAPES[values.shape];
+const shape = values.model ? { label: path.resolve(values.model) } : SHAPES[values.shape];
 if (!shape) throw new Error(`--shape: one of ${Object.keys(SHAPES).join(', ')}`);
-const modelDir = path.join(os.tmpdir(), `cw-shaped-${values.shape}`);
+const modelDir = values.model ? path.resolve(values.model) : path.join(os.tmpdir(), `cw-shaped-${values.shape}`);
 if (!existsSync(path.join(modelDir, 'onnx', 'model.onnx'))) {
   execFileSync('python3', [path.join(ROOT, 'bench', shape.script), modelDir, ...shape.args], { stdio: 'inherit' });
 }
@@ -81,7 +84,7 @@ for (let i = 0; i < 50; i++) {
 await embedder.close();
 times.sort((a, b) => a - b);
 
-console.log(`model: ${shape.label}, random weights; ${os.availableParallelism()} cores`);
+console.log(`model: ${shape.label}${values.model ? '' : ', random weights'}; ${os.availableParallelism()} cores`);
 console.log(`index: ${summary.files.indexed} files, ${embedded} chunks embedded in ${wall.toFixed(1)} s → ${(embedded / wall).toFixed(1)} chunks/s; CPU/wall ${((user + sys) / wall).toFixed(2)}; peak RSS ${Math.round(maxKb / 1024)} MB`);
 console.log(`lexically searchable after ~${searchableAfter === null ? '?' : searchableAfter.toFixed(1)} s (every chunk written; the vectors then filled behind); a lexical run of the same tree: ${lexicalSeconds.toFixed(2)} s`);
 console.log(`query: p50 ${times[25].toFixed(1)} ms, p95 ${times[47].toFixed(1)} ms (model loaded)`);
