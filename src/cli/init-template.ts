@@ -25,6 +25,7 @@ export function initialConfigText(format: InitFormat, provider: EmbeddingProvide
 
 embedding:
   # local: lexical (BM25) search, offline, no key. For search by meaning, name a provider:
+  # onnx (a model run in this process: no key, no server; once: cw model install-runtime),
   # voyage, openai, cohere, mistral, ollama (local server), openai-compatible (any /embeddings).
   provider: ${provider}${key ? `\n  # The API key is read from ${key} (never from this file).` : ''}
   # model: voyage-code-3        # default: the provider's code model
