@@ -17,7 +17,8 @@
 //  1. `cw index --provider onnx` of a repository (default: this one's src/ and test/) from scratch,
 //     under /usr/bin/time: chunks embedded per second of the run, CPU/wall over the run, peak RSS,
 //     and when every chunk was written (lexically searchable; the vectors are filled after);
-//  2. in process, the model loaded: one short query embedded, 50 times: p50 and p95.
+//  2. in process, the model loaded: one short query embedded, 50 times: p50 and p95;
+//  3. a whole issue pasted as a query (60 KB), 5 times: the median.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -81,6 +82,16 @@ for (let i = 0; i < 50; i++) {
   await embedder.embed([`where are retries with exponential backoff scheduled ${i}`], 'query');
   times.push(performance.now() - t);
 }
+// 3. A whole issue pasted as a query (60 KB; `cw search -` reads up to 1 MiB): read up to
+// the embedder's input limit (MAX_INPUT_TOKENS), whatever the model's own.
+const pasted = Array.from({ length: 1500 }, (_, i) => `value${i % 97} = compute(request, timeout=${i})`).join('\n');
+const long = [];
+for (let i = 0; i < 5; i++) {
+  const t = performance.now();
+  await embedder.embed([`${i} ${pasted}`], 'query');
+  long.push(performance.now() - t);
+}
+long.sort((a, b) => a - b);
 await embedder.close();
 times.sort((a, b) => a - b);
 
@@ -88,3 +99,4 @@ console.log(`model: ${shape.label}${values.model ? '' : ', random weights'}; ${o
 console.log(`index: ${summary.files.indexed} files, ${embedded} chunks embedded in ${wall.toFixed(1)} s → ${(embedded / wall).toFixed(1)} chunks/s; CPU/wall ${((user + sys) / wall).toFixed(2)}; peak RSS ${Math.round(maxKb / 1024)} MB`);
 console.log(`lexically searchable after ~${searchableAfter === null ? '?' : searchableAfter.toFixed(1)} s (every chunk written; the vectors then filled behind); a lexical run of the same tree: ${lexicalSeconds.toFixed(2)} s`);
 console.log(`query: p50 ${times[25].toFixed(1)} ms, p95 ${times[47].toFixed(1)} ms (model loaded)`);
+console.log(`a pasted issue of ${Math.round(pasted.length / 1000)} KB as a query: median ${long[2].toFixed(0)} ms (read up to ${embedder.limits.maxInputTokens} tokens)`);

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { HubDownloader } from '../../src/embedding/hub/download.js';
 import { DEFAULT_ONNX_MODEL } from '../../src/embedding/onnx/known-models.js';
 import { modelFiles } from '../../src/embedding/onnx/model-files.js';
-import { loadedModelCount, OnnxEmbedder } from '../../src/embedding/onnx/onnx-embedder.js';
+import { loadedModelCount, MAX_INPUT_TOKENS, OnnxEmbedder } from '../../src/embedding/onnx/onnx-embedder.js';
 import { HttpClientPool } from '../../src/http/pool.js';
 import { startHubServer, type HubServer } from '../doubles/hub/server.js';
 import { fixtureFiles, TINY_BPE_EMBEDDER, TINY_EMBEDDER } from '../support/model-fixtures.js';
@@ -100,6 +100,21 @@ describe("the default model's export layout (ModernBERT: byte-level BPE, no toke
     expect((await modelFiles('other-org/unknown-embedder', await serve('other-org/unknown-embedder'))).pooling).toBe('mean');
     // A directory is not taken for a repository of the same name.
     expect((await modelFiles(TINY_BPE_EMBEDDER, null)).pooling).toBe('mean');
+  });
+
+  it('an input is cut at MAX_INPUT_TOKENS though the model reads more (attention costs the length squared): what lies beyond changes nothing', async () => {
+    const local = new OnnxEmbedder({ model: TINY_BPE_EMBEDDER, env: process.env, hub: null, threads: 1 });
+    try {
+      await local.init();
+      expect((await modelFiles(TINY_BPE_EMBEDDER, null)).maxTokens).toBe(8192);
+      expect(local.limits.maxInputTokens).toBe(MAX_INPUT_TOKENS);
+      const long = 'def retry(request, timeout=30):\n    return handler(request)\n'.repeat(120); // > 2,000 tokens
+      const [a, b, short] = await local.embed([long, `${long}class ConnectionPool: pass\n`, 'def retry(request):'], 'query');
+      for (let d = 0; d < a!.length; d++) expect(b![d]).toBeCloseTo(a![d]!, 5);
+      expect(dot(a!, short!)).toBeLessThan(0.9999);
+    } finally {
+      await local.close();
+    }
   });
 
   it("tokenizes as Hugging Face's tokenizers library does, runs without token_type_ids, and pools the first token", async () => {

@@ -1,6 +1,6 @@
 /**
  * A sentence-embedding model run in this process with ONNX Runtime: no key, no server. Texts are
- * tokenized with the model's own tokenizer.json (Tokenizers.js), cut to the model's input limit,
+ * tokenized with the model's own tokenizer.json (Tokenizers.js), cut to the model's input limit (at most MAX_INPUT_TOKENS),
  * padded per batch; the graph runs on ONNX Runtime's own threads (`embedding.threads`, default
  * every core), off the main thread; the last hidden state is pooled as the model states (mean over
  * the attention mask, the first token, or the last) and normalised, so a dot product is a cosine.
@@ -17,6 +17,15 @@ import { estimateTokens } from '../../chunking/tokens.js';
 import { knownOnnxModel, type Pooling } from './known-models.js';
 import { modelFiles, type ModelFiles } from './model-files.js';
 import { loadOnnxRuntime, type OrtModule, type OrtSession, type OrtTensor } from './runtime.js';
+
+/**
+ * Longest input fed to the model, in its tokens, whatever its own limit (the default reads 8,192).
+ * Attention's work grows with the length squared: one input of the default's shape took 0.19 s at
+ * ~480 tokens, 0.5 s at ~960, 2.2 s at ~2,000 and 47 s at 8,192 on 2 cores (bench/README, "A local
+ * model"). A chunk is shorter than this (chunk_tokens); a whole issue pasted as a query is read up
+ * to here, as the first lines of it the search embeds anyway.
+ */
+export const MAX_INPUT_TOKENS = 1_024;
 
 /** Most inputs per inference. */
 const BATCH_ITEMS = 32;
@@ -84,7 +93,7 @@ export class OnnxEmbedder implements Embedder {
   }
 
   get limits(): EmbedderLimits {
-    const max = this.#files?.maxTokens ?? 512;
+    const max = Math.min(this.#files?.maxTokens ?? 512, MAX_INPUT_TOKENS);
     return { maxInputTokens: max, maxBatchItems: BATCH_ITEMS, maxBatchTokens: BATCH_ITEMS * max };
   }
 
@@ -98,7 +107,8 @@ export class OnnxEmbedder implements Embedder {
     if (texts.length === 0) return [];
     const loaded = await this.#load(signal);
     const prefix = knownOnnxModel(this.model)?.prefixes?.[inputType] ?? '';
-    const encoded = texts.map((t) => truncate(loaded.tokenizer.encode(prefix + t).ids, loaded.files.maxTokens));
+    const max = Math.min(loaded.files.maxTokens, MAX_INPUT_TOKENS);
+    const encoded = texts.map((t) => truncate(loaded.tokenizer.encode(prefix + t).ids, max));
     const order = encoded.map((_, i) => i).sort((a, b) => encoded[a]!.length - encoded[b]!.length);
     const out = new Array<Float32Array>(texts.length);
     for (let start = 0; start < order.length; ) {
