@@ -12,6 +12,7 @@ import { quotePath } from '../quote-path.js';
 import type { RetryEvent } from '../http/retry.js';
 import { Session } from '../session/session.js';
 import type { CommonOptions } from './options.js';
+import { DownloadView } from './download-view.js';
 import { Output } from './output.js';
 
 /** How long in-flight work may finish after the first Ctrl-C (CODEWEAVER_GRACE_SECONDS overrides). */
@@ -51,6 +52,7 @@ export async function createRuntime(out: Output, rootArg: string | undefined, op
   const loaded = await loadConfig({ searchFrom: root, configFile: opts.config, flags, env });
   registerSecrets(loaded.config, env);
   let retryListener: ((provider: string, event: RetryEvent) => void) | null = null;
+  const downloads = new DownloadView(out, knobs.progressSeconds === null ? undefined : knobs.progressSeconds * 1000);
   const session = new Session({
     root,
     loaded,
@@ -67,6 +69,7 @@ export async function createRuntime(out: Output, rootArg: string | undefined, op
           `${provider}: attempt ${e.attempt} failed (${e.verdict === 'rate-limited' ? 'rate limited' : oneLine(e.error)}); retrying in ${(e.delayMs / 1000).toFixed(1)} s`,
         );
       },
+      onModelDownload: (p) => downloads.update(p),
     },
   });
   return {

@@ -13,6 +13,7 @@ import { filterPath } from '../discovery/repo-path.js';
 import { RunFilter } from '../discovery/run-filter.js';
 import { createEmbedder } from '../embedding/create.js';
 import type { Embedder } from '../embedding/embedder.js';
+import type { HubProgress } from '../embedding/hub/download.js';
 import { UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import { addSecretsFromEnv } from '../redact.js';
@@ -108,6 +109,8 @@ export interface SearchServiceDeps {
   /** The store searches read (its own connection: never waits on a run's writes). */
   reader: () => Promise<VectorStore>;
   pool: () => Promise<HttpClientPool>;
+  /** Told of the query model's download (onnx, first use). */
+  onModelDownload?: (progress: HubProgress) => void;
 }
 
 export class SearchService {
@@ -209,7 +212,7 @@ export class SearchService {
     let embedder = this.embedders.get(key);
     if (!embedder) {
       addSecretsFromEnv(this.deps.env, embedding.api_key_env ? [embedding.api_key_env] : []);
-      embedder = this.deps.pool().then((pool) => createEmbedder(embedding, { pool, env: this.deps.env }));
+      embedder = this.deps.pool().then((pool) => createEmbedder(embedding, { pool, env: this.deps.env, onModelProgress: this.deps.onModelDownload }));
       // A failed creation (a missing key) is not kept: the next query tries again.
       embedder.catch(() => this.embedders.delete(key));
       this.embedders.set(key, embedder);

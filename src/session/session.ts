@@ -21,6 +21,7 @@ import { knownModels } from '../embedding/catalogue.js';
 import { createEmbedder } from '../embedding/create.js';
 import { describeRerank } from '../rerank/create.js';
 import type { Embedder } from '../embedding/embedder.js';
+import type { HubProgress } from '../embedding/hub/download.js';
 import { CodeweaverError, UsageError } from '../errors.js';
 import type { HttpClientPool } from '../http/pool.js';
 import type { HttpClientStats } from '../http/types.js';
@@ -57,6 +58,8 @@ export interface SessionHooks {
   onDebug?: (message: string) => void;
   /** Told of each provider retry. */
   onRetry?: (provider: string, event: RetryEvent) => void;
+  /** Told of a model's download (the onnx provider's first use, ~190 MB for the default), for a progress line. */
+  onModelDownload?: (progress: HubProgress) => void;
 }
 
 export interface SessionOptions {
@@ -178,7 +181,14 @@ export class Session {
     this.say = { warn: (m) => this.hooks.onWarning?.(m), info: (m) => this.hooks.onInfo?.(m) };
     this.chunkers = new Chunkers(this.knobs.chunkThreads);
     this.reload = options.reload ?? null;
-    this.searches = new SearchService({ root: this.root, loaded: () => this.loaded, env: this.env, reader: () => this.openReader(), pool: () => this.openPool() });
+    this.searches = new SearchService({
+      root: this.root,
+      loaded: () => this.loaded,
+      env: this.env,
+      reader: () => this.openReader(),
+      pool: () => this.openPool(),
+      onModelDownload: this.hooks.onModelDownload,
+    });
   }
 
   /**
@@ -560,6 +570,7 @@ export class Session {
       env: keyOptional && provider === 'onnx' ? { ...this.env, HF_HUB_OFFLINE: '1' } : this.env,
       keyOptional,
       onRetry: (event) => this.hooks.onRetry?.(provider, event),
+      onModelProgress: this.hooks.onModelDownload,
     });
   }
 }

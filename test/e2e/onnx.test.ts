@@ -120,6 +120,9 @@ describe('cw index and cw search with --provider onnx', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(onlyJson(run)).toMatchObject({ provider: 'onnx', model: DEFAULT_ONNX_MODEL, search_mode: 'hybrid' });
     expect(hub!.requests.some((r) => r.url.includes(`/${DEFAULT_ONNX_MODEL}/resolve/`))).toBe(true);
+    // Off a TTY (a CI log), each file's download is told as it starts and ends: a first run is not silent.
+    expect(run.stderr).toMatch(/downloading tokenizer\.json · 100% · /);
+    expect(run.stderr).toMatch(/downloading onnx\/model\.onnx · 100% · (\d+) KB of \1 KB/);
     const found = await runCli(['search', 'retry handler', '--path', repo, '--json'], { env });
     expect(found.code, found.stderr).toBe(0);
     expect(onlyJson(found)).toMatchObject({ search_mode: 'hybrid' });

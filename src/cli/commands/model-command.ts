@@ -18,6 +18,7 @@ import { HttpClientPool } from '../../http/pool.js';
 import { locateRepositoryRoot } from '../../session/locate.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, formatBytes } from '../format.js';
+import { DownloadView } from '../download-view.js';
 import { createOutput } from '../runtime.js';
 
 interface ModelOptions {
@@ -57,11 +58,12 @@ export function modelCommand(setExit: (code: number) => void): Command {
         const out = createOutput(opts);
         const model = name ?? (await configuredModel(opts.config));
         const pool = new HttpClientPool({});
+        const view = new DownloadView(out);
         try {
           const hub = new HubDownloader({
             fetch: pool.getClient('huggingface').fetch,
             env: process.env,
-            onProgress: (p) => out.progress(`downloading ${p.file} · ${Math.floor((100 * p.received) / Math.max(1, p.total))}% · ${formatBytes(p.received)} of ${formatBytes(p.total)}`),
+            onProgress: (p) => view.update(p),
           });
           const files = await modelFiles(model, hub);
           out.stopProgress();
