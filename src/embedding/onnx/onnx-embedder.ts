@@ -1,11 +1,11 @@
 /**
  * A sentence-embedding model run in this process with ONNX Runtime: no key, no server. Texts are
  * tokenized with the model's own tokenizer.json (Tokenizers.js), cut to the model's input limit
- * (at most MAX_INPUT_TOKENS), padded per batch; the graph runs on ONNX Runtime's own threads (`embedding.threads`, default
- * every core), off the main thread; the last hidden state is pooled as the model states (mean over
- * the attention mask, the first token, or the last) and normalised, so a dot product is a cosine.
- * One batch runs at a time: ONNX Runtime already spreads one over every core, and two at once
- * would only share them.
+ * (at most MAX_INPUT_TOKENS), padded per batch; the graph runs on ONNX Runtime's own threads
+ * (`embedding.threads`, default every core), off the main thread; the last hidden state is pooled
+ * as the model was trained (mean over the attention mask, the first token, or the last) and
+ * normalised, so a dot product is a cosine. One batch runs at a time: ONNX Runtime already
+ * spreads one over every core, and two at once would only share them.
  */
 import { availableParallelism } from 'node:os';
 import type { Tokenizer as TokenizerType } from '@huggingface/tokenizers';
