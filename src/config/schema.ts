@@ -155,6 +155,13 @@ export const EmbeddingConfigSchema = z.strictObject({
     .max(256)
     .optional()
     .meta({ description: 'onnx: threads the model runs on (default: every core this process may use).' }),
+  quantized: z
+    .boolean()
+    .optional()
+    .meta({
+      description:
+        "onnx: run the model's int8 export (onnx/model_quantized.onnx, as the ONNX community publishes it): ~1.5x faster on a CPU, a quarter of the download; its retrieval quality is not published. The index records it as the model's name with #q8.",
+    }),
   requests_per_minute: z
     .number()
     .positive()

@@ -7,7 +7,7 @@ import { acceptsDimensions, describeAllowedDimensions, lookupModel, UNKNOWN_MODE
 import type { Embedder } from './embedder.js';
 import { LocalLexicalEmbedder } from './local.js';
 import { HubDownloader, type HubProgress } from './hub/download.js';
-import { DEFAULT_ONNX_MODEL } from './onnx/known-models.js';
+import { DEFAULT_ONNX_MODEL, onnxModelName, parseOnnxModel } from './onnx/known-models.js';
 import { isLocalModel } from './onnx/model-files.js';
 import { OnnxEmbedder } from './onnx/onnx-embedder.js';
 import { lazyWire } from '../lazy-wire.js';
@@ -180,11 +180,12 @@ function resolveSize(config: EmbeddingConfig, profile: ProviderProfile, model: s
 
 /**
  * A model run in process. It names a Hugging Face repository (fetched into the hub cache at first
- * use) or a directory; unset, the default (known-models.ts says why that one).
+ * use) or a directory; unset, the default (known-models.ts says why that one). `#q8` after the
+ * name, or `embedding.quantized`, runs its int8 export.
  */
 function createOnnxEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps): Embedder {
-  const model = config.model ?? DEFAULT_ONNX_MODEL;
-  const hub = isLocalModel(model)
+  const model = onnxModelName(config.model ?? DEFAULT_ONNX_MODEL, config.quantized);
+  const hub = isLocalModel(parseOnnxModel(model).source)
     ? null
     : new HubDownloader({ fetch: requirePool(deps, 'onnx').getClient('huggingface').fetch, env: deps.env, onProgress: deps.onModelProgress, cacheFirst: true });
   return new OnnxEmbedder({ model, env: deps.env, hub, threads: config.threads });

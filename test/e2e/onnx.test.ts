@@ -135,6 +135,47 @@ describe('cw index and cw search with --provider onnx', () => {
   });
 });
 
+describe('the int8 export (embedding.quantized, or #q8 after the name)', () => {
+  it('fetches and runs onnx/model_quantized.onnx only, records the model as #q8, and refuses to mix it with the full-precision export', async () => {
+    const files = fixtureFiles(TINY_BPE_EMBEDDER);
+    hub = await startHubServer(DEFAULT_ONNX_MODEL, { ...files, 'onnx/model_quantized.onnx': files['onnx/model.onnx']! });
+    hfHome = await mkdtemp(path.join(os.tmpdir(), 'cw-hf-'));
+    const env = cleanEnv({ ...RUNTIME, HF_HOME: hfHome, HF_ENDPOINT: hub.origin });
+    const repo = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx', quantized: true } });
+    const run = await runCli(['index', repo, '--json'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(onlyJson(run)).toMatchObject({ model: `${DEFAULT_ONNX_MODEL}#q8`, search_mode: 'hybrid' });
+    const graphs = hub.requests.map((r) => r.url).filter((u) => u.includes('/resolve/') && u.endsWith('.onnx'));
+    expect(graphs.some((u) => u.endsWith('/onnx/model_quantized.onnx'))).toBe(true);
+    expect(graphs.some((u) => u.endsWith('/onnx/model.onnx'))).toBe(false);
+
+    // A search embeds the query with the export that made the index.
+    const found = await runCli(['search', 'retry handler', '--path', repo, '--json'], { env });
+    expect(found.code, found.stderr).toBe(0);
+    expect(onlyJson(found)).toMatchObject({ search_mode: 'hybrid' });
+    // The same export named with #q8: the same model; a plain rerun keeps it (the index says
+    // which export made it); the full-precision export asked for by name is another model, refused.
+    const named = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx' } });
+    const byName = await runCli(['index', named, '--model', `${DEFAULT_ONNX_MODEL}#q8`, '--json'], { env });
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(onlyJson(byName)).toMatchObject({ model: `${DEFAULT_ONNX_MODEL}#q8` });
+    const plain = await runCli(['index', named, '--json'], { env });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(onlyJson(plain)).toMatchObject({ model: `${DEFAULT_ONNX_MODEL}#q8`, chunks: { embedded: 0 } });
+    const other = await runCli(['index', named, '--model', DEFAULT_ONNX_MODEL], { env });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`${DEFAULT_ONNX_MODEL}#q8`);
+    expect(other.stderr).toContain('--full');
+
+    // A model with no int8 export (a directory holding only the full one): one line naming the file; nothing written.
+    const none = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx', model: `${TINY_BPE_EMBEDDER}#q8` } });
+    const refused = await runCli(['index', none], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^cw: error: .*tiny-bpe-embedder: no ONNX export \(onnx\/model_quantized\.onnx\)/);
+    expect(existsSync(path.join(none, '.codeweaver', 'index.sqlite'))).toBe(false);
+  });
+});
+
 describe('cw index --dry-run with onnx', () => {
   it('states the time the model would take here (timed on this machine), not a cost; downloads nothing', async () => {
     const env = await hubEnv();

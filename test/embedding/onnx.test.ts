@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HubDownloader } from '../../src/embedding/hub/download.js';
-import { DEFAULT_ONNX_MODEL } from '../../src/embedding/onnx/known-models.js';
+import { DEFAULT_ONNX_MODEL, knownOnnxModel, onnxModelName, parseOnnxModel } from '../../src/embedding/onnx/known-models.js';
 import { modelFiles } from '../../src/embedding/onnx/model-files.js';
 import { loadedModelCount, MAX_INPUT_TOKENS, OnnxEmbedder } from '../../src/embedding/onnx/onnx-embedder.js';
 import { HttpClientPool } from '../../src/http/pool.js';
@@ -138,5 +138,21 @@ describe("the default model's export layout (ModernBERT: byte-level BPE, no toke
       await bpe.close();
       await mean.close();
     }
+  });
+});
+
+describe('naming an export: org/name[@revision][#q8]', () => {
+  it('#q8 names the int8 export; embedding.quantized adds it unless the name says which; the rest is the source', () => {
+    expect(parseOnnxModel('org/name@abc#q8')).toEqual({ source: 'org/name@abc', variant: 'q8' });
+    expect(parseOnnxModel('./models/x#q8')).toEqual({ source: './models/x', variant: 'q8' });
+    expect(parseOnnxModel('org/name')).toEqual({ source: 'org/name', variant: null });
+    // A '#' that names no export cw knows is part of the name (a directory may hold one).
+    expect(parseOnnxModel('./models/a#b')).toEqual({ source: './models/a#b', variant: null });
+    expect(onnxModelName('org/name', true)).toBe('org/name#q8');
+    expect(onnxModelName('org/name#q8', true)).toBe('org/name#q8');
+    expect(onnxModelName('org/name', false)).toBe('org/name');
+    expect(onnxModelName('org/name', undefined)).toBe('org/name');
+    // Known models keep their pooling and prefixes whatever the export.
+    expect(knownOnnxModel(`${DEFAULT_ONNX_MODEL}#q8`)?.pooling).toBe('cls');
   });
 });

@@ -11,7 +11,7 @@ import { loadConfig } from '../../config/load.js';
 import { HubDownloader } from '../../embedding/hub/download.js';
 import { hubCacheDir } from '../../embedding/hub/cache.js';
 import { listCachedModels } from '../../embedding/hub/list.js';
-import { DEFAULT_ONNX_MODEL } from '../../embedding/onnx/known-models.js';
+import { DEFAULT_ONNX_MODEL, onnxModelName } from '../../embedding/onnx/known-models.js';
 import { modelFiles } from '../../embedding/onnx/model-files.js';
 import { installOnnxRuntime, ONNX_RUNTIME_PACKAGE, ONNX_RUNTIME_VERSION, runtimeDir } from '../../embedding/onnx/runtime.js';
 import { HttpClientPool } from '../../http/pool.js';
@@ -52,7 +52,7 @@ export function modelCommand(setExit: (code: number) => void): Command {
 
   cmd.addCommand(
     common(new Command('pull').description("fetch a model's files into the Hugging Face hub cache ($HF_HOME/hub), resuming an interrupted download"))
-      .argument('[name]', `a Hugging Face repository (org/name, optionally @revision); default: embedding.model with the onnx provider, else ${DEFAULT_ONNX_MODEL}`)
+      .argument('[name]', `a Hugging Face repository (org/name, optionally @revision, #q8 for its int8 export); default: embedding.model with the onnx provider, else ${DEFAULT_ONNX_MODEL}`)
       .option('-c, --config <file>', 'use this configuration file instead of searching for one')
       .action(async (name: string | undefined, opts: ModelOptions) => {
         const out = createOutput(opts);
@@ -96,6 +96,6 @@ export function modelCommand(setExit: (code: number) => void): Command {
 /** The configured onnx model; with none (or another provider configured), the default local model. */
 async function configuredModel(configFile: string | undefined): Promise<string> {
   const loaded = await loadConfig({ searchFrom: locateRepositoryRoot(path.resolve('.')), configFile, env: process.env });
-  const { provider, model } = loaded.config.embedding;
-  return (provider === 'onnx' ? model : undefined) ?? DEFAULT_ONNX_MODEL;
+  const { provider, model, quantized } = loaded.config.embedding;
+  return provider === 'onnx' ? onnxModelName(model ?? DEFAULT_ONNX_MODEL, quantized) : DEFAULT_ONNX_MODEL;
 }

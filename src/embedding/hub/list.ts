@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { ONNX_VARIANT_FILES } from '../onnx/known-models.js';
 
 export interface CachedModel {
   repo: string;
@@ -26,7 +27,7 @@ export function listCachedModels(cache: string): CachedModel[] {
     const bytes = existsSync(blobs) ? readdirSync(blobs).reduce((n, b) => n + (lstatSync(path.join(blobs, b)).isFile() ? statSync(path.join(blobs, b)).size : 0), 0) : 0;
     const snapshots = path.join(dir, 'snapshots');
     const has = (snap: string, file: string) => existsSync(path.join(snapshots, snap, ...file.split('/')));
-    const usable = existsSync(snapshots) && readdirSync(snapshots).some((s) => has(s, 'tokenizer.json') && has(s, 'config.json') && (has(s, 'onnx/model.onnx') || has(s, 'model.onnx')));
+    const usable = existsSync(snapshots) && readdirSync(snapshots).some((s) => has(s, 'tokenizer.json') && has(s, 'config.json') && [...ONNX_VARIANT_FILES.fp32, ...ONNX_VARIANT_FILES.q8].some((f) => has(s, f)));
     models.push({ repo: `${m[1]}/${m[2]}`, refs, bytes, usable });
   }
   return models;

@@ -44,7 +44,35 @@ const KNOWN: Record<string, KnownOnnxModel> = {
   'nomic-ai/nomic-embed-text-v1.5': { pooling: 'mean', prefixes: { query: 'search_query: ', document: 'search_document: ' } },
 };
 
-/** The entry for `embedding.model` (a hub repository, with or without `@revision`), if cw knows it. */
+/** The entry for `embedding.model` (a hub repository, with or without `@revision` and `#q8`), if cw knows it. */
 export function knownOnnxModel(model: string): KnownOnnxModel | undefined {
-  return KNOWN[model.split('@')[0]!];
+  return KNOWN[parseOnnxModel(model).source.split('@')[0]!];
+}
+
+/**
+ * An export of a model other than its full-precision graph. The name a model is given in the
+ * configuration and recorded in the index says which (`org/name#q8`), so that an index's vectors
+ * are never mixed with another export's: a run asking for the other one is refused as a change of
+ * model is (`--full` rebuilds).
+ */
+export type OnnxVariant = 'q8';
+
+/** The graph files of each export, in the order looked for. */
+export const ONNX_VARIANT_FILES: Record<OnnxVariant | 'fp32', readonly string[]> = {
+  fp32: ['onnx/model.onnx', 'model.onnx'],
+  q8: ['onnx/model_quantized.onnx'],
+};
+
+/** `org/name[@revision][#q8]` or `dir[#q8]`: where the model is, and which export. */
+export function parseOnnxModel(model: string): { source: string; variant: OnnxVariant | null } {
+  const at = model.lastIndexOf('#');
+  if (at < 0) return { source: model, variant: null };
+  const variant = model.slice(at + 1);
+  if (variant !== 'q8') return { source: model, variant: null }; // not ours: a name that holds a '#'
+  return { source: model.slice(0, at), variant };
+}
+
+/** The model name a run uses: `embedding.quantized` adds `#q8` unless the name already says which export. */
+export function onnxModelName(model: string, quantized: boolean | undefined): string {
+  return quantized && parseOnnxModel(model).variant === null ? `${model}#q8` : model;
 }

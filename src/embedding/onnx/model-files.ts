@@ -7,10 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { HubDownloader } from '../hub/download.js';
-import { knownOnnxModel, type Pooling } from './known-models.js';
+import { knownOnnxModel, ONNX_VARIANT_FILES, parseOnnxModel, type Pooling } from './known-models.js';
 
-/** The export transformers.js and the ONNX community publish; `model.onnx` at the top as a fallback. */
-export const ONNX_FILES = ['onnx/model.onnx', 'model.onnx'] as const;
 const REQUIRED = ['config.json', 'tokenizer.json'] as const;
 const OPTIONAL = ['tokenizer_config.json', 'modules.json', '1_Pooling/config.json'] as const;
 
@@ -35,7 +33,11 @@ export function isLocalModel(model: string): boolean {
 
 /** Every file a model needs, local paths: what `cw model pull` fetches, and what the embedder reads. */
 export async function modelFiles(model: string, hub: HubDownloader | null, signal?: AbortSignal): Promise<ModelFiles> {
-  const at = isLocalModel(model) ? fromDirectory(path.resolve(model)) : await fromHub(model, hub, signal);
+  // The export transformers.js and the ONNX community publish (`model.onnx` at the top as a
+  // fallback), or the int8 one a `#q8` name asks for.
+  const { source, variant } = parseOnnxModel(model);
+  const graphs = ONNX_VARIANT_FILES[variant ?? 'fp32'];
+  const at = isLocalModel(source) ? fromDirectory(path.resolve(source), graphs) : await fromHub(source, graphs, hub, signal);
   const config = readJson(at('config.json')!, model) as Record<string, unknown>;
   const tokenizerConfig = at('tokenizer_config.json') ? (readJson(at('tokenizer_config.json')!, model) as Record<string, unknown>) : {};
   const hiddenSize = Number(config.hidden_size ?? config.d_model ?? config.dim);
@@ -53,23 +55,23 @@ export async function modelFiles(model: string, hub: HubDownloader | null, signa
 
 type Locate = (file: string) => string | null;
 
-function fromDirectory(dir: string): Locate {
+function fromDirectory(dir: string, graphs: readonly string[]): Locate {
   if (!existsSync(dir)) throw new UsageError(`${dir}: no such model directory — embedding.model names a Hugging Face repository (org/name) or a directory holding one`);
   const at = (file: string) => (existsSync(path.join(dir, ...file.split('/'))) ? path.join(dir, ...file.split('/')) : null);
-  for (const file of REQUIRED) if (!at(file)) throw new UsageError(`${dir}: no ${file} — a model directory needs ${REQUIRED.join(', ')} and ${ONNX_FILES.join(' or ')}`);
-  const onnx = ONNX_FILES.map(at).find((p) => p !== null);
-  if (!onnx) throw new UsageError(`${dir}: no ONNX export (${ONNX_FILES.join(' or ')}) — export the model to ONNX first (optimum-cli export onnx)`);
+  for (const file of REQUIRED) if (!at(file)) throw new UsageError(`${dir}: no ${file} — a model directory needs ${REQUIRED.join(', ')} and ${graphs.join(' or ')}`);
+  const onnx = graphs.map(at).find((p) => p !== null);
+  if (!onnx) throw new UsageError(`${dir}: no ONNX export (${graphs.join(' or ')}) — export the model to ONNX first (optimum-cli export onnx)`);
   return (file) => (file === 'onnx' ? onnx : at(file));
 }
 
-async function fromHub(model: string, hub: HubDownloader | null, signal?: AbortSignal): Promise<Locate> {
+async function fromHub(model: string, graphs: readonly string[], hub: HubDownloader | null, signal?: AbortSignal): Promise<Locate> {
   if (!hub) throw new UsageError(`${model}: the model is fetched from the Hugging Face hub, which needs the HTTP pool`);
   const [repo, revision = 'main'] = model.split('@') as [string, string?];
   const required = await hub.files(repo, revision, REQUIRED, signal);
   // The export at the top is asked for only when onnx/ has none (a repository may hold both: one download).
   let onnx: string | null = null;
-  for (const file of ONNX_FILES) if (!onnx) [onnx] = await hub.optionalFiles(repo, revision, [file], signal);
-  if (!onnx) throw new UsageError(`${repo}: no ONNX export (${ONNX_FILES.join(' or ')}) in the repository — pick a model that publishes one (Xenova/…, onnx-community/…), or export it and name the directory`);
+  for (const file of graphs) if (!onnx) [onnx] = await hub.optionalFiles(repo, revision, [file], signal);
+  if (!onnx) throw new UsageError(`${repo}: no ONNX export (${graphs.join(' or ')}) in the repository — pick a model that publishes one (Xenova/…, onnx-community/…), or export it and name the directory`);
   const optional = await hub.optionalFiles(repo, revision, OPTIONAL, signal);
   const found = new Map<string, string | null>([...REQUIRED.map((f, i) => [f, required[i]!] as const), ...OPTIONAL.map((f, i) => [f, optional[i]!] as const), ['onnx', onnx!]]);
   return (file) => found.get(file) ?? null;
@@ -80,7 +82,7 @@ async function fromHub(model: string, hub: HubDownloader | null, signal?: AbortS
  * knows the model was trained with (known-models.ts), else mean pooling.
  */
 function poolingOf(file: string | null, model: string): Pooling {
-  if (!file) return (isLocalModel(model) ? undefined : knownOnnxModel(model)?.pooling) ?? 'mean';
+  if (!file) return (isLocalModel(parseOnnxModel(model).source) ? undefined : knownOnnxModel(model)?.pooling) ?? 'mean';
   const config = readJson(file, model) as Record<string, unknown>;
   if (config.pooling_mode_cls_token) return 'cls';
   if (config.pooling_mode_lasttoken) return 'last';
