@@ -142,6 +142,9 @@ describe('the int8 export (embedding.quantized, or #q8 after the name)', () => {
     hfHome = await mkdtemp(path.join(os.tmpdir(), 'cw-hf-'));
     const env = cleanEnv({ ...RUNTIME, HF_HOME: hfHome, HF_ENDPOINT: hub.origin });
     const repo = await makeRepo(work.dir, CORPORA.small, { embedding: { provider: 'onnx', quantized: true } });
+    // cw config names the model a run would record.
+    const shown = await runCli(['config', repo], { env });
+    expect(shown.stdout).toMatch(new RegExp(`^# model: onnx/${DEFAULT_ONNX_MODEL}#q8$`, 'm'));
     const run = await runCli(['index', repo, '--json'], { env });
     expect(run.code, run.stderr).toBe(0);
     expect(onlyJson(run)).toMatchObject({ model: `${DEFAULT_ONNX_MODEL}#q8`, search_mode: 'hybrid' });

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { resolveHttpPoolSettings } from '../../config/schema.js';
 import { keyEnvOf } from '../../embedding/providers.js';
+import { DEFAULT_ONNX_MODEL, onnxModelName } from '../../embedding/onnx/known-models.js';
 import { RERANK_KEY_ENV } from '../../rerank/create.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
 import { withSession } from '../runtime.js';
@@ -35,7 +36,7 @@ export function configCommand(setExit: (code: number) => void): Command {
         out.print(
           [
             `# configuration file: ${filepath ? `${filepath}${fileEmpty ? ' (empty: every value is a default)' : ''}` : 'none found (every value is a default)'}`,
-            `# model: ${config.embedding.provider}${config.embedding.model ? `/${config.embedding.model}` : config.embedding.provider === 'local' ? '/bm25' : ' (its default model)'}`,
+            `# model: ${modelLine(config.embedding)}`,
             JSON.stringify(config, null, 2),
             ...(sources.length ? ['# where values came from (others are defaults):', ...sources.map(([k, v]) => `#   ${k} ← ${v}`)] : []),
             ...(secrets.length ? ['# secrets:', ...secrets.map(([k, v]) => `#   ${k}: ${v}`)] : []),
@@ -72,4 +73,10 @@ function secretPresence(config: Config, env: NodeJS.ProcessEnv): Record<string, 
   if (rerank.api_key_env) names.add(rerank.api_key_env);
   else if (rerank.provider) for (const n of RERANK_KEY_ENV[rerank.provider]) names.add(n);
   return Object.fromEntries([...names].map((n) => [n, env[n] ? 'set (redacted)' : 'not set']));
+}
+
+/** The model a run uses, as the index would record it (the onnx default by name, with its export). */
+function modelLine(e: Config['embedding']): string {
+  if (e.provider === 'onnx') return `onnx/${onnxModelName(e.model ?? DEFAULT_ONNX_MODEL, e.quantized)}`;
+  return `${e.provider}${e.model ? `/${e.model}` : e.provider === 'local' ? '/bm25' : ' (its default model)'}`;
 }
