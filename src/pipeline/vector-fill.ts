@@ -36,7 +36,7 @@ export async function fillVectors(
   const total = await store.countWithoutVectors();
   const result: FillResult = { filled: 0, embedded: 0, tokens: 0, pending: total };
   if (total > 0) onProgress?.({ filled: 0, total }); // every chunk is written: the fill begins
-  let cursor = 0;
+  let cursor = '';
   while (!signal.aborted) {
     const batch = await store.chunksWithoutVectors(FILL_BATCH, cursor);
     const rows = batch.rows;

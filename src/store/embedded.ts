@@ -309,22 +309,23 @@ export class EmbeddedStore implements VectorStore {
     return this.guard(() => this.writable().write(files, now));
   }
 
-  async chunksWithoutVectors(limit: number, cursor = 0): Promise<{ rows: Array<{ contentHash: string; content: string; tokens: number }>; cursor: number }> {
+  async chunksWithoutVectors(limit: number, cursor = ''): Promise<{ rows: Array<{ contentHash: string; content: string; tokens: number }>; cursor: string }> {
     return this.guard(() => {
       this.writable();
-      // In rowid order from the cursor, on the primary key: a batch costs its own rows, where a
-      // GROUP BY over every unfilled row cost ~80 ms a batch at 100 k chunks, growing with the
-      // store. A text already taken in this batch is skipped (its fill covers every chunk of it).
+      // In content-hash order from the cursor, on the chunks_content_hash index: a batch costs its
+      // own rows (a GROUP BY over every unfilled row cost ~80 ms a batch at 100 k chunks), and the
+      // batches are the same whatever order the run wrote its files in, so a model's vectors
+      // (which depend, in their last bits, on what they were batched with) are the same from one
+      // clean run to the next and after a stopped fill is resumed. A text's other chunks come
+      // next in this order and are skipped: its fill covers every chunk of it.
       const rows: Array<{ contentHash: string; content: string; tokens: number }> = [];
-      const taken = new Set<string>();
       let next = cursor;
-      const unfilled = this.db!.prepare('SELECT rowid, content_hash, content, tokens FROM chunks WHERE rowid > ? AND vector IS NULL ORDER BY rowid').raw();
-      for (const [rowid, contentHash, content, tokens] of unfilled.iterate(cursor) as IterableIterator<[number, string, string, number]>) {
-        next = rowid;
-        if (taken.has(contentHash)) continue;
-        taken.add(contentHash);
-        rows.push({ contentHash, content, tokens });
+      const unfilled = this.db!.prepare('SELECT content_hash, content, tokens FROM chunks WHERE content_hash > ? AND vector IS NULL ORDER BY content_hash').raw();
+      for (const [contentHash, content, tokens] of unfilled.iterate(cursor) as IterableIterator<[string, string, number]>) {
+        if (contentHash === next) continue;
         if (rows.length === limit) break;
+        next = contentHash;
+        rows.push({ contentHash, content, tokens });
       }
       return { rows, cursor: next };
     });

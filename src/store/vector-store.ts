@@ -185,11 +185,12 @@ export type VectorStore = StoreReader & StoreWriter & Partial<StatCache> & Parti
  */
 export interface VectorFill {
   /**
-   * Texts of chunks stored without a vector, one per content hash, at most `limit`, in store order
-   * from `cursor` on (0: the start), and the cursor that goes on from them. A fill walks the store
-   * once this way: each batch reads its own rows, not every row filled before it.
+   * Texts of chunks stored without a vector, one per content hash, at most `limit`, in content-hash
+   * order after `cursor` ('': from the start), and the cursor that goes on from them. A fill walks
+   * the store once this way: each batch reads its own rows, not every row filled before it, and
+   * the batches do not depend on the order the run wrote its files in.
    */
-  chunksWithoutVectors(limit: number, cursor?: number): Promise<{ rows: Array<{ contentHash: string; content: string; tokens: number }>; cursor: number }>;
+  chunksWithoutVectors(limit: number, cursor?: string): Promise<{ rows: Array<{ contentHash: string; content: string; tokens: number }>; cursor: string }>;
   /** Stores each vector on every chunk of its content hash that has none; resolves with the chunks filled. */
   fillVectors(vectors: Map<string, Float32Array>): Promise<number>;
   /** Chunks without a vector right now. */
