@@ -9,7 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { repoDir } from '../../src/embedding/hub/cache.js';
 import { HubDownloader, ModelFilesMissingError } from '../../src/embedding/hub/download.js';
+import { UsageError } from '../../src/errors.js';
 import { HttpClientPool } from '../../src/http/pool.js';
 import { startHubServer, type HubServer } from '../doubles/hub/server.js';
 
@@ -156,5 +158,15 @@ describe('HubDownloader', () => {
     const [model] = await new HubDownloader({ fetch: pool.getClient('huggingface').fetch, env: { HF_HOME: home, HF_HUB_OFFLINE: '1' } }).files(REPO, 'main', ['onnx/model.onnx']);
     expect(model).toBe(path.join(repoDir, 'snapshots', commit, 'onnx', 'model.onnx'));
     expect(readFileSync(model!)).toEqual(FILES['onnx/model.onnx']);
+  });
+});
+
+describe('a name that is not a repository', () => {
+  it('is the user\'s to fix: a usage error (exit 2) saying what embedding.model takes', () => {
+    for (const bad of ['org/name#q4', 'just-a-name', 'org/../etc']) {
+      expect(() => repoDir('/tmp/hub', bad)).toThrow(UsageError);
+      expect(() => repoDir('/tmp/hub', bad)).toThrow(/embedding\.model takes org\/name/);
+    }
+    expect(repoDir('/tmp/hub', 'org/name')).toBe(path.join('/tmp/hub', 'models--org--name'));
   });
 });

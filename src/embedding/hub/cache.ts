@@ -13,6 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { UsageError } from '../../errors.js';
 
 /** Where the hub cache is, as huggingface_hub resolves it. */
 export function hubCacheDir(env: NodeJS.ProcessEnv): string {
@@ -21,10 +22,12 @@ export function hubCacheDir(env: NodeJS.ProcessEnv): string {
   return path.join(path.resolve(home), 'hub');
 }
 
-/** A repository name as the hub spells it: `org/name`. */
+/** A repository name as the hub spells it: `org/name`. A bad one is the user's to fix (exit 2). */
 export function checkRepoId(repo: string): string {
   if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(repo) || repo.includes('..')) {
-    throw new Error(`"${repo}" is not a Hugging Face repository name (org/name)`);
+    throw new UsageError(
+      `"${repo}" is not a Hugging Face repository name — embedding.model takes org/name (optionally @revision, and #q8 for the int8 export) or a directory (./path or an absolute one)`,
+    );
   }
   return repo;
 }
