@@ -1,9 +1,15 @@
+import type { EnvKnobs } from '../config/env.js';
 import type { RetryEvent } from '../http/retry.js';
 import type { IndexProgress } from '../pipeline/index-run.js';
 import type { Output } from './output.js';
 
 /** Without a TTY (CI logs), one progress line this often (CODEWEAVER_PROGRESS_SECONDS changes it). */
 export const PLAIN_INTERVAL_MS = 5000;
+
+/** The interval between progress lines off a TTY: CODEWEAVER_PROGRESS_SECONDS, else PLAIN_INTERVAL_MS. */
+export function plainIntervalMs(knobs: Pick<EnvKnobs, 'progressSeconds'>): number {
+  return knobs.progressSeconds === null ? PLAIN_INTERVAL_MS : knobs.progressSeconds * 1000;
+}
 const BAR_WIDTH = 20;
 /** The live bar is redrawn at most this often (ora itself draws every 80 ms). */
 const LIVE_INTERVAL_MS = 50;

@@ -14,6 +14,7 @@ import { Session } from '../session/session.js';
 import type { CommonOptions } from './options.js';
 import { DownloadView } from './download-view.js';
 import { Output } from './output.js';
+import { plainIntervalMs } from './progress.js';
 
 /** How long in-flight work may finish after the first Ctrl-C (CODEWEAVER_GRACE_SECONDS overrides). */
 export const DEFAULT_GRACE_SECONDS = 10;
@@ -52,7 +53,7 @@ export async function createRuntime(out: Output, rootArg: string | undefined, op
   const loaded = await loadConfig({ searchFrom: root, configFile: opts.config, flags, env });
   registerSecrets(loaded.config, env);
   let retryListener: ((provider: string, event: RetryEvent) => void) | null = null;
-  const downloads = new DownloadView(out, knobs.progressSeconds === null ? undefined : knobs.progressSeconds * 1000);
+  const downloads = new DownloadView(out, plainIntervalMs(knobs));
   const session = new Session({
     root,
     loaded,

@@ -7,7 +7,7 @@ import { acceptsDimensions, describeAllowedDimensions, lookupModel, UNKNOWN_MODE
 import type { Embedder } from './embedder.js';
 import { LocalLexicalEmbedder } from './local.js';
 import { HubDownloader, type HubProgress } from './hub/download.js';
-import { DEFAULT_ONNX_MODEL, onnxModelName, parseOnnxModel } from './onnx/known-models.js';
+import { DEFAULT_ONNX_MODEL, onnxModelName } from './onnx/known-models.js';
 import { isLocalModel } from './onnx/model-files.js';
 import { OnnxEmbedder } from './onnx/onnx-embedder.js';
 import { lazyWire } from '../lazy-wire.js';
@@ -185,7 +185,7 @@ function resolveSize(config: EmbeddingConfig, profile: ProviderProfile, model: s
  */
 function createOnnxEmbedder(config: EmbeddingConfig, deps: CreateEmbedderDeps): Embedder {
   const model = onnxModelName(config.model ?? DEFAULT_ONNX_MODEL, config.quantized);
-  const hub = isLocalModel(parseOnnxModel(model).source)
+  const hub = isLocalModel(model)
     ? null
     : new HubDownloader({ fetch: requirePool(deps, 'onnx').getClient('huggingface').fetch, env: deps.env, onProgress: deps.onModelProgress, cacheFirst: true });
   return new OnnxEmbedder({ model, env: deps.env, hub, threads: config.threads });

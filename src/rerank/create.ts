@@ -101,7 +101,6 @@ export function createReranker(config: RerankConfig, deps: CreateRerankerDeps): 
   });
 }
 
-
 function withoutCredentials(url: string, provider: string): string {
   if (hasCredentials(url)) {
     throw new UsageError(`${provider} rerank: search.rerank.base_url ${displayUrl(url)} carries credentials — remove them and put the key in the variable search.rerank.api_key_env names`);

@@ -41,13 +41,11 @@ export function isUnmarkedBroadRoot(dir: string, home: string = os.homedir()): b
  * search answered by such a nested index must say so.
  */
 export function enclosingIndexRoot(root: string, home: string = os.homedir()): string | null {
-  const from = path.resolve(root);
-  for (let dir = path.dirname(from); dir !== from; ) {
-    if (dir === path.resolve(home)) return null;
-    if (existsSync(path.join(dir, '.codeweaver'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
+  const stop = path.resolve(home);
+  for (let dir = path.resolve(root); dir !== path.dirname(dir); ) {
+    dir = path.dirname(dir);
+    if (dir === stop) return null;
+    if (hasOwnIndex(dir)) return dir;
   }
   return null;
 }

@@ -223,4 +223,3 @@ export class SearchService {
   }
 }
 
-export { queryWithin } from './query-cut.js';

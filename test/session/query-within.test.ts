@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/chunking/tokens.js';
 import { loadConfig } from '../../src/config/load.js';
-import { queryWithin } from '../../src/session/search.js';
+import { queryWithin } from '../../src/session/query-cut.js';
 import { Session } from '../../src/session/session.js';
 import { startCohereServer, type ProviderServer } from '../embedding/servers/index.js';
 

@@ -8,7 +8,7 @@ import { ExitCode } from '../exit-codes.js';
 import { formatSummary, quotePath } from '../format.js';
 import { Shutdown } from '../lifecycle.js';
 import { addCommonOptions, addEmbeddingOptions, addStoreOptions, configFlags, type OverrideOptions } from '../options.js';
-import { ProgressView } from '../progress.js';
+import { plainIntervalMs, ProgressView } from '../progress.js';
 import { refuseBroadRoot, refuseNestedIndex, withSession, type Runtime } from '../runtime.js';
 
 interface IndexOptions extends OverrideOptions {
@@ -61,7 +61,7 @@ async function runIndex({ out, session, graceMs, knobs, onRetry, root, loaded }:
   try {
     // Public, so still accepted; it has changed nothing since --full always builds a new index.
     if (opts.recreate) out.warn('--recreate is deprecated and changes nothing: --full always builds a new index — drop --recreate');
-    const view = new ProgressView(out, knobs.progressSeconds === null ? undefined : knobs.progressSeconds * 1000);
+    const view = new ProgressView(out, plainIntervalMs(knobs));
     onRetry((provider, event) => view.retrying(provider, event));
     const shard = parseShard(opts.shard, process.env) ?? undefined;
     const build = opts.build === undefined ? undefined : checkBuildId(opts.build);

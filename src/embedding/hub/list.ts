@@ -27,7 +27,7 @@ export function listCachedModels(cache: string): CachedModel[] {
     const bytes = existsSync(blobs) ? readdirSync(blobs).reduce((n, b) => n + (lstatSync(path.join(blobs, b)).isFile() ? statSync(path.join(blobs, b)).size : 0), 0) : 0;
     const snapshots = path.join(dir, 'snapshots');
     const has = (snap: string, file: string) => existsSync(path.join(snapshots, snap, ...file.split('/')));
-    const usable = existsSync(snapshots) && readdirSync(snapshots).some((s) => has(s, 'tokenizer.json') && has(s, 'config.json') && [...ONNX_VARIANT_FILES.fp32, ...ONNX_VARIANT_FILES.q8].some((f) => has(s, f)));
+    const usable = existsSync(snapshots) && readdirSync(snapshots).some((s) => has(s, 'tokenizer.json') && has(s, 'config.json') && Object.values(ONNX_VARIANT_FILES).flat().some((f) => has(s, f)));
     models.push({ repo: `${m[1]}/${m[2]}`, refs, bytes, usable });
   }
   return models;

@@ -26,7 +26,7 @@ export interface ModelFiles {
   pooling: Pooling;
 }
 
-/** Whether `embedding.model` names a directory rather than a hub repository. */
+/** Whether `embedding.model` names a directory rather than a hub repository (a `#q8` after it changes nothing here). */
 export function isLocalModel(model: string): boolean {
   return path.isAbsolute(model) || model.startsWith('./') || model.startsWith('../');
 }
@@ -82,7 +82,7 @@ async function fromHub(model: string, graphs: readonly string[], hub: HubDownloa
  * knows the model was trained with (known-models.ts), else mean pooling.
  */
 function poolingOf(file: string | null, model: string): Pooling {
-  if (!file) return (isLocalModel(parseOnnxModel(model).source) ? undefined : knownOnnxModel(model)?.pooling) ?? 'mean';
+  if (!file) return (isLocalModel(model) ? undefined : knownOnnxModel(model)?.pooling) ?? 'mean';
   const config = readJson(file, model) as Record<string, unknown>;
   if (config.pooling_mode_cls_token) return 'cls';
   if (config.pooling_mode_lasttoken) return 'last';

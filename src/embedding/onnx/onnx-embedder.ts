@@ -93,7 +93,7 @@ export class OnnxEmbedder implements Embedder {
   }
 
   get limits(): EmbedderLimits {
-    const max = Math.min(this.#files?.maxTokens ?? 512, MAX_INPUT_TOKENS);
+    const max = inputLimit(this.#files);
     return { maxInputTokens: max, maxBatchItems: BATCH_ITEMS, maxBatchTokens: BATCH_ITEMS * max };
   }
 
@@ -107,7 +107,7 @@ export class OnnxEmbedder implements Embedder {
     if (texts.length === 0) return [];
     const loaded = await this.#load(signal);
     const prefix = knownOnnxModel(this.model)?.prefixes?.[inputType] ?? '';
-    const max = Math.min(loaded.files.maxTokens, MAX_INPUT_TOKENS);
+    const max = inputLimit(loaded.files);
     const encoded = texts.map((t) => truncate(loaded.tokenizer.encode(prefix + t).ids, max));
     const order = encoded.map((_, i) => i).sort((a, b) => encoded[a]!.length - encoded[b]!.length);
     const out = new Array<Float32Array>(texts.length);
@@ -218,6 +218,11 @@ export class OnnxEmbedder implements Embedder {
     this.#latency.record(performance.now() - started);
     return vectors;
   }
+}
+
+/** Tokens an input is cut to: the model's own limit (512 until it is loaded), at most MAX_INPUT_TOKENS. */
+function inputLimit(files: ModelFiles | null): number {
+  return Math.min(files?.maxTokens ?? 512, MAX_INPUT_TOKENS);
 }
 
 /** The model's input limit, keeping the final special token ([SEP], </s>) where there is one. */
